@@ -1,0 +1,172 @@
+"""Named errors raised by the domain when a decision breaks a rule.
+
+Every error belongs to one family; the API maps families (never individual
+errors) to HTTP statuses, and uses each error's ``code`` as the stable part of
+its problem-details ``type``::
+
+    RegistryError
+    ├── NotFoundError                 the programme, team, evaluation, round or offer does not exist
+    ├── InvalidDecisionError          the decision is malformed for this programme (unknown criterion, …)
+    ├── RuleViolationError            the decision is well formed but a programme rule forbids it
+    └── ConcurrentUpdateError         other decisions kept changing the same records; try again
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _code_of(name: str) -> str:
+    """``SeatUnavailableError`` → ``seat-unavailable``."""
+    stem = name.removesuffix("Error")
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", stem).lower()
+
+
+class RegistryError(Exception):
+    """Base class of every error the registry raises on purpose."""
+
+    code = "registry-error"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = _code_of(cls.__name__)
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(RegistryError):
+    """Something the decision refers to does not exist."""
+
+
+class ProgramNotFoundError(NotFoundError):
+    pass
+
+
+class TeamNotFoundError(NotFoundError):
+    pass
+
+
+class EvaluationNotFoundError(NotFoundError):
+    pass
+
+
+class RoundNotFoundError(NotFoundError):
+    pass
+
+
+class OfferNotFoundError(NotFoundError):
+    pass
+
+
+class InvalidDecisionError(RegistryError):
+    """The decision does not fit the programme's definition."""
+
+
+class InvalidValueError(InvalidDecisionError):
+    """A value is out of its allowed form or range."""
+
+
+class InvalidScoresError(InvalidDecisionError):
+    """Scores or gate results do not match the stage's criteria and gates."""
+
+
+class ScoreOutOfRangeError(InvalidDecisionError):
+    pass
+
+
+class UnknownStageError(InvalidDecisionError):
+    pass
+
+
+class UnknownResourceError(InvalidDecisionError):
+    pass
+
+
+class EffectiveTimeError(InvalidDecisionError):
+    """The effective time is before the programme opened or after it was recorded."""
+
+
+class RuleViolationError(RegistryError):
+    """A programme rule forbids the decision in the current state."""
+
+
+class ProgramAlreadyOpenedError(RuleViolationError):
+    pass
+
+
+class DuplicateApplicationError(RuleViolationError):
+    pass
+
+
+class SeatUnavailableError(RuleViolationError):
+    pass
+
+
+class TeamInactiveError(RuleViolationError):
+    """The team withdrew or was finally eliminated."""
+
+
+class WrongStageError(RuleViolationError):
+    pass
+
+
+class AlreadyEliminatedError(RuleViolationError):
+    pass
+
+
+class NoPendingEliminationError(RuleViolationError):
+    pass
+
+
+class EliminationFinalError(RuleViolationError):
+    pass
+
+
+class RoundClosedError(RuleViolationError):
+    pass
+
+
+class NotEligibleError(RuleViolationError):
+    pass
+
+
+class OfferAlreadyAnsweredError(RuleViolationError):
+    pass
+
+
+class OfferExpiredError(RuleViolationError):
+    pass
+
+
+class BudgetExceededError(RuleViolationError):
+    pass
+
+
+class ResourceExcludedError(RuleViolationError):
+    pass
+
+
+class ReturnExceedsHoldingError(RuleViolationError):
+    pass
+
+
+class TooManyFinalistsError(RuleViolationError):
+    pass
+
+
+class FinalistNotInLastStageError(RuleViolationError):
+    pass
+
+
+class FinalistsAlreadySelectedError(RuleViolationError):
+    pass
+
+
+class MembershipError(RuleViolationError):
+    """A consortium change names a member that is (or is not) already in it."""
+
+
+class ConcurrentUpdateError(RegistryError):
+    """Concurrent decisions kept changing the same records; the decision was not stored."""

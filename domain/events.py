@@ -1,0 +1,42 @@
+"""What every stored decision carries, and the stable topics events are stored under.
+
+A stored event names its class by topic. Python's default topic is
+``module:QualName``, which would turn a harmless refactor into lost history, so
+every aggregate and event declares ``TOPIC = "registry:<Name>"``; the library
+registers explicit topics when the aggregate class is defined and refuses to
+store an event without one. Renaming a class keeps its topic; changing a topic
+needs an upcaster.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+TOPIC_PREFIX = "registry:"
+
+
+class DecisionEvent(Aggregate.Event):
+    """Metadata common to every event. ``timestamp`` is when it was recorded."""
+
+    actor: str
+    effective_at: datetime
+    reason: str
+    correlation_id: str
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.timestamp
+
+    @property
+    def type_name(self) -> str:
+        """The event's public name, e.g. ``TeamAdvanced``."""
+        return str(getattr(type(self), "TOPIC", "")).removeprefix(TOPIC_PREFIX)
+
+    def payload(self) -> dict[str, Any]:
+        """The decision's own fields, without the envelope."""
+        envelope = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+        envelope |= set(DecisionEvent.__annotations__)
+        return {k: v for k, v in vars(self).items() if k not in envelope}

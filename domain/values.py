@@ -1,0 +1,183 @@
+"""Value objects: codes, stages, resource kinds and the stamp every decision carries.
+
+Values are checked once, when they are made; aggregates can then trust them.
+Events store only primitives (str, int, Decimal, datetime, lists and dicts of
+those), so value objects offer ``as_record``/``from_record`` to cross that line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.errors import EffectiveTimeError, InvalidValueError
+
+CODE_PATTERN = re.compile(r"^[\w][\w.\-]{0,63}$")
+RESOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*:[\w.\-]{1,64}$")
+MAX_TEXT = 2000
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, so that visually equal names compare and hash equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+def code(value: str, what: str = "code") -> str:
+    """A short identifier: letters (any script), digits, '.', '_' and '-'."""
+    value = nfc(value.strip())
+    if not CODE_PATTERN.match(value):
+        msg = f"{what} {value!r} must be 1–64 letters, digits, '.', '_' or '-'"
+        raise InvalidValueError(msg)
+    return value
+
+
+def text(value: str, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    value = nfc(value.strip())
+    if required and not value:
+        raise InvalidValueError(f"{what} must not be empty")
+    if len(value) > limit:
+        raise InvalidValueError(f"{what} is longer than {limit} characters")
+    return value
+
+
+def resource_kind(value: str) -> str:
+    """A resource kind such as ``gpu:B200``, ``krw:data`` or ``title:K-AI``."""
+    value = nfc(value.strip())
+    if not RESOURCE_PATTERN.match(value):
+        msg = f"resource {value!r} must look like 'class:name', e.g. 'gpu:B200'"
+        raise InvalidValueError(msg)
+    return value
+
+
+def positive(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidValueError(f"{what} must be a positive whole number")
+    return value
+
+
+def aware(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidValueError(f"{what} must include a time zone")
+    return value
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    name: str
+    max_points: Decimal
+
+    def as_record(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "max_points": self.max_points}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a programme: its seats, scored criteria and pass/fail gates."""
+
+    name: str
+    seats: int
+    criteria: tuple[Criterion, ...]
+    gates: tuple[str, ...]
+
+    @classmethod
+    def make(
+        cls, name: str, seats: int, criteria: list[dict[str, Any]], gates: list[str]
+    ) -> Stage:
+        made = tuple(
+            Criterion(
+                code(c["code"], "criterion code"),
+                text(c.get("name") or c["code"], "criterion name", limit=200),
+                _max_points(c["max_points"]),
+            )
+            for c in criteria
+        )
+        gate_codes = tuple(code(g, "gate code") for g in gates)
+        names = [c.code for c in made] + list(gate_codes)
+        if len(set(names)) != len(names):
+            raise InvalidValueError(f"stage {name!r} repeats a criterion or gate code")
+        return cls(text(name, "stage name", limit=200), positive(seats, "seats"), made, gate_codes)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Stage:
+        criteria = tuple(
+            Criterion(c["code"], c["name"], Decimal(c["max_points"])) for c in record["criteria"]
+        )
+        return cls(record["name"], record["seats"], criteria, tuple(record["gates"]))
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seats": self.seats,
+            "criteria": [c.as_record() for c in self.criteria],
+            "gates": list(self.gates),
+        }
+
+
+def _max_points(value: Any) -> Decimal:
+    points = Decimal(str(value))
+    if not points.is_finite() or points <= 0:
+        raise InvalidValueError("max_points must be a positive number")
+    return points
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who recorded a decision, when it was recorded, when it took effect, and why.
+
+    ``recorded_at`` comes from the server's clock (passed in, never read here);
+    ``effective_at`` is the decision date the official gives, which may be in the
+    past but never after it was recorded.
+    """
+
+    actor: str
+    recorded_at: datetime
+    effective_at: datetime
+    reason: str
+    correlation_id: str
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        actor: str,
+        recorded_at: datetime,
+        effective_at: datetime | None = None,
+        reason: str = "",
+        correlation_id: str = "",
+    ) -> Stamp:
+        recorded_at = aware(recorded_at, "recorded_at")
+        effective = recorded_at if effective_at is None else aware(effective_at, "effective_at")
+        if effective > recorded_at:
+            msg = f"effective_at {effective.isoformat()} is after the decision was recorded"
+            raise EffectiveTimeError(msg)
+        return cls(
+            text(actor, "actor", limit=200),
+            recorded_at,
+            effective,
+            text(reason, "reason", required=False),
+            text(correlation_id, "correlation id", required=False, limit=200),
+        )
+
+    def not_before(self, opened_at: datetime) -> Stamp:
+        """Refuse a decision that claims to take effect before its programme opened."""
+        if self.effective_at < opened_at:
+            msg = (
+                f"effective_at {self.effective_at.isoformat()} is before the programme "
+                f"opened on {opened_at.isoformat()}"
+            )
+            raise EffectiveTimeError(msg)
+        return self
+
+    def event_fields(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "timestamp": self.recorded_at,
+            "effective_at": self.effective_at,
+            "reason": self.reason,
+            "correlation_id": self.correlation_id,
+        }
