@@ -1,0 +1,81 @@
+"""The composition root: turn settings into a running registry, its read store and projector.
+
+Nothing is built at import time; the API's lifespan and the CLI call ``build``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from api.settings import Settings
+from domain.registry import Registry
+from projections import all_projections
+from projections.db import Database, PostgresDatabase, SQLiteDatabase
+from projections.engine import Projector
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    registry: Registry
+    db: Database
+    projector: Projector
+    clock: Clock
+
+    def close(self) -> None:
+        self.registry.close()
+        self.db.close()
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing library's environment for the configured database."""
+    url = settings.database_url
+    if url.startswith("memory://"):
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    path = settings.sqlite_path
+    if path is not None:
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+    parts = urlsplit(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or ""),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": "0",
+        "POSTGRES_CONNECT_TIMEOUT": str(max(1, int(settings.db_timeout))),
+        "POSTGRES_MAX_WAITING": str(settings.pool_size * 4),
+    }
+
+
+def read_store(settings: Settings) -> Database:
+    if settings.database_url.startswith("memory://"):
+        return SQLiteDatabase(":memory:")
+    path = settings.sqlite_path
+    if path is not None:
+        return SQLiteDatabase(path)
+    url = settings.database_url.replace("postgres://", "postgresql://", 1)
+    return PostgresDatabase(url, pool_size=settings.pool_size, timeout=settings.db_timeout)
+
+
+def build(settings: Settings, clock: Clock = utc_now) -> Services:
+    path = settings.sqlite_path
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    registry = Registry(event_store_env(settings), clock=clock)
+    db = read_store(settings)
+    projector = Projector(registry, db, all_projections())
+    projector.setup()
+    return Services(settings, registry, db, projector, clock)

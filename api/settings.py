@@ -1,0 +1,46 @@
+"""Configuration from ``REGISTRY_*`` environment variables, checked at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/registry.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="forbid")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="sqlite:///PATH (embedded, the default), postgresql://USER@HOST:PORT/DB, or memory://",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    inline_projections: bool = Field(
+        True,
+        description="Update read models in the API process after each write. "
+        "Turn off when `registry projections run` follows the log instead.",
+    )
+    pool_size: int = Field(8, ge=1, le=200, description="PostgreSQL connections per process")
+    db_timeout: float = Field(5.0, gt=0, le=60, description="Seconds to wait for a database connection")
+    max_body_bytes: int = Field(1_000_000, ge=1_000)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://", "memory://")):
+            msg = "must start with sqlite:///, postgresql:// or memory://"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None

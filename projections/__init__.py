@@ -1,0 +1,12 @@
+"""Read models derived from the event log: standings, history and the funding ledger."""
+
+from __future__ import annotations
+
+from projections.engine import Projection
+from projections.funding import FundingProjection
+from projections.history import HistoryProjection
+from projections.standings import StandingsProjection
+
+
+def all_projections() -> list[Projection]:
+    return [StandingsProjection(), HistoryProjection(), FundingProjection()]

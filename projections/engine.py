@@ -1,0 +1,181 @@
+"""The projector: reads the event log in order and keeps read models current.
+
+Each read model records the log position it has reached in
+``projection_tracking``. A batch of events and the new positions commit in one
+transaction, and the positions are re-read under a lock inside it, so a crash
+never skips or double-applies an event and two processes catching up at once
+simply take turns. Events a read model does not use still advance its position.
+
+Candidacy events carry only their stream id; the projector keeps a small
+insert-only ``registry_directory`` (stream id → programme and team codes) in the
+same transaction so each read model can file an event under its programme.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.candidacy import Candidacy
+from domain.events import DecisionEvent
+from domain.program import Program
+from domain.registry import Registry
+from projections.db import Cursor, Database
+
+PAGE_SIZE = 500
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Codes:
+    program_code: str
+    team_code: str | None
+
+
+class Projection(Protocol):
+    name: str
+    tables: tuple[str, ...]
+
+    def ddl(self) -> list[str]: ...
+    def handle(self, cur: Cursor, event: DecisionEvent, position: int, codes: Codes) -> None: ...
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps are stored as UTC ISO 8601 text of fixed width, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+TRACKING_DDL = [
+    "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS registry_directory ("
+    " originator_id TEXT PRIMARY KEY, program_code TEXT NOT NULL, team_code TEXT)",
+]
+
+
+class Projector:
+    def __init__(self, registry: Registry, db: Database, projections: Sequence[Projection]) -> None:
+        self.registry = registry
+        self.db = db
+        self.projections = {p.name: p for p in projections}
+        self._directory: dict[UUID, Codes] = {}
+        self._lock = threading.Lock()
+
+    def setup(self) -> None:
+        with self.db.transaction() as cur:
+            for statement in TRACKING_DDL:
+                cur.execute(statement)
+            for projection in self.projections.values():
+                self._create(cur, projection)
+
+    def select(self, names: Iterable[str] | None) -> list[str]:
+        chosen = list(names or self.projections)
+        unknown = [n for n in chosen if n not in self.projections]
+        if unknown:
+            raise KeyError(f"no such read model: {', '.join(unknown)} (known: {', '.join(self.projections)})")
+        return chosen
+
+    def head(self) -> int:
+        return self.registry.recorder.max_notification_id() or 0
+
+    def positions(self) -> dict[str, int]:
+        with self.db.transaction(write=False) as cur:
+            cur.execute("SELECT name, position FROM projection_tracking")
+            found = {r["name"]: r["position"] for r in cur.fetchall()}
+        return {name: found.get(name, 0) for name in self.projections}
+
+    def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
+        """Apply every event after each read model's position; returns how many were read."""
+        chosen = self.select(names)
+        with self._lock:
+            start = min(self.positions()[n] for n in chosen)
+            total, done = self.head() - start, 0
+            while True:
+                page = self.registry.recorder.select_notifications(start=start + 1, limit=PAGE_SIZE)
+                if not page:
+                    return done
+                events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
+                self._apply(chosen, events)  # type: ignore[arg-type]
+                start = page[-1].id
+                done += len(page)
+                if progress:
+                    progress(done, max(total, done))
+
+    def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
+        """Drop the read models' tables, recreate them empty at position 0 and replay the log."""
+        chosen = self.select(names)
+        with self._lock, self.db.transaction() as cur:
+            for name in chosen:
+                projection = self.projections[name]
+                for table in projection.tables:
+                    cur.execute(f"DROP TABLE IF EXISTS {table}")
+                self._create(cur, projection)
+                cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = %s", (name,))
+        return self.catch_up(chosen, progress)
+
+    def _create(self, cur: Cursor, projection: Projection) -> None:
+        for statement in projection.ddl():
+            cur.execute(statement)
+        cur.execute(
+            "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
+            (projection.name,),
+        )
+
+    def _apply(self, names: list[str], events: list[tuple[int, DecisionEvent]]) -> None:
+        last = events[-1][0]
+        with self.db.transaction() as cur:
+            lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+            marks = ", ".join(["%s"] * len(names))
+            cur.execute(f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){lock}", names)
+            reached = {r["name"]: r["position"] for r in cur.fetchall()}
+            for position, event in events:
+                codes = self._codes(cur, event)
+                for name in names:
+                    if position > reached[name]:
+                        self.projections[name].handle(cur, event, position, codes)
+            cur.execute(
+                f"UPDATE projection_tracking SET position = %s WHERE name IN ({marks}) AND position < %s",
+                [last, *names, last],
+            )
+
+    def _codes(self, cur: Cursor, event: DecisionEvent) -> Codes:
+        key = event.originator_id
+        if isinstance(event, Program.Opened):
+            codes = Codes(event.code, None)
+        elif isinstance(event, Candidacy.ApplicationSubmitted):
+            codes = Codes(event.program_code, event.team_code)
+        elif key in self._directory:
+            return self._directory[key]
+        else:
+            cur.execute("SELECT program_code, team_code FROM registry_directory WHERE originator_id = %s", (key.hex,))
+            row = cur.fetchone()
+            if row is None:
+                raise LookupError(f"event at stream {key} arrived before its stream was created")
+            self._directory[key] = Codes(row["program_code"], row["team_code"])
+            return self._directory[key]
+        # Creation events are always written: the batch that first saw them may have rolled back.
+        cur.execute(
+            "INSERT INTO registry_directory (originator_id, program_code, team_code) VALUES (%s, %s, %s)"
+            " ON CONFLICT (originator_id) DO NOTHING",
+            (key.hex, codes.program_code, codes.team_code),
+        )
+        self._directory[key] = codes
+        return codes
+
+
+def json_ready(value: Any) -> Any:
+    """Decimals as exact strings, datetimes as ISO text: the form read models store."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value

@@ -1,0 +1,106 @@
+"""History: every event with its metadata, filterable and paged with a stable cursor.
+
+The cursor is the log position of the last row returned: positions only grow,
+so a page never shifts when new decisions are recorded while someone reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from domain.events import DecisionEvent
+from projections.db import Cursor, Database, Row
+from projections.engine import Codes, iso, json_ready
+
+NAME = "history"
+TABLES = ("history_events",)
+DDL = [
+    "CREATE TABLE IF NOT EXISTS history_events (position BIGINT PRIMARY KEY, program_code TEXT NOT NULL,"
+    " team_code TEXT, event_type TEXT NOT NULL, originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL,"
+    " effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,"
+    " correlation_id TEXT NOT NULL, data TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS history_events_program ON history_events (program_code, position)",
+    "CREATE INDEX IF NOT EXISTS history_events_team ON history_events (program_code, team_code, position)",
+]
+
+
+class HistoryProjection:
+    name = NAME
+    tables = TABLES
+
+    def ddl(self) -> list[str]:
+        return DDL
+
+    def handle(self, cur: Cursor, event: DecisionEvent, position: int, codes: Codes) -> None:
+        data = event.payload()
+        team = codes.team_code if codes.team_code is not None else data.get("team")
+        cur.execute(
+            "INSERT INTO history_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (position) DO NOTHING",
+            (
+                position,
+                codes.program_code,
+                team,
+                event.type_name,
+                event.originator_id.hex,
+                event.originator_version,
+                iso(event.effective_at),
+                iso(event.recorded_at),
+                event.actor,
+                event.reason,
+                event.correlation_id,
+                orjson.dumps(json_ready(data)).decode(),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    program_code: str | None = None
+    team_code: str | None = None
+    event_types: tuple[str, ...] = ()
+    effective_from: datetime | None = None
+    effective_to: datetime | None = None
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("program_code", self.program_code), ("team_code", self.team_code)):
+            if value is not None:
+                clauses.append(f"{column} = %s")
+                params.append(value)
+        if self.event_types:
+            clauses.append(f"event_type IN ({', '.join(['%s'] * len(self.event_types))})")
+            params.extend(self.event_types)
+        for column, op, moment in (
+            ("effective_at", ">=", self.effective_from),
+            ("effective_at", "<=", self.effective_to),
+            ("recorded_at", ">=", self.recorded_from),
+            ("recorded_at", "<=", self.recorded_to),
+        ):
+            if moment is not None:
+                clauses.append(f"{column} {op} %s")
+                params.append(iso(moment))
+        return " AND ".join(clauses) or "1 = 1", params
+
+
+def page(db: Database, where: HistoryFilter, *, after: int = 0, limit: int = 100) -> tuple[list[Row], int | None]:
+    """One page of events after the cursor, and the cursor of the next page (None at the end)."""
+    sql, params = where.where()
+    with db.transaction(write=False) as cur:
+        cur.execute(
+            f"SELECT * FROM history_events WHERE {sql} AND position > %s ORDER BY position LIMIT %s",
+            [*params, after, limit + 1],
+        )
+        rows = cur.fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    for row in rows:
+        row["data"] = orjson.loads(row["data"])
+    return rows, (rows[-1]["position"] if more else None)
