@@ -2,9 +2,11 @@
 budget against what is allocated; and the fairness comparison for re-entrants.
 
 Fairness is reported, never enforced. For each re-entrant still active and each
-resource kind granted in its stage, the report sets the re-entrant's net holding
-beside the median net holding of the incumbents (active, not re-entrants) of the
-same stage and flags a shortfall when the re-entrant holds less.
+resource class granted in its stage (``gpu``, ``krw``, ``title``: the part of the
+resource kind before the colon, so 1,024 H100s and 512 B200s both count as
+GPUs), the report sets the re-entrant's net holding beside the median net
+holding of the incumbents (active, not re-entrants) of the same stage and flags
+a shortfall when the re-entrant holds less.
 """
 
 from __future__ import annotations
@@ -104,7 +106,10 @@ def _net(row: Row) -> int:
 
 
 def _fairness(ledger: list[Row], active: list[Row]) -> list[dict[str, Any]]:
-    holding = {(r["team_code"], r["resource"]): _net(r) for r in ledger}
+    holding: dict[tuple[str, str], int] = {}
+    for r in ledger:
+        key = (r["team_code"], r["resource"].split(":", 1)[0])
+        holding[key] = holding.get(key, 0) + _net(r)
     report = []
     for team in (t for t in active if t["reentrant"]):
         peers = [t["team_code"] for t in active if t["stage"] == team["stage"] and not t["reentrant"]]

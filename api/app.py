@@ -1,0 +1,52 @@
+"""The FastAPI application factory. Services are built in the lifespan, after any fork."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from api import problems
+from api.bootstrap import Clock, Services, build, utc_now
+from api.routes import programs, reads, teams
+from api.settings import Settings
+
+DESCRIPTION = """
+The system of record for competitive government funding programmes.
+
+Every decision — an application, an evaluation, an elimination, a re-entry offer,
+a grant — is an immutable event. Writes answer **201** with the events they
+recorded and their position in the log (also in the `X-Log-Position` header);
+a decision that changes nothing answers **200** with no events. Errors are
+[RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details whose `type`
+is documented under `/problems/{code}`: 404 for an unknown programme or team,
+409 for a rule the decision would break, 422 for malformed input. A refused
+request stores nothing.
+"""
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now, services: Services | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = services or build(settings or Settings(), clock=clock)
+        app.state.services.projector.catch_up()
+        try:
+            yield
+        finally:
+            if services is None:
+                app.state.services.close()
+
+    app = FastAPI(
+        title="Program registry",
+        version="0.1.0",
+        description=DESCRIPTION,
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(programs.router)
+    app.include_router(teams.router)
+    app.include_router(reads.router)
+    return app

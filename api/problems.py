@@ -1,0 +1,88 @@
+"""RFC 9457 problem details: one table from error family to HTTP status, and the handlers.
+
+Every error answer is ``application/problem+json`` with a stable ``type``
+(``/problems/<code>``, documented at that path), a title, the status and a
+human-readable detail. Domain errors are mapped by family, never one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException
+
+from domain import errors
+
+log = logging.getLogger("registry.api")
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
+    (errors.NotFoundError, 404),
+    (errors.InvalidDecisionError, 422),
+    (errors.RuleViolationError, 409),
+    (errors.ConcurrentUpdateError, 409),
+]
+
+
+def status_for(error: errors.RegistryError) -> int:
+    return next((status for family, status in STATUS_BY_FAMILY if isinstance(error, family)), 500)
+
+
+def problem(status: int, code: str, detail: str, instance: str, **extra: Any) -> ORJSONResponse:
+    body = {
+        "type": f"/problems/{code}",
+        "title": code.replace("-", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    return ORJSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def problem_types() -> dict[str, str]:
+    """Every problem type the API can answer with, and what it means."""
+    def walk(cls: type[errors.RegistryError]) -> list[type[errors.RegistryError]]:
+        return [cls, *(sub for child in cls.__subclasses__() for sub in walk(child))]
+
+    documented = {e.code: (e.__doc__ or e.__name__).strip() for e in walk(errors.RegistryError)[1:]}
+    documented["invalid-request"] = "The request body, path or query did not match the schema."
+    documented["not-found"] = "No such resource."
+    documented["method-not-allowed"] = "The resource does not accept this method."
+    documented["payload-too-large"] = "The request body is larger than the configured limit."
+    documented["internal-error"] = "The server failed to complete the request; the error is in its log."
+    return documented
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.RegistryError)
+    async def registry_error(request: Request, error: errors.RegistryError) -> ORJSONResponse:
+        return problem(status_for(error), error.code, error.detail, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> ORJSONResponse:
+        issues = [
+            {"location": [str(p) for p in e.get("loc", ())], "message": e.get("msg", ""), "kind": e.get("type", "")}
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(i['location'])}: {i['message']}" for i in issues[:5])
+        return problem(422, "invalid-request", detail, request.url.path, errors=issues)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> ORJSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
+            error.status_code, "http-error"
+        )
+        response = problem(error.status_code, code, str(error.detail), request.url.path)
+        response.headers.update(error.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> ORJSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal-error", HTTPStatus.INTERNAL_SERVER_ERROR.phrase, request.url.path)

@@ -1,0 +1,1 @@
+"""HTTP routes: parse, call the application, shape the reply. No rules here."""

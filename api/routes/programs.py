@@ -1,0 +1,75 @@
+"""Programme-level decisions and reads: open, budgets, re-entry rounds, finalists, standings, funding."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import ORJSONResponse
+
+from api.deps import ActorDep, ServicesDep, context, fields, recorded
+from api.schemas import (
+    FundingResponse,
+    IncreaseBudgetRequest,
+    OpenProgramRequest,
+    OpenReEntryRoundRequest,
+    ProgramSummary,
+    RecordedResponse,
+    SelectFinalistsRequest,
+    StandingsResponse,
+)
+from domain import errors
+from projections import funding, standings
+
+router = APIRouter(prefix="/programs", tags=["programmes"])
+WRITE = {"response_model": RecordedResponse, "status_code": 201, "responses": {200: {"model": RecordedResponse}}}
+
+
+@router.get("", response_model=list[ProgramSummary], summary="List programmes")
+def list_programs(services: ServicesDep) -> list[dict[str, object]]:
+    return standings.list_programs(services.db)
+
+
+@router.post("", **WRITE, summary="Open a programme")  # type: ignore[arg-type]
+def open_program(body: OpenProgramRequest, request: Request, who: ActorDep, services: ServicesDep) -> ORJSONResponse:
+    spec = fields(body)
+    spec["stages"] = [s.model_dump() for s in body.stages]
+    outcome = services.registry.open_program(context(request, who, body), **spec)
+    return recorded(services, outcome)
+
+
+@router.get("/{program}", response_model=StandingsResponse, summary="A programme and its standings")
+@router.get("/{program}/standings", response_model=StandingsResponse, summary="Standings per stage")
+def get_standings(program: str, services: ServicesDep) -> dict[str, object]:
+    found = standings.program_standings(services.db, program, services.clock())
+    if found is None:
+        raise errors.ProgramNotFoundError(f"no programme {program!r}")
+    return found
+
+
+@router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")
+def get_funding(program: str, services: ServicesDep) -> dict[str, object]:
+    get_standings(program, services)
+    return funding.program_funding(services.db, program)
+
+
+@router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")  # type: ignore[arg-type]
+def increase_budget(
+    program: str, body: IncreaseBudgetRequest, request: Request, who: ActorDep, services: ServicesDep
+) -> ORJSONResponse:
+    outcome = services.registry.increase_budget(context(request, who, body), program, **fields(body))
+    return recorded(services, outcome)
+
+
+@router.post("/{program}/re-entry-rounds", **WRITE, summary="Open a re-entry round")  # type: ignore[arg-type]
+def open_reentry_round(
+    program: str, body: OpenReEntryRoundRequest, request: Request, who: ActorDep, services: ServicesDep
+) -> ORJSONResponse:
+    outcome = services.registry.open_reentry_round(context(request, who, body), program, **fields(body))
+    return recorded(services, outcome, {"round": outcome.result})
+
+
+@router.post("/{program}/finalists", **WRITE, summary="Select the finalists")  # type: ignore[arg-type]
+def select_finalists(
+    program: str, body: SelectFinalistsRequest, request: Request, who: ActorDep, services: ServicesDep
+) -> ORJSONResponse:
+    outcome = services.registry.select_finalists(context(request, who, body), program, **fields(body))
+    return recorded(services, outcome)

@@ -1,0 +1,73 @@
+"""Read-only routes: history, health, and the documentation of problem types."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from api.deps import ServicesDep
+from api.problems import problem_types
+from api.schemas import Health, HistoryPage
+from domain import errors
+from projections import history, standings
+
+router = APIRouter()
+Moment = Annotated[AwareDatetime | None, Query(description="ISO 8601 with time zone")]
+
+
+def history_filter(
+    team: Annotated[str | None, Query(max_length=64, description="Only this team's events")] = None,
+    type: Annotated[list[str] | None, Query(max_length=30, description="Only these event types")] = None,  # noqa: A002
+    effective_from: Moment = None,
+    effective_to: Moment = None,
+    recorded_from: Moment = None,
+    recorded_to: Moment = None,
+) -> history.HistoryFilter:
+    return history.HistoryFilter(
+        None, team, tuple(type or ()), effective_from, effective_to, recorded_from, recorded_to
+    )
+
+
+Filter = Annotated[history.HistoryFilter, Depends(history_filter)]
+Cursor = Annotated[int, Query(ge=0, le=2**62, description="`next_cursor` of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _page(services: ServicesDep, where: history.HistoryFilter, cursor: int, limit: int) -> dict[str, Any]:
+    rows, next_cursor = history.page(services.db, where, after=cursor, limit=limit)
+    return {"events": rows, "next_cursor": next_cursor}
+
+
+@router.get("/programs/{program}/history", response_model=HistoryPage, tags=["history"], summary="A programme's events")
+def program_history(
+    program: str, services: ServicesDep, where: Filter, cursor: Cursor = 0, limit: Limit = 100
+) -> dict[str, Any]:
+    if standings.program_standings(services.db, program, services.clock()) is None:
+        raise errors.ProgramNotFoundError(f"no programme {program!r}")
+    return _page(services, replace(where, program_code=program), cursor, limit)
+
+
+@router.get("/history", response_model=HistoryPage, tags=["history"], summary="Every programme's events")
+def all_history(services: ServicesDep, where: Filter, cursor: Cursor = 0, limit: Limit = 100) -> dict[str, Any]:
+    return _page(services, where, cursor, limit)
+
+
+@router.get("/health", response_model=Health, tags=["operations"], summary="Liveness and read-model positions")
+def health(services: ServicesDep) -> dict[str, Any]:
+    return {"status": "ok", "log_head": services.projector.head(), "projections": services.projector.positions()}
+
+
+@router.get("/problems", tags=["operations"], summary="Every problem type and what it means")
+def problems() -> dict[str, str]:
+    return problem_types()
+
+
+@router.get("/problems/{code}", tags=["operations"], summary="What one problem type means")
+def problem_type(code: str) -> dict[str, str]:
+    known = problem_types()
+    if code not in known:
+        raise errors.NotFoundError(f"no problem type {code!r}")
+    return {"type": f"/problems/{code}", "description": known[code]}
