@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from api import problems
 from api.bootstrap import Clock, Services, build, utc_now
@@ -42,7 +41,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now, serv
         title="Program registry",
         version="0.1.0",
         description=DESCRIPTION,
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     problems.install(app)
@@ -50,3 +48,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now, serv
     app.include_router(teams.router)
     app.include_router(reads.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings come from REGISTRY_* variables, read per worker."""
+    return create_app(Settings())

@@ -6,9 +6,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import ORJSONResponse
 
 from api.bootstrap import Services
+from api.problems import FastJSONResponse
 from api.schemas import Decision, RecordedEvent, RecordedResponse
 from domain.registry import Context, Recorded
 from projections.engine import iso, json_ready
@@ -48,7 +48,7 @@ def fields(body: Decision) -> dict[str, Any]:
     return {name: getattr(body, name) for name in type(body).model_fields if name not in ("effective_at", "reason")}
 
 
-def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | None = None) -> ORJSONResponse:
+def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | None = None) -> FastJSONResponse:
     """201 with the new events and the log position; 200 when the decision changed nothing."""
     if services.settings.inline_projections and outcome.events:
         services.projector.catch_up()
@@ -72,4 +72,4 @@ def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | Non
         result=result or {},
     )
     headers = {} if outcome.position is None else {POSITION_HEADER: str(outcome.position)}
-    return ORJSONResponse(body.model_dump(mode="json"), status_code=201 if outcome.events else 200, headers=headers)
+    return FastJSONResponse(body.model_dump(mode="json"), status_code=201 if outcome.events else 200, headers=headers)

@@ -11,15 +11,23 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from domain import errors
 
 log = logging.getLogger("registry.api")
 PROBLEM_JSON = "application/problem+json"
+
+class FastJSONResponse(JSONResponse):
+    """JSON rendered by orjson (decimals and datetimes must already be strings)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
 
 STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.NotFoundError, 404),
@@ -33,7 +41,7 @@ def status_for(error: errors.RegistryError) -> int:
     return next((status for family, status in STATUS_BY_FAMILY if isinstance(error, family)), 500)
 
 
-def problem(status: int, code: str, detail: str, instance: str, **extra: Any) -> ORJSONResponse:
+def problem(status: int, code: str, detail: str, instance: str, **extra: Any) -> FastJSONResponse:
     body = {
         "type": f"/problems/{code}",
         "title": code.replace("-", " ").capitalize(),
@@ -42,7 +50,7 @@ def problem(status: int, code: str, detail: str, instance: str, **extra: Any) ->
         "instance": instance,
         **extra,
     }
-    return ORJSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return FastJSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 def problem_types() -> dict[str, str]:
@@ -61,11 +69,11 @@ def problem_types() -> dict[str, str]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.RegistryError)
-    async def registry_error(request: Request, error: errors.RegistryError) -> ORJSONResponse:
+    async def registry_error(request: Request, error: errors.RegistryError) -> FastJSONResponse:
         return problem(status_for(error), error.code, error.detail, request.url.path)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> ORJSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> FastJSONResponse:
         issues = [
             {"location": [str(p) for p in e.get("loc", ())], "message": e.get("msg", ""), "kind": e.get("type", "")}
             for e in error.errors()
@@ -74,7 +82,7 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid-request", detail, request.url.path, errors=issues)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> ORJSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> FastJSONResponse:
         code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             error.status_code, "http-error"
         )
@@ -83,6 +91,6 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, error: Exception) -> ORJSONResponse:
+    async def internal_error(request: Request, error: Exception) -> FastJSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "internal-error", HTTPStatus.INTERNAL_SERVER_ERROR.phrase, request.url.path)

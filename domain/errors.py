@@ -72,10 +72,6 @@ class InvalidScoresError(InvalidDecisionError):
     """Scores or gate results do not match the stage's criteria and gates."""
 
 
-class ScoreOutOfRangeError(InvalidDecisionError):
-    pass
-
-
 class UnknownStageError(InvalidDecisionError):
     pass
 
@@ -90,6 +86,10 @@ class EffectiveTimeError(InvalidDecisionError):
 
 class RuleViolationError(RegistryError):
     """A programme rule forbids the decision in the current state."""
+
+
+class ScoreOutOfRangeError(RuleViolationError):
+    """A score is negative or above its criterion's maximum."""
 
 
 class ProgramAlreadyOpenedError(RuleViolationError):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
 
 from api.deps import ActorDep, ServicesDep, context, fields, recorded
+from api.problems import FastJSONResponse
 from api.schemas import (
     FundingResponse,
     IncreaseBudgetRequest,
@@ -29,7 +29,7 @@ def list_programs(services: ServicesDep) -> list[dict[str, object]]:
 
 
 @router.post("", **WRITE, summary="Open a programme")  # type: ignore[arg-type]
-def open_program(body: OpenProgramRequest, request: Request, who: ActorDep, services: ServicesDep) -> ORJSONResponse:
+def open_program(body: OpenProgramRequest, request: Request, who: ActorDep, services: ServicesDep) -> FastJSONResponse:
     spec = fields(body)
     spec["stages"] = [s.model_dump() for s in body.stages]
     outcome = services.registry.open_program(context(request, who, body), **spec)
@@ -54,7 +54,7 @@ def get_funding(program: str, services: ServicesDep) -> dict[str, object]:
 @router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")  # type: ignore[arg-type]
 def increase_budget(
     program: str, body: IncreaseBudgetRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     outcome = services.registry.increase_budget(context(request, who, body), program, **fields(body))
     return recorded(services, outcome)
 
@@ -62,7 +62,7 @@ def increase_budget(
 @router.post("/{program}/re-entry-rounds", **WRITE, summary="Open a re-entry round")  # type: ignore[arg-type]
 def open_reentry_round(
     program: str, body: OpenReEntryRoundRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     outcome = services.registry.open_reentry_round(context(request, who, body), program, **fields(body))
     return recorded(services, outcome, {"round": outcome.result})
 
@@ -70,6 +70,6 @@ def open_reentry_round(
 @router.post("/{program}/finalists", **WRITE, summary="Select the finalists")  # type: ignore[arg-type]
 def select_finalists(
     program: str, body: SelectFinalistsRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     outcome = services.registry.select_finalists(context(request, who, body), program, **fields(body))
     return recorded(services, outcome)

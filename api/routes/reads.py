@@ -20,7 +20,7 @@ Moment = Annotated[AwareDatetime | None, Query(description="ISO 8601 with time z
 
 def history_filter(
     team: Annotated[str | None, Query(max_length=64, description="Only this team's events")] = None,
-    type: Annotated[list[str] | None, Query(max_length=30, description="Only these event types")] = None,  # noqa: A002
+    type: Annotated[list[str] | None, Query(max_length=30, description="Only these event types")] = None,
     effective_from: Moment = None,
     effective_to: Moment = None,
     recorded_from: Moment = None,

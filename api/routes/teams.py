@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
 
 from api.deps import ActorDep, ServicesDep, context, fields, recorded
+from api.problems import FastJSONResponse
 from api.schemas import (
     AdvanceTeamRequest,
     AmendEvaluationRequest,
@@ -36,7 +36,7 @@ WRITE: dict[str, Any] = {
 
 def _team_decision(
     services: Any, request: Request, who: str, body: Decision, command: Callable[..., Any], *args: Any, **extra: Any
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     outcome = command(context(request, who, body), *args, **fields(body), **extra)
     return recorded(services, outcome)
 
@@ -44,7 +44,7 @@ def _team_decision(
 @router.post("", **WRITE, summary="Submit an application (creates the team in the programme)")
 def submit_application(
     program: str, body: SubmitApplicationRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.submit_application, program)
 
 
@@ -63,14 +63,14 @@ def get_team(program: str, team: str, services: ServicesDep) -> dict[str, Any]:
 @router.post("/{team}/consortium-changes", **WRITE, summary="Members joined or left the consortium")
 def change_consortium(
     program: str, team: str, body: ChangeConsortiumRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.change_consortium, program, team)
 
 
 @router.post("/{team}/evaluations", **WRITE, summary="Record an evaluation")
 def record_evaluation(
     program: str, team: str, body: RecordEvaluationRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.record_evaluation, program, team)
 
 
@@ -83,7 +83,7 @@ def amend_evaluation(
     request: Request,
     who: ActorDep,
     services: ServicesDep,
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(
         services, request, who, body, services.registry.amend_evaluation, program, team, evaluation=evaluation
     )
@@ -92,35 +92,35 @@ def amend_evaluation(
 @router.post("/{team}/advancements", **WRITE, summary="Advance the team to a stage (takes a seat)")
 def advance_team(
     program: str, team: str, body: AdvanceTeamRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.advance_team, program, team)
 
 
 @router.post("/{team}/eliminations", **WRITE, summary="Eliminate the team (provisional until upheld or the deadline)")
 def eliminate_team(
     program: str, team: str, body: EliminateTeamRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.eliminate_team, program, team)
 
 
 @router.post("/{team}/elimination/upheld", **WRITE, summary="Uphold the team's elimination after objection")
 def uphold_elimination(
     program: str, team: str, body: Decision, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.uphold_elimination, program, team)
 
 
 @router.post("/{team}/elimination/reversed", **WRITE, summary="Reverse the team's elimination after objection")
 def reverse_elimination(
     program: str, team: str, body: Decision, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.reverse_elimination, program, team)
 
 
 @router.post("/{team}/offers", **WRITE, summary="Offer the team re-entry through a round")
 def offer_reentry(
     program: str, team: str, body: OfferReEntryRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     outcome = services.registry.offer_reentry(
         context(request, who, body), program, team, round_number=body.round, deadline=body.deadline
     )
@@ -130,33 +130,33 @@ def offer_reentry(
 @router.post("/{team}/offers/{offer}/acceptance", **WRITE, summary="The team accepts the offer (takes a seat)")
 def accept_offer(
     program: str, team: str, offer: int, body: Decision, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.accept_offer, program, team, offer=offer)
 
 
 @router.post("/{team}/offers/{offer}/declination", **WRITE, summary="The team declines the offer")
 def decline_offer(
     program: str, team: str, offer: int, body: Decision, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.decline_offer, program, team, offer=offer)
 
 
 @router.post("/{team}/withdrawal", **WRITE, summary="The team withdraws (frees its seat)")
 def withdraw_team(
     program: str, team: str, body: Decision, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.withdraw_team, program, team)
 
 
 @router.post("/{team}/grants", **WRITE, summary="Grant a resource within the remaining budget")
 def grant_funding(
     program: str, team: str, body: GrantFundingRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.grant_funding, program, team)
 
 
 @router.post("/{team}/returns", **WRITE, summary="The team returns resources to the budget")
 def return_funding(
     program: str, team: str, body: ReturnFundingRequest, request: Request, who: ActorDep, services: ServicesDep
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     return _team_decision(services, request, who, body, services.registry.return_funding, program, team)

@@ -1,0 +1,172 @@
+"""The ``registry`` command: serve the API, load the demo, run and rebuild read models, print standings."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from api import demo
+from api.bootstrap import Services, build
+from api.settings import Settings
+from projections import standings as standings_view
+
+app = typer.Typer(help="The program registry: an event-sourced system of record for funding programmes.")
+projections_app = typer.Typer(help="Follow, rebuild and inspect the read models.")
+app.add_typer(projections_app, name="projections")
+console = Console()
+
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", envvar="REGISTRY_DATABASE_URL", help="sqlite:///PATH or postgresql://…")
+]
+Names = Annotated[list[str] | None, typer.Argument(help="Read models (default: all)")]
+
+
+def _services(database_url: str | None) -> Services:
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    return build(settings)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
+) -> None:
+    """Serve the HTTP API (settings from REGISTRY_* environment variables)."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "api.app:app_from_environment",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        http="httptools",
+        loop="uvloop",
+        log_level="info",
+    )
+
+
+@app.command("demo")
+def load_demo(
+    database_url: DatabaseOption = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when the log already has events")] = False,
+) -> None:
+    """Record the demo programme (the sovereign AI foundation-model story)."""
+    services = _services(database_url)
+    try:
+        if if_empty and services.projector.head() > 0:
+            console.print(f"The log already holds {services.projector.head()} events; demo not loaded.")
+            return
+        steps = demo.load(services.registry)
+        services.projector.catch_up()
+        console.print(f"Recorded the demo programme {demo.PROGRAM} in {steps} steps; "
+                      f"the log now holds {services.projector.head()} events.")
+    finally:
+        services.close()
+
+
+@app.command()
+def standings(program: str, database_url: DatabaseOption = None) -> None:
+    """Print a programme's standings, one table per stage."""
+    services = _services(database_url)
+    try:
+        services.projector.catch_up()
+        found = standings_view.program_standings(services.db, program, services.clock())
+    finally:
+        services.close()
+    if found is None:
+        console.print(f"[red]No programme {program!r}.[/red]")
+        raise typer.Exit(1)
+    console.print(f"[bold]{found['title_ko']}[/bold] — {found['title_en']} ({program})")
+    for stage in found["stages"]:
+        console.print(_stage_table(stage))
+    if found["finalists"]:
+        console.print(f"Finalists: {', '.join(found['finalists'])}")
+
+
+def _stage_table(stage: dict[str, Any]) -> Table:
+    title = f"{stage['name']}: {len(stage['holders'])} of {stage['seats']} seats held, {stage['vacancies']} vacant"
+    table = Table(title=title, title_justify="left")
+    for column in ("Rank", "Team", "팀 이름", "Name", "Outcome", "Status", "Total", "Gates"):
+        table.add_column(column)
+    for team in stage["teams"]:
+        evaluation = team["evaluation"] or {}
+        gates = "" if not evaluation else ("pass" if evaluation["passed_gates"] else "FAIL")
+        status = team["status"] + (" (re-entrant)" if team["reentrant"] else "")
+        table.add_row(str(team["rank"] or "–"), team["team_code"], team["name_ko"], team["name_en"],
+                      team["outcome"], status, evaluation.get("total", "–"), gates)
+    return table
+
+
+@projections_app.command("rebuild")
+def rebuild(names: Names = None, database_url: DatabaseOption = None) -> None:
+    """Drop the read models' tables and replay the whole log into them."""
+    services = _services(database_url)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("Rebuilding", total=services.projector.head())
+            done = services.projector.rebuild(names, lambda n, total: progress.update(task, completed=n, total=total))
+        console.print(f"Rebuilt {', '.join(services.projector.select(names))} from {done} events.")
+    finally:
+        services.close()
+
+
+@projections_app.command("run")
+def run(
+    names: Names = None,
+    database_url: DatabaseOption = None,
+    interval: Annotated[float, typer.Option(help="Seconds between polls of the log")] = 0.5,
+) -> None:
+    """Follow the log and keep the read models current until stopped (SIGINT or SIGTERM)."""
+    services = _services(database_url)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    console.print(f"Following the log for {', '.join(services.projector.select(names))}; Ctrl-C stops.")
+    try:
+        while not stop.is_set():
+            services.projector.catch_up(names)
+            stop.wait(interval)
+    finally:
+        services.close()
+    console.print("Stopped.")
+
+
+@projections_app.command("status")
+def status(database_url: DatabaseOption = None) -> None:
+    """Show each read model's position against the head of the log."""
+    services = _services(database_url)
+    try:
+        head, positions = services.projector.head(), services.projector.positions()
+    finally:
+        services.close()
+    table = Table("Read model", "Position", "Head", "Lag (events)")
+    for name, position in positions.items():
+        table.add_row(name, str(position), str(head), str(head - position))
+    console.print(table)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("events"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+    )
+
+
+def main() -> None:
+    app()
