@@ -61,6 +61,14 @@ def serve(
     )
 
 
+@app.command()
+def migrate(database_url: DatabaseOption = None) -> None:
+    """Create the event store's and read models' tables if missing, then exit."""
+    services = _services(database_url)
+    services.close()
+    console.print("Schema ready.")
+
+
 @app.command("demo")
 def load_demo(
     database_url: DatabaseOption = None,

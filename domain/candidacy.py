@@ -296,7 +296,7 @@ class Candidacy(Aggregate):
         self, stamp: Stamp, program: Program, joined: list[str], left: list[str]
     ) -> None:
         self._check_open(stamp, program)
-        joining = [m for m in _members(joined, exclude="") if m not in self.members]
+        joining = [m for m in _members(joined, exclude=self.lead_organisation) if m not in self.members]
         leaving = _members(left, exclude="")
         if self.lead_organisation in leaving or any(m not in self.members for m in leaving):
             msg = "only current members other than the lead organisation can leave"

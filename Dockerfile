@@ -1,0 +1,10 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY domain ./domain
+COPY projections ./projections
+COPY api ./api
+RUN pip install --no-cache-dir .
+ENV REGISTRY_HOST=0.0.0.0
+EXPOSE 8000
+CMD ["registry", "serve", "--host", "0.0.0.0"]

@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+export REGISTRY_TEST_DATABASE_URL ?= postgresql://root@127.0.0.1:5432/test
+
+.PHONY: install run test lint check-database clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## Serve on http://127.0.0.1:8000 with the embedded SQLite store; loads the demo on first start.
+run: install
+	$(BIN)/registry demo --if-empty
+	$(BIN)/registry serve
+
+## Run the whole test suite, including the PostgreSQL tests.
+test: install check-database
+	$(BIN)/python -m pytest
+
+check-database: install
+	@$(BIN)/python -m tests.check_database
+
+lint: install
+	$(BIN)/ruff check domain api projections tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
