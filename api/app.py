@@ -26,7 +26,9 @@ request stores nothing.
 """
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utc_now, services: Services | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock = utc_now, services: Services | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build(settings or Settings(), clock=clock)

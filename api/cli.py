@@ -82,8 +82,10 @@ def load_demo(
             return
         steps = demo.load(services.registry)
         services.projector.catch_up()
-        console.print(f"Recorded the demo programme {demo.PROGRAM} in {steps} steps; "
-                      f"the log now holds {services.projector.head()} events.")
+        console.print(
+            f"Recorded the demo programme {demo.PROGRAM} in {steps} steps; "
+            f"the log now holds {services.projector.head()} events."
+        )
     finally:
         services.close()
 
@@ -116,8 +118,16 @@ def _stage_table(stage: dict[str, Any]) -> Table:
         evaluation = team["evaluation"] or {}
         gates = "" if not evaluation else ("pass" if evaluation["passed_gates"] else "FAIL")
         status = team["status"] + (" (re-entrant)" if team["reentrant"] else "")
-        table.add_row(str(team["rank"] or "–"), team["team_code"], team["name_ko"], team["name_en"],
-                      team["outcome"], status, evaluation.get("total", "–"), gates)
+        table.add_row(
+            str(team["rank"] or "–"),
+            team["team_code"],
+            team["name_ko"],
+            team["name_en"],
+            team["outcome"],
+            status,
+            evaluation.get("total", "–"),
+            gates,
+        )
     return table
 
 
@@ -171,8 +181,13 @@ def status(database_url: DatabaseOption = None) -> None:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("events"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
     )
 
 

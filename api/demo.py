@@ -43,11 +43,18 @@ TEAMS = [  # code, Korean name, English name, lead organisation, members
     ("TAEYANG", "태양 파운데이션", "Taeyang Foundation", "Taeyang Holdings", ["DGIST"]),
 ]
 FUNDED = ["HANBIT", "SEOGANG", "MIRAE", "NURI", "BADA"]
-GPU_GRANTS = {"HANBIT": ("gpu:B200", 512), "SEOGANG": ("gpu:H100", 1024), "MIRAE": ("gpu:B200", 512),
-              "NURI": ("gpu:H100", 1024)}  # BADA's consortium includes a GPU supplier: excluded from GPUs
+GPU_GRANTS = {
+    "HANBIT": ("gpu:B200", 512),
+    "SEOGANG": ("gpu:H100", 1024),
+    "MIRAE": ("gpu:B200", 512),
+    "NURI": ("gpu:H100", 1024),
+}  # BADA's consortium includes a GPU supplier: excluded from GPUs
 STAGE1_SCORES = {  # benchmark, expert, user, independence
-    "HANBIT": (36, 31, 21, True), "SEOGANG": (33, 30, 22, True), "MIRAE": (31, 28, 20, True),
-    "NURI": (34, 29, 19, False), "BADA": (24, 22, 15, True),
+    "HANBIT": (36, 31, 21, True),
+    "SEOGANG": (33, 30, 22, True),
+    "MIRAE": (31, 28, 20, True),
+    "NURI": (34, 29, 19, False),
+    "BADA": (24, 22, 15, True),
 }
 RE_ENTRANT = "HWARANG"
 
@@ -125,16 +132,28 @@ def _screen(r: Registry) -> None:
     screened_out = [t[0] for t in TEAMS if t[0] not in FUNDED]
     for i, team in enumerate(screened_out):
         day, why = ("2025-07-31", "Written screening") if i < 5 else ("2025-08-04", "Presentation round")
-        r.eliminate_team(ctx(day, f"{why}: not selected"), PROGRAM, team, reason_code="screening",
-                         objection_deadline=at(day) + timedelta(days=10))
+        r.eliminate_team(
+            ctx(day, f"{why}: not selected"),
+            PROGRAM,
+            team,
+            reason_code="screening",
+            objection_deadline=at(day) + timedelta(days=10),
+        )
     for team in FUNDED:
         r.advance_team(ctx("2025-08-04", "Selected after presentations"), PROGRAM, team, to_stage=0)
 
 
 def _grant(r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6) -> None:
     start = date.fromisoformat(day)
-    r.grant_funding(ctx(day, f"Stage funding: {resource}"), PROGRAM, team, resource=resource, quantity=quantity,
-                    period_start=start, period_end=start + timedelta(days=30 * months))
+    r.grant_funding(
+        ctx(day, f"Stage funding: {resource}"),
+        PROGRAM,
+        team,
+        resource=resource,
+        quantity=quantity,
+        period_start=start,
+        period_end=start + timedelta(days=30 * months),
+    )
 
 
 def _fund(r: Registry) -> None:
@@ -148,9 +167,13 @@ def _fund(r: Registry) -> None:
 def _evaluate_stage1(r: Registry) -> None:
     for team, (bench, expert, user, independent) in STAGE1_SCORES.items():
         r.record_evaluation(
-            ctx("2026-01-15", "Stage-1 evaluation panel"), PROGRAM, team, stage=0,
+            ctx("2026-01-15", "Stage-1 evaluation panel"),
+            PROGRAM,
+            team,
+            stage=0,
             scores={"benchmark": Decimal(bench), "expert": Decimal(expert), "user": Decimal(user)},
-            gates={"independence": independent}, panel=["Panel chair", "Benchmark lead", "User study lead"],
+            gates={"independence": independent},
+            panel=["Panel chair", "Benchmark lead", "User study lead"],
         )
 
 
@@ -158,12 +181,23 @@ def _advance_and_eliminate(r: Registry) -> None:
     for team in ("HANBIT", "SEOGANG", "MIRAE"):
         r.advance_team(ctx("2026-01-15", "Passed stage 1"), PROGRAM, team, to_stage=1)
     deadline = at("2026-01-25", 18)
-    r.eliminate_team(ctx("2026-01-15", "Model found to be a fine-tuned foreign model"), PROGRAM, "NURI",
-                     reason_code="failed_gate", objection_deadline=deadline)
-    r.eliminate_team(ctx("2026-01-15", "Lowest total score"), PROGRAM, "BADA",
-                     reason_code="below_cutoff", objection_deadline=deadline)
-    r.return_funding(ctx("2026-01-16", "GPUs returned on elimination"), PROGRAM, "NURI",
-                     resource="gpu:H100", quantity=1024)
+    r.eliminate_team(
+        ctx("2026-01-15", "Model found to be a fine-tuned foreign model"),
+        PROGRAM,
+        "NURI",
+        reason_code="failed_gate",
+        objection_deadline=deadline,
+    )
+    r.eliminate_team(
+        ctx("2026-01-15", "Lowest total score"),
+        PROGRAM,
+        "BADA",
+        reason_code="below_cutoff",
+        objection_deadline=deadline,
+    )
+    r.return_funding(
+        ctx("2026-01-16", "GPUs returned on elimination"), PROGRAM, "NURI", resource="gpu:H100", quantity=1024
+    )
 
 
 def _uphold(r: Registry) -> None:
@@ -172,33 +206,56 @@ def _uphold(r: Registry) -> None:
 
 
 def _open_round(r: Registry) -> None:
-    r.open_reentry_round(ctx("2026-02-02", "Refill the empty stage-2 seat"), PROGRAM, stage=1, seats=1,
-                         eligibility=["eliminated", "applicants", "new_entrants"],
-                         opens_at=at("2026-02-02", 9), closes_at=at("2026-02-27", 18))
-    r.submit_application(ctx("2026-02-05", "New entrant application"), PROGRAM, team_code=RE_ENTRANT,
-                         name_ko="화랑 AI 연합", name_en="Hwarang AI Alliance", lead_organisation="Hwarang Labs",
-                         members=["Pusan National University", "Kyungpook National University"], stage=1)
+    r.open_reentry_round(
+        ctx("2026-02-02", "Refill the empty stage-2 seat"),
+        PROGRAM,
+        stage=1,
+        seats=1,
+        eligibility=["eliminated", "applicants", "new_entrants"],
+        opens_at=at("2026-02-02", 9),
+        closes_at=at("2026-02-27", 18),
+    )
+    r.submit_application(
+        ctx("2026-02-05", "New entrant application"),
+        PROGRAM,
+        team_code=RE_ENTRANT,
+        name_ko="화랑 AI 연합",
+        name_en="Hwarang AI Alliance",
+        lead_organisation="Hwarang Labs",
+        members=["Pusan National University", "Kyungpook National University"],
+        stage=1,
+    )
 
 
 def _declines(r: Registry) -> None:
     for team, day in (("GAON", "2026-02-06"), ("SORI", "2026-02-07"), ("DAON", "2026-02-07")):
-        r.offer_reentry(ctx(day, "Invited to the re-entry round"), PROGRAM, team, round_number=1,
-                        deadline=at("2026-02-20", 18))
+        r.offer_reentry(
+            ctx(day, "Invited to the re-entry round"), PROGRAM, team, round_number=1, deadline=at("2026-02-20", 18)
+        )
     for team, day in (("GAON", "2026-02-09"), ("SORI", "2026-02-10"), ("DAON", "2026-02-11")):
-        r.decline_offer(ctx(day, "We will continue with our own roadmap", actor=f"team:{team}"), PROGRAM, team,
-                        offer=1)
+        r.decline_offer(ctx(day, "We will continue with our own roadmap", actor=f"team:{team}"), PROGRAM, team, offer=1)
 
 
 def _accept(r: Registry) -> None:
-    r.offer_reentry(ctx("2026-02-16", "Selected by panel majority"), PROGRAM, RE_ENTRANT, round_number=1,
-                    deadline=at("2026-02-20", 18))
-    r.accept_offer(ctx("2026-02-18", "We accept and will join stage 2", actor=f"team:{RE_ENTRANT}"), PROGRAM,
-                   RE_ENTRANT, offer=1)
+    r.offer_reentry(
+        ctx("2026-02-16", "Selected by panel majority"),
+        PROGRAM,
+        RE_ENTRANT,
+        round_number=1,
+        deadline=at("2026-02-20", 18),
+    )
+    r.accept_offer(
+        ctx("2026-02-18", "We accept and will join stage 2", actor=f"team:{RE_ENTRANT}"), PROGRAM, RE_ENTRANT, offer=1
+    )
 
 
 def _fund_reentrant(r: Registry) -> None:
-    r.increase_budget(ctx("2026-02-19", "A title for the re-entrant, without cutting incumbents"), PROGRAM,
-                      resource="title:K-AI", amount=1)
+    r.increase_budget(
+        ctx("2026-02-19", "A title for the re-entrant, without cutting incumbents"),
+        PROGRAM,
+        resource="title:K-AI",
+        amount=1,
+    )
     _grant(r, "2026-02-19", RE_ENTRANT, "gpu:H100", 1024)
     _grant(r, "2026-02-19", RE_ENTRANT, "krw:data", 10_000_000_000)
     _grant(r, "2026-02-19", RE_ENTRANT, "title:K-AI", 1, months=12)
@@ -206,11 +263,18 @@ def _fund_reentrant(r: Registry) -> None:
 
 def _finalists(r: Registry) -> None:
     for team, (bench, expert, user) in {
-        "HANBIT": (37, 32, 22), "SEOGANG": (35, 31, 23), "MIRAE": (30, 27, 20), RE_ENTRANT: (32, 29, 21),
+        "HANBIT": (37, 32, 22),
+        "SEOGANG": (35, 31, 23),
+        "MIRAE": (30, 27, 20),
+        RE_ENTRANT: (32, 29, 21),
     }.items():
         r.record_evaluation(
-            ctx("2026-08-14", "Stage-2 evaluation panel"), PROGRAM, team, stage=1,
+            ctx("2026-08-14", "Stage-2 evaluation panel"),
+            PROGRAM,
+            team,
+            stage=1,
             scores={"benchmark": Decimal(bench), "expert": Decimal(expert), "user": Decimal(user)},
-            gates={"independence": True}, panel=["Panel chair", "Benchmark lead", "User study lead"],
+            gates={"independence": True},
+            panel=["Panel chair", "Benchmark lead", "User study lead"],
         )
     r.select_finalists(ctx("2026-08-20", "The two most competitive teams"), PROGRAM, teams=["HANBIT", "SEOGANG"])

@@ -38,9 +38,7 @@ ActorDep = Annotated[str, Depends(actor)]
 
 
 def context(request: Request, who: str, body: Decision) -> Context:
-    return Context(
-        actor=who, effective_at=body.effective_at, reason=body.reason, correlation_id=request_id(request)
-    )
+    return Context(actor=who, effective_at=body.effective_at, reason=body.reason, correlation_id=request_id(request))
 
 
 def fields(body: Decision) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from domain import errors
 log = logging.getLogger("registry.api")
 PROBLEM_JSON = "application/problem+json"
 
+
 class FastJSONResponse(JSONResponse):
     """JSON rendered by orjson (decimals and datetimes must already be strings)."""
 
@@ -55,6 +56,7 @@ def problem(status: int, code: str, detail: str, instance: str, **extra: Any) ->
 
 def problem_types() -> dict[str, str]:
     """Every problem type the API can answer with, and what it means."""
+
     def walk(cls: type[errors.RegistryError]) -> list[type[errors.RegistryError]]:
         return [cls, *(sub for child in cls.__subclasses__() for sub in walk(child))]
 

@@ -15,9 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w][\w.\-]*$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Resource = Annotated[
-    str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*:[\w.\-]+$")
-]
+Resource = Annotated[str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*:[\w.\-]+$")]
 StageIndex = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
 Quantity = Annotated[int, Field(ge=1, le=10**15)]
 Points = Annotated[Decimal, Field(ge=0, le=10**6, allow_inf_nan=False, max_digits=12, decimal_places=4)]

@@ -292,9 +292,7 @@ class Candidacy(Aggregate):
             **stamp.event_fields(),
         )
 
-    def change_consortium(
-        self, stamp: Stamp, program: Program, joined: list[str], left: list[str]
-    ) -> None:
+    def change_consortium(self, stamp: Stamp, program: Program, joined: list[str], left: list[str]) -> None:
         self._check_open(stamp, program)
         joining = [m for m in _members(joined, exclude=self.lead_organisation) if m not in self.members]
         leaving = _members(left, exclude="")
@@ -370,9 +368,7 @@ class Candidacy(Aggregate):
         program.take_seat(stamp, self.team_code, to_stage, left_stage=from_stage)
         self.trigger_event(self.TeamAdvanced, from_stage=from_stage, to_stage=to_stage, **stamp.event_fields())
 
-    def eliminate(
-        self, stamp: Stamp, program: Program, *, reason_code: str, objection_deadline: datetime
-    ) -> None:
+    def eliminate(self, stamp: Stamp, program: Program, *, reason_code: str, objection_deadline: datetime) -> None:
         self._check_open(stamp, program)
         if self.status == "eliminated":
             raise errors.AlreadyEliminatedError(f"team {self.team_code} is already eliminated")
@@ -411,9 +407,7 @@ class Candidacy(Aggregate):
             **stamp.event_fields(),
         )
 
-    def offer_reentry(
-        self, stamp: Stamp, program: Program, *, round_number: int, deadline: datetime
-    ) -> int:
+    def offer_reentry(self, stamp: Stamp, program: Program, *, round_number: int, deadline: datetime) -> int:
         stamp.not_before(program.opened_at)
         reentry = program.reentry_round(round_number)
         if not reentry.is_open(stamp.effective_at):

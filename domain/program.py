@@ -264,9 +264,7 @@ class Program(Aggregate):
         )
 
     def release_funds(self, stamp: Stamp, team: str, resource: str, quantity: int) -> None:
-        self.trigger_event(
-            self.FundsReleased, team=team, resource=resource, quantity=quantity, **stamp.event_fields()
-        )
+        self.trigger_event(self.FundsReleased, team=team, resource=resource, quantity=quantity, **stamp.event_fields())
 
     def remaining(self, resource: str) -> int:
         if resource not in self.budgets:

@@ -87,7 +87,7 @@ class Registry(Application[UUID]):
             raise errors.TeamNotFoundError(msg) from None
 
     def _get(self, aggregate_id: UUID, kind: type[T]) -> T:
-        aggregate = self.repository.get(aggregate_id)
+        aggregate: object = self.repository.get(aggregate_id)
         if not isinstance(aggregate, kind):
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
@@ -258,5 +258,3 @@ class Registry(Application[UUID]):
             return Recorded(events, positions, result)  # type: ignore[arg-type]
         msg = "the records kept changing while this decision was being made; please retry"
         raise errors.ConcurrentUpdateError(msg)
-
-

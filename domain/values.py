@@ -85,9 +85,7 @@ class Stage:
     gates: tuple[str, ...]
 
     @classmethod
-    def make(
-        cls, name: str, seats: int, criteria: list[dict[str, Any]], gates: list[str]
-    ) -> Stage:
+    def make(cls, name: str, seats: int, criteria: list[dict[str, Any]], gates: list[str]) -> Stage:
         made = tuple(
             Criterion(
                 code(c["code"], "criterion code"),
@@ -104,9 +102,7 @@ class Stage:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Stage:
-        criteria = tuple(
-            Criterion(c["code"], c["name"], Decimal(c["max_points"])) for c in record["criteria"]
-        )
+        criteria = tuple(Criterion(c["code"], c["name"], Decimal(c["max_points"])) for c in record["criteria"])
         return cls(record["name"], record["seats"], criteria, tuple(record["gates"]))
 
     def as_record(self) -> dict[str, Any]:

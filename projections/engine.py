@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -168,8 +169,6 @@ class Projector:
 
 def json_ready(value: Any) -> Any:
     """Decimals as exact strings, datetimes as ISO text: the form read models store."""
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):

@@ -32,7 +32,7 @@ DDL = [
 
 class FundingProjection:
     name = NAME
-    tables = TABLES
+    tables: tuple[str, ...] = TABLES
 
     def ddl(self) -> list[str]:
         return DDL

@@ -30,7 +30,7 @@ DDL = [
 
 class HistoryProjection:
     name = NAME
-    tables = TABLES
+    tables: tuple[str, ...] = TABLES
 
     def ddl(self) -> list[str]:
         return DDL

@@ -62,7 +62,7 @@ def _json(value: Any) -> str:
 
 class StandingsProjection:
     name = NAME
-    tables = TABLES
+    tables: tuple[str, ...] = TABLES
 
     def ddl(self) -> list[str]:
         return DDL
@@ -114,7 +114,9 @@ def _round_opened(cur: Cursor, e: Program.ReEntryRoundOpened, c: Codes) -> None:
 
 
 def _finalists(cur: Cursor, e: Program.FinalistsSelected, c: Codes) -> None:
-    cur.execute("UPDATE standings_programs SET finalists = %s WHERE program_code = %s", (_json(e.teams), c.program_code))
+    cur.execute(
+        "UPDATE standings_programs SET finalists = %s WHERE program_code = %s", (_json(e.teams), c.program_code)
+    )
     for team in e.teams:
         _update_team(cur, c, team, finalist=1)
 
@@ -129,10 +131,17 @@ def _update_team(cur: Cursor, c: Codes, team: str | None, **fields: Any) -> None
 
 def _applied(cur: Cursor, e: Candidacy.ApplicationSubmitted, c: Codes) -> None:
     cur.execute(
-        "INSERT INTO standings_teams VALUES (%s, %s, %s, %s, %s, %s, 'applied', %s, %s, 0, 0,"
-        " NULL, NULL, NULL, NULL)",
-        (c.program_code, c.team_code, e.name_ko, e.name_en, e.lead_organisation, _json(e.members), e.stage,
-         iso(e.effective_at)),
+        "INSERT INTO standings_teams VALUES (%s, %s, %s, %s, %s, %s, 'applied', %s, %s, 0, 0, NULL, NULL, NULL, NULL)",
+        (
+            c.program_code,
+            c.team_code,
+            e.name_ko,
+            e.name_en,
+            e.lead_organisation,
+            _json(e.members),
+            e.stage,
+            iso(e.effective_at),
+        ),
     )
 
 
@@ -153,8 +162,16 @@ def _evaluated(cur: Cursor, e: Candidacy.EvaluationRecorded, c: Codes) -> None:
         " ON CONFLICT (program_code, team_code, stage) DO UPDATE SET evaluation = excluded.evaluation,"
         " scores = excluded.scores, gates = excluded.gates, total = excluded.total,"
         " passed = excluded.passed, amended = 0",
-        (c.program_code, c.team_code, e.stage, e.evaluation, _json(e.scores), _json(e.gates), str(total),
-         int(all(e.gates.values()))),
+        (
+            c.program_code,
+            c.team_code,
+            e.stage,
+            e.evaluation,
+            _json(e.scores),
+            _json(e.gates),
+            str(total),
+            int(all(e.gates.values())),
+        ),
     )
 
 
@@ -163,8 +180,16 @@ def _amended(cur: Cursor, e: Candidacy.EvaluationAmended, c: Codes) -> None:
     cur.execute(
         "UPDATE standings_scores SET scores = %s, gates = %s, total = %s, passed = %s, amended = 1"
         " WHERE program_code = %s AND team_code = %s AND stage = %s AND evaluation = %s",
-        (_json(e.scores), _json(e.gates), str(total), int(all(e.gates.values())), c.program_code, c.team_code,
-         e.stage, e.evaluation),
+        (
+            _json(e.scores),
+            _json(e.gates),
+            str(total),
+            int(all(e.gates.values())),
+            c.program_code,
+            c.team_code,
+            e.stage,
+            e.evaluation,
+        ),
     )
 
 
@@ -174,8 +199,14 @@ def _advanced(cur: Cursor, e: Candidacy.TeamAdvanced, c: Codes) -> None:
 
 def _eliminated(cur: Cursor, e: Candidacy.TeamEliminated, c: Codes) -> None:
     _update_team(
-        cur, c, c.team_code, status="eliminated", elimination_reason=e.reason_code, elimination_detail=e.reason,
-        objection_deadline=iso(e.objection_deadline), elimination_upheld=0,
+        cur,
+        c,
+        c.team_code,
+        status="eliminated",
+        elimination_reason=e.reason_code,
+        elimination_detail=e.reason,
+        objection_deadline=iso(e.objection_deadline),
+        elimination_upheld=0,
     )
     if e.was_seated:
         _set_entry(cur, c, e.stage, c.team_code or "", "eliminated")
@@ -187,8 +218,15 @@ def _upheld(cur: Cursor, e: Candidacy.EliminationUpheld, c: Codes) -> None:
 
 def _reversed(cur: Cursor, e: Candidacy.EliminationReversed, c: Codes) -> None:
     _update_team(
-        cur, c, c.team_code, status="active" if e.was_seated else "applied", stage=e.stage,
-        elimination_reason=None, elimination_detail=None, objection_deadline=None, elimination_upheld=None,
+        cur,
+        c,
+        c.team_code,
+        status="active" if e.was_seated else "applied",
+        stage=e.stage,
+        elimination_reason=None,
+        elimination_detail=None,
+        objection_deadline=None,
+        elimination_upheld=None,
     )
 
 
@@ -209,8 +247,16 @@ def _answer(cur: Cursor, c: Codes, offer: int, answer: str) -> None:
 def _accepted(cur: Cursor, e: Candidacy.OfferAccepted, c: Codes) -> None:
     _answer(cur, c, e.offer, "accepted")
     _update_team(
-        cur, c, c.team_code, status="active", stage=e.stage, reentrant=1, elimination_reason=None,
-        elimination_detail=None, objection_deadline=None, elimination_upheld=None,
+        cur,
+        c,
+        c.team_code,
+        status="active",
+        stage=e.stage,
+        reentrant=1,
+        elimination_reason=None,
+        elimination_detail=None,
+        objection_deadline=None,
+        elimination_upheld=None,
     )
 
 
@@ -254,7 +300,8 @@ def list_programs(db: Database) -> list[Row]:
             " (SELECT COUNT(*) FROM standings_teams t WHERE t.program_code = p.program_code) AS teams"
             " FROM standings_programs p ORDER BY p.opened_at, p.program_code"
         )
-        return cur.fetchall()
+        rows: list[Row] = cur.fetchall()
+    return rows
 
 
 def program_standings(db: Database, program_code: str, now: datetime) -> dict[str, Any] | None:
