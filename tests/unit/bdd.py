@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -33,7 +34,13 @@ CRITERIA = [
     {"code": "user", "name": "User evaluation", "max_points": 25},
 ]
 BUDGETS = {"gpu:B200": 2048, "krw:data": 10_000_000_000, "title:K-AI": 5}
-PASSING = {"bench": 30, "expert": 30, "user": 20}
+
+
+def points(bench: float | str, expert: float | str, user: float | str) -> dict[str, Decimal]:
+    return {"bench": Decimal(bench), "expert": Decimal(expert), "user": Decimal(user)}
+
+
+PASSING = points(30, 30, 20)
 
 
 def day(n: float) -> datetime:
@@ -71,11 +78,11 @@ def refused(error: type[Exception], command: Callable[[], Any], *aggregates: Agg
     return raised.value
 
 
-def facts(events: Sequence[DecisionEvent]) -> list[tuple[str, dict[str, Any]]]:
+def facts(events: Sequence[Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(event.type_name, event.payload()) for event in events]
 
 
-def names(events: Sequence[DecisionEvent]) -> list[str]:
+def names(events: Sequence[Any]) -> list[str]:
     return [event.type_name for event in events]
 
 
@@ -83,9 +90,7 @@ def names(events: Sequence[DecisionEvent]) -> list[str]:
 
 
 def opened(*, seats: Sequence[int] = (5, 4), finalist_count: int = 2, budgets: dict[str, int] | None = None) -> Program:
-    stages = [
-        Stage.make(f"stage {i + 1}", n, CRITERIA, ["independence"]) for i, n in enumerate(seats)
-    ]
+    stages = [Stage.make(f"stage {i + 1}", n, CRITERIA, ["independence"]) for i, n in enumerate(seats)]
     return Program.open(
         on(0),
         program_code=PROGRAM,
@@ -119,17 +124,22 @@ def seated(program: Program, team: str, *, stage: int = 0, at: float = 2) -> Can
     return candidacy
 
 
-def eliminated(
-    program: Program, team: str, *, stage: int = 0, at: float = 10, deadline: float = 20
-) -> Candidacy:
+def eliminated(program: Program, team: str, *, stage: int = 0, at: float = 10, deadline: float = 20) -> Candidacy:
     """A seated team, provisionally eliminated on day ``at`` with objections until ``deadline``."""
     candidacy = seated(program, team, stage=stage)
     candidacy.eliminate(on(at), program, reason_code="below_cutoff", objection_deadline=day(deadline))
     return candidacy
 
 
-def in_round(program: Program, *, stage: int = 1, seats: int = 1, eligibility: Sequence[str] = ("eliminated",),
-             opens: float = 30, closes: float = 40) -> int:
+def in_round(
+    program: Program,
+    *,
+    stage: int = 1,
+    seats: int = 1,
+    eligibility: Sequence[str] = ("eliminated",),
+    opens: float = 30,
+    closes: float = 40,
+) -> int:
     """A re-entry round for ``stage``, open from day ``opens`` to day ``closes``."""
     return program.open_reentry_round(
         on(opens - 1),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from domain import errors
 from domain.candidacy import Candidacy
 from domain.program import Program
-from tests.unit.bdd import PROGRAM, T0, applied, day, eliminated, facts, on, opened, refused, seated, when
+from tests.unit.bdd import PROGRAM, T0, day, eliminated, facts, on, opened, refused, seated, when
 
 
-def submit(program: Program, n: float = 1, **overrides: object) -> Candidacy:
+def submit(program: Program, n: float = 1, **overrides: Any) -> Candidacy:
     application: dict[str, object] = {
         "team_code": "upstage",
         "name_ko": "업스테이지 컨소시엄",
@@ -18,7 +20,7 @@ def submit(program: Program, n: float = 1, **overrides: object) -> Candidacy:
         "lead_organisation": "Upstage",
         "members": ["Upstage", "KAIST", "Nota AI", "KAIST"],
     }
-    return Candidacy.submit(on(n), program, **{**application, **overrides})  # type: ignore[arg-type]
+    return Candidacy.submit(on(n), program, **{**application, **overrides})
 
 
 # --- submit -------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ def test_an_application_records_the_team_its_names_and_its_members() -> None:
 
 def test_decomposed_korean_names_are_stored_composed() -> None:
     program = opened()
-    decomposed = "\u1112\u1161\u11ab\u1100\u116e\u11A8"  # 한국 as conjoining jamo
+    decomposed = "\u1112\u1161\u11ab\u1100\u116e\u11a8"  # 한국 as conjoining jamo
     team = submit(program, team_code=decomposed, name_ko=decomposed + " AI")
     assert (team.team_code, team.name_ko) == ("한국", "한국 AI")
     assert team.id == Candidacy.id_for(PROGRAM, "한국")
@@ -64,14 +66,20 @@ def test_an_application_cannot_take_effect_before_the_programme_opened() -> None
     program = opened()
     with pytest.raises(errors.EffectiveTimeError):
         Candidacy.submit(
-            on(-1, recorded=1), program, team_code="lg", name_ko="엘지", name_en="LG", lead_organisation="LG", members=[]
+            on(-1, recorded=1),
+            program,
+            team_code="lg",
+            name_ko="엘지",
+            name_en="LG",
+            lead_organisation="LG",
+            members=[],
         )
     assert on(0).effective_at == T0  # the opening instant itself is allowed
     assert submit(program, 0).applied_at == T0
 
 
 @pytest.mark.parametrize("overrides", [{"team_code": "up stage"}, {"name_en": ""}, {"lead_organisation": " "}])
-def test_a_malformed_application_is_refused(overrides: dict[str, object]) -> None:
+def test_a_malformed_application_is_refused(overrides: dict[str, Any]) -> None:
     with pytest.raises(errors.InvalidValueError):
         submit(opened(), **overrides)
 

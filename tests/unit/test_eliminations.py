@@ -7,7 +7,7 @@ import pytest
 from domain import errors
 from domain.candidacy import Candidacy
 from domain.program import Program
-from tests.unit.bdd import applied, day, eliminated, facts, on, opened, refused, seated, when
+from tests.unit.bdd import applied, day, eliminated, facts, names, on, opened, refused, seated, when
 
 
 def eliminate(team: Candidacy, program: Program, n: float = 10, **fields: object) -> None:
@@ -157,4 +157,4 @@ def test_a_back_dated_reversal_within_the_deadline_is_allowed() -> None:
     program = opened()
     team = eliminated(program, "lg", at=10, deadline=20)
     events = when(lambda: team.reverse_elimination(on(19, recorded=25), program), program, team)
-    assert [e.type_name for e in events] == ["SeatTaken", "EliminationReversed"]
+    assert names(events) == ["SeatTaken", "EliminationReversed"]

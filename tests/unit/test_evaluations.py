@@ -10,7 +10,7 @@ import pytest
 from domain import errors
 from domain.candidacy import Candidacy
 from domain.program import Program
-from tests.unit.bdd import PASSING, applied, eliminated, facts, on, opened, refused, seated, when
+from tests.unit.bdd import PASSING, applied, eliminated, facts, names, on, opened, points, refused, seated, when
 
 PANEL = ["Kim", "Lee", "Park"]
 
@@ -27,9 +27,7 @@ def test_an_evaluation_records_scores_gates_and_panel() -> None:
     program = opened()
     team = seated(program, "lg")
     scores = {"bench": Decimal("38.5"), "expert": 30, "user": 25}
-    events = when(
-        lambda: evaluate(team, program, scores=scores, gates={"independence": False}), program, team
-    )
+    events = when(lambda: evaluate(team, program, scores=scores, gates={"independence": False}), program, team)
     assert facts(events) == [
         (
             "EvaluationRecorded",
@@ -54,13 +52,13 @@ def test_evaluations_are_numbered_in_order() -> None:
 def test_an_applicant_can_be_evaluated_in_the_stage_it_applied_to() -> None:
     program = opened()
     team = applied(program, "lg")
-    assert [e.type_name for e in when(lambda: evaluate(team, program, 2), team)] == ["EvaluationRecorded"]
+    assert names(when(lambda: evaluate(team, program, 2), team)) == ["EvaluationRecorded"]
 
 
 def test_scores_at_the_maxima_and_at_zero_are_accepted() -> None:
     program = opened()
     team = seated(program, "lg")
-    number = evaluate(team, program, scores={"bench": 40, "expert": 0, "user": 25})
+    number = evaluate(team, program, scores=points(40, 0, 25))
     assert team.evaluations[number].total == Decimal(65)
 
 
@@ -92,9 +90,7 @@ def test_a_score_outside_its_criterion_range_is_refused(scores: dict[str, Any]) 
 def test_scores_and_gates_must_be_exactly_the_stages(scores: dict[str, Any], gates: dict[str, Any]) -> None:
     program = opened()
     team = seated(program, "lg")
-    refused(
-        errors.InvalidScoresError, lambda: evaluate(team, program, scores=scores, gates=gates), program, team
-    )
+    refused(errors.InvalidScoresError, lambda: evaluate(team, program, scores=scores, gates=gates), program, team)
 
 
 def test_an_evaluation_in_another_stage_is_refused() -> None:
@@ -120,7 +116,7 @@ def test_a_team_whose_elimination_was_upheld_receives_no_evaluation() -> None:
 def test_a_team_past_its_objection_deadline_receives_no_evaluation() -> None:
     program = opened()
     team = eliminated(program, "lg", at=10, deadline=20)
-    assert [e.type_name for e in when(lambda: evaluate(team, program, 19), team)] == ["EvaluationRecorded"]
+    assert names(when(lambda: evaluate(team, program, 19), team)) == ["EvaluationRecorded"]
     refused(errors.TeamInactiveError, lambda: evaluate(team, program, 21), program, team)
 
 
@@ -145,7 +141,7 @@ def test_an_amendment_corrects_an_earlier_evaluation() -> None:
     program = opened()
     team = seated(program, "lg")
     number = evaluate(team, program)
-    corrected = {"bench": 35, "expert": 30, "user": 20}
+    corrected = points(35, 30, 20)
     events = when(
         lambda: team.amend_evaluation(
             on(95), program, evaluation=number, scores=corrected, gates={"independence": True}, panel=PANEL
@@ -172,7 +168,7 @@ def test_an_amendment_restating_the_evaluation_changes_nothing() -> None:
     program = opened()
     team = seated(program, "lg")
     number = evaluate(team, program)
-    same = {"bench": Decimal("30.0"), "expert": 30, "user": 20}
+    same = points("30.0", 30, 20)
     events = when(
         lambda: team.amend_evaluation(
             on(95), program, evaluation=number, scores=same, gates={"independence": True}, panel=PANEL
@@ -201,7 +197,7 @@ def test_an_amendment_is_held_to_the_same_ranges_as_the_evaluation() -> None:
     program = opened()
     team = seated(program, "lg")
     number = evaluate(team, program)
-    too_high = {"bench": 41, "expert": 30, "user": 20}
+    too_high = points(41, 30, 20)
     refused(
         errors.ScoreOutOfRangeError,
         lambda: team.amend_evaluation(

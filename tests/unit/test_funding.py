@@ -9,12 +9,17 @@ import pytest
 from domain import errors
 from domain.candidacy import Candidacy
 from domain.program import Program
-from tests.unit.bdd import applied, eliminated, facts, on, opened, refused, seated, when
+from tests.unit.bdd import applied, eliminated, facts, names, on, opened, refused, seated, when
 
 
 def grant(team: Candidacy, program: Program, resource: str, quantity: int, n: float = 5) -> None:
     team.grant_funding(
-        on(n), program, resource=resource, quantity=quantity, period_start=date(2026, 2, 1), period_end=date(2026, 7, 31)
+        on(n),
+        program,
+        resource=resource,
+        quantity=quantity,
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 7, 31),
     )
 
 
@@ -29,7 +34,13 @@ def test_a_grant_commits_the_programmes_budget_and_adds_to_the_teams_holding() -
         ("FundsCommitted", {"team": "lg", "resource": "gpu:B200", "quantity": 512}),
         (
             "FundingGranted",
-            {"grant": 1, "resource": "gpu:B200", "quantity": 512, "period_start": "2026-02-01", "period_end": "2026-07-31"},
+            {
+                "grant": 1,
+                "resource": "gpu:B200",
+                "quantity": 512,
+                "period_start": "2026-02-01",
+                "period_end": "2026-07-31",
+            },
         ),
     ]
     assert (team.holdings, program.remaining("gpu:B200")) == ({"gpu:B200": 512}, 512)
@@ -49,9 +60,7 @@ def test_a_budget_increase_makes_room_for_another_grant() -> None:
     incumbent, reentrant = seated(program, "lg"), seated(program, "kakao")
     grant(incumbent, program, "gpu:B200", 512)
     program.increase_budget(on(40), "gpu:B200", 512)
-    assert [e.type_name for e in when(lambda: grant(reentrant, program, "gpu:B200", 512, 41), program)] == [
-        "FundsCommitted"
-    ]
+    assert names(when(lambda: grant(reentrant, program, "gpu:B200", 512, 41), program)) == ["FundsCommitted"]
     assert program.remaining("gpu:B200") == 0
 
 
@@ -67,7 +76,7 @@ def test_a_team_excluded_from_a_resource_receives_none_of_it(excluded: str, reso
     team = applied(program, "rebellions", excluded=[excluded])
     team.advance(on(2), program, 0)
     refused(errors.ResourceExcludedError, lambda: grant(team, program, resource, 8), program, team)
-    assert [e.type_name for e in when(lambda: grant(team, program, "krw:data", 100), team)] == ["FundingGranted"]
+    assert names(when(lambda: grant(team, program, "krw:data", 100), team)) == ["FundingGranted"]
 
 
 def test_a_withdrawn_team_receives_no_grant() -> None:
@@ -131,10 +140,12 @@ def test_an_eliminated_team_can_return_what_it_holds() -> None:
     program = opened()
     team = seated(program, "lg")
     grant(team, program, "gpu:B200", 512)
-    team.eliminate(on(10, reason="lowest score"), program, reason_code="below_cutoff", objection_deadline=on(20).effective_at)
+    team.eliminate(
+        on(10, reason="lowest score"), program, reason_code="below_cutoff", objection_deadline=on(20).effective_at
+    )
     team.uphold_elimination(on(15), program)
     events = when(lambda: team.return_funding(on(30), program, resource="gpu:B200", quantity=512), program, team)
-    assert [e.type_name for e in events] == ["FundsReleased", "FundingReturned"]
+    assert names(events) == ["FundsReleased", "FundingReturned"]
     assert (team.holdings["gpu:B200"], program.allocated["gpu:B200"]) == (0, 0)
 
 

@@ -61,6 +61,7 @@ def test_opening_a_programme_records_its_whole_definition() -> None:
 
 def test_opening_carries_who_decided_when_and_why() -> None:
     [event] = opened().collect_events()
+    assert isinstance(event, Program.Opened)
     assert (event.actor, event.effective_at, event.recorded_at, event.reason) == (
         "official@msit.go.kr",
         T0,

@@ -9,7 +9,7 @@ import pytest
 from domain import errors
 from domain.candidacy import Candidacy
 from domain.program import Program
-from tests.unit.bdd import applied, day, eliminated, facts, in_round, on, opened, refused, seated, when
+from tests.unit.bdd import applied, day, eliminated, facts, in_round, names, on, opened, refused, seated, when
 
 
 def stage_two_with_vacancies(vacancies: int = 1) -> Program:
@@ -98,7 +98,7 @@ def test_earlier_applicants_and_new_entrants_are_eligible_when_the_round_says_so
     program = stage_two_with_vacancies(1)
     in_round(program, eligibility=[eligibility])
     team = applied(program, "kt", at=applied_on)
-    assert [e.type_name for e in when(lambda: offer(team, program), team)] == ["ReEntryOffered"]
+    assert names(when(lambda: offer(team, program), team)) == ["ReEntryOffered"]
 
 
 @pytest.mark.parametrize(("eligibility", "applied_on"), [("applicants", 30), ("new_entrants", 1)])
@@ -185,7 +185,11 @@ def test_declining_an_offer_records_the_answer_and_takes_no_seat() -> None:
     [team] = offered(program, "kakao")
     events = when(lambda: team.decline_offer(on(33, reason="we focus on our own model"), program, 1), program, team)
     assert facts(events) == [("OfferDeclined", {"offer": 1, "round": 1})]
-    assert (events[0].reason, team.offers[1].answer, team.status) == ("we focus on our own model", "declined", "eliminated")
+    assert (events[0].reason, team.offers[1].answer, team.status) == (
+        "we focus on our own model",
+        "declined",
+        "eliminated",
+    )
 
 
 @pytest.mark.parametrize("first", ["accept_offer", "decline_offer"])

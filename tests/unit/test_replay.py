@@ -32,7 +32,12 @@ def a_whole_programme() -> tuple[Program, list[Candidacy]]:
     naver = eliminated(program, "naver", at=10, deadline=20)
     for team in (lg, upstage):
         team.grant_funding(
-            on(3), program, resource="gpu:B200", quantity=512, period_start=date(2026, 2, 1), period_end=date(2026, 7, 31)
+            on(3),
+            program,
+            resource="gpu:B200",
+            quantity=512,
+            period_start=date(2026, 2, 1),
+            period_end=date(2026, 7, 31),
         )
     lg.change_consortium(on(4), program, ["SK Telecom"], ["lg University"])
     number = lg.record_evaluation(on(90), program, stage=0, scores=PASSING, gates={"independence": True}, panel=["Kim"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain import errors
-from tests.unit.bdd import applied, day, eliminated, facts, on, opened, refused, seated, when
+from tests.unit.bdd import applied, day, eliminated, facts, names, on, opened, refused, seated, when
 
 # --- advance ------------------------------------------------------------------------------
 
@@ -115,7 +115,7 @@ def test_a_freed_seat_can_be_taken_by_another_team() -> None:
     waiting = applied(program, "upstage")
     leaving.withdraw(on(3), program)
     events = when(lambda: waiting.advance(on(4), program, 0), program, waiting)
-    assert [e.type_name for e in events] == ["SeatTaken", "TeamAdvanced"]
+    assert names(events) == ["SeatTaken", "TeamAdvanced"]
     assert program.holders[0] == {"upstage"}
 
 

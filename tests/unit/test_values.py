@@ -99,9 +99,10 @@ def test_a_stamp_cannot_take_effect_before_the_programme_opened() -> None:
 
 @pytest.mark.parametrize("field", ["recorded_at", "effective_at"])
 def test_naive_datetimes_are_refused(field: str) -> None:
-    times = {"recorded_at": T0, "effective_at": T0, field: datetime(2026, 1, 5, 9, 0)}
+    naive = datetime(2026, 1, 5, 9, 0)
+    recorded, effective = (naive, T0) if field == "recorded_at" else (T0, naive)
     with pytest.raises(InvalidValueError):
-        Stamp.make(actor="official", **times)
+        Stamp.make(actor="official", recorded_at=recorded, effective_at=effective)
 
 
 def test_a_stamp_needs_an_actor() -> None:
