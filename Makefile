@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 ## Serve on http://127.0.0.1:8000 with the embedded SQLite store; loads the demo on first start.
 run: install
-	$(BIN)/registry demo --if-empty
+	$(BIN)/registry demo --if-empty --admin-key
 	$(BIN)/registry serve
 
 ## Run the whole test suite, including the PostgreSQL tests.

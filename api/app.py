@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from api import problems
 from api.bootstrap import Clock, Services, build, utc_now
-from api.routes import programs, reads, teams
+from api.limits import BodySizeLimit
+from api.routes import keys, programs, reads, teams
 from api.settings import Settings
 
 DESCRIPTION = """
@@ -29,9 +30,12 @@ request stores nothing.
 def create_app(
     settings: Settings | None = None, *, clock: Clock = utc_now, services: Services | None = None
 ) -> FastAPI:
+    """The app over ``services`` if given (tests), else over services built from ``settings`` at start-up."""
+    config = services.settings if services else settings or Settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services or build(settings or Settings(), clock=clock)
+        app.state.services = services or build(config, clock=clock)
         app.state.services.projector.catch_up()
         try:
             yield
@@ -46,9 +50,11 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     app.include_router(programs.router)
     app.include_router(teams.router)
     app.include_router(reads.router)
+    app.include_router(keys.router)
     return app
 
 

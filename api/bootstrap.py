@@ -5,14 +5,19 @@ Nothing is built at import time; the API's lifespan and the CLI call ``build``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from api.settings import Settings
-from domain.registry import Registry
+from domain.registry import Locate, Registry
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.engine import Projector
@@ -70,11 +75,38 @@ def read_store(settings: Settings) -> Database:
     return PostgresDatabase(url, pool_size=settings.pool_size, timeout=settings.db_timeout)
 
 
+def locator(registry: Registry) -> Locate:
+    """How to find the log positions of stored events in this store (for replayed answers)."""
+
+    def locate(refs: Sequence[tuple[UUID, int]]) -> list[int]:
+        recorder: Any = registry.recorder
+        if isinstance(recorder, POPOApplicationRecorder):
+            index = recorder._stored_events_index  # the in-memory store has no query language
+            return [index[str(stream)][version] + 1 for stream, version in refs]
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            where = "WHERE originator_id = ? AND originator_version = ?"
+            sql = f"SELECT rowid AS position FROM {recorder.events_table_name} {where}"
+            keys: list[tuple[Any, int]] = [(stream.hex, version) for stream, version in refs]
+        else:
+            where = "WHERE originator_id = %s AND originator_version = %s"
+            sql = f"SELECT notification_id AS position FROM {recorder.events_table_name} {where}"
+            keys = [(stream, version) for stream, version in refs]
+        positions = []
+        with recorder.datastore.transaction(commit=False) as cursor:
+            for key in keys:
+                cursor.execute(sql, key)
+                positions.append(cursor.fetchone()["position"])
+        return positions
+
+    return locate
+
+
 def build(settings: Settings, clock: Clock = utc_now) -> Services:
     path = settings.sqlite_path
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     registry = Registry(event_store_env(settings), clock=clock)
+    registry.locate = locator(registry)
     db = read_store(settings)
     projector = Projector(registry, db, all_projections())
     projector.setup()

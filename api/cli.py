@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import signal
 import threading
 from typing import Annotated, Any
@@ -18,15 +19,19 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api import demo
+from api import demo, keys
 from api.bootstrap import Services, build
 from api.settings import Settings
+from domain import errors
 from projections import standings as standings_view
 
 app = typer.Typer(help="The program registry: an event-sourced system of record for funding programmes.")
 projections_app = typer.Typer(help="Follow, rebuild and inspect the read models.")
 app.add_typer(projections_app, name="projections")
+keys_app = typer.Typer(help="Issue, list and revoke API keys.")
+app.add_typer(keys_app, name="keys")
 console = Console()
+CLI_ACTOR = f"operator:{getpass.getuser()} (cli)"
 
 DatabaseOption = Annotated[
     str | None, typer.Option("--database-url", envvar="REGISTRY_DATABASE_URL", help="sqlite:///PATH or postgresql://…")
@@ -73,6 +78,7 @@ def migrate(database_url: DatabaseOption = None) -> None:
 def load_demo(
     database_url: DatabaseOption = None,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when the log already has events")] = False,
+    admin_key: Annotated[bool, typer.Option("--admin-key", help="Also issue and print a local admin key")] = False,
 ) -> None:
     """Record the demo programme (the sovereign AI foundation-model story)."""
     services = _services(database_url)
@@ -86,8 +92,62 @@ def load_demo(
             f"Recorded the demo programme {demo.PROGRAM} in {steps} steps; "
             f"the log now holds {services.projector.head()} events."
         )
+        if admin_key:
+            key = keys.create_key(services, name="local-admin", role="admin", actor=CLI_ACTOR)
+            console.print("Admin key for local use (shown once; `registry keys create` makes more):")
+            console.print(f"    [bold]{key.secret}[/bold]")
+            console.print(f"    curl -H 'Authorization: Bearer {key.secret}' http://127.0.0.1:8000/programs")
     finally:
         services.close()
+
+
+@keys_app.command("create")
+def create_key(
+    role: Annotated[str, typer.Option(help="admin, recorder or auditor")],
+    name: Annotated[str, typer.Option(help="Who or what will use the key")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Issue an API key; its secret is printed once and stored only as a hash."""
+    services = _services(database_url)
+    try:
+        key = keys.create_key(services, name=name, role=role, actor=CLI_ACTOR)
+    except errors.RegistryError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    console.print(f"Key {key.key_id} ({key.role}, {key.name}). Secret, shown once:")
+    print(key.secret)
+
+
+@keys_app.command("list")
+def list_keys(database_url: DatabaseOption = None) -> None:
+    """List every key issued, with its role and whether it is revoked."""
+    services = _services(database_url)
+    try:
+        found = keys.list_keys(services)
+    finally:
+        services.close()
+    table = Table("Key", "Name", "Role", "Issued", "Issued by", "Revoked")
+    for key in found:
+        table.add_row(
+            key["key_id"], key["name"], key["role"], key["issued_at"], key["issued_by"], key["revoked_at"] or ""
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: str, database_url: DatabaseOption = None) -> None:
+    """Revoke a key: it stops working on the next request, in every process."""
+    services = _services(database_url)
+    try:
+        keys.revoke_key(services, key_id, actor=CLI_ACTOR)
+    except errors.RegistryError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    console.print(f"Key {key_id} revoked.")
 
 
 @app.command()

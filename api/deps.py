@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from api.bootstrap import Services
 from api.problems import FastJSONResponse
 from api.schemas import Decision, RecordedEvent, RecordedResponse
+from domain import errors
+from domain.access import Principal
 from domain.registry import Context, Recorded
 from projections.engine import iso, json_ready
 
@@ -29,16 +32,32 @@ def request_id(request: Request) -> str:
     return given[:200] if given else uuid.uuid4().hex
 
 
-def actor(x_actor: Annotated[str, Header(max_length=200)] = "anonymous") -> str:
-    """Who records the decision. Until API keys arrive this is the caller's own word."""
-    return x_actor or "anonymous"
+def _expected_version(request: Request) -> int | None:
+    """The version named by If-Match (``"12"``); ``*`` or no header means any version."""
+    given = request.headers.get("if-match", "").strip()
+    if not given or given == "*":
+        return None
+    tag = given.removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 18:
+        raise errors.PreconditionFailedError(f"If-Match {given!r} is not an ETag this registry issued")
+    return int(tag)
 
 
-ActorDep = Annotated[str, Depends(actor)]
-
-
-def context(request: Request, who: str, body: Decision) -> Context:
-    return Context(actor=who, effective_at=body.effective_at, reason=body.reason, correlation_id=request_id(request))
+def context(request: Request, who: Principal, body: Decision) -> Context:
+    """The decision's context: the authenticated actor, the request's ids and safeguards."""
+    idempotency_key = request.headers.get("idempotency-key", "")
+    if len(idempotency_key) > 200:
+        raise errors.InvalidValueError("Idempotency-Key is longer than 200 characters")
+    fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body.model_dump_json().encode())
+    return Context(
+        actor=who.label,
+        effective_at=body.effective_at,
+        reason=body.reason,
+        correlation_id=request_id(request),
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint.hexdigest(),
+        expected_version=_expected_version(request),
+    )
 
 
 def fields(body: Decision) -> dict[str, Any]:
@@ -48,7 +67,7 @@ def fields(body: Decision) -> dict[str, Any]:
 
 def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | None = None) -> FastJSONResponse:
     """201 with the new events and the log position; 200 when the decision changed nothing."""
-    if services.settings.inline_projections and outcome.events:
+    if services.settings.inline_projections and outcome.events and not outcome.replayed:
         services.projector.catch_up()
     body = RecordedResponse(
         position=outcome.position,
@@ -70,4 +89,6 @@ def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | Non
         result=result or {},
     )
     headers = {} if outcome.position is None else {POSITION_HEADER: str(outcome.position)}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
     return FastJSONResponse(body.model_dump(mode="json"), status_code=201 if outcome.events else 200, headers=headers)

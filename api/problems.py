@@ -35,6 +35,8 @@ STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.InvalidDecisionError, 422),
     (errors.RuleViolationError, 409),
     (errors.ConcurrentUpdateError, 409),
+    (errors.PreconditionFailedError, 412),
+    (errors.AccessDeniedError, 403),
 ]
 
 
@@ -63,6 +65,7 @@ def problem_types() -> dict[str, str]:
     documented = {e.code: (e.__doc__ or e.__name__).strip() for e in walk(errors.RegistryError)[1:]}
     documented["invalid-request"] = "The request body, path or query did not match the schema."
     documented["not-found"] = "No such resource."
+    documented["unauthenticated"] = "No API key was given, or it is unknown or revoked."
     documented["method-not-allowed"] = "The resource does not accept this method."
     documented["payload-too-large"] = "The request body is larger than the configured limit."
     documented["internal-error"] = "The server failed to complete the request; the error is in its log."
@@ -85,7 +88,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> FastJSONResponse:
-        code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
+        code = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             error.status_code, "http-error"
         )
         response = problem(error.status_code, code, str(error.detail), request.url.path)

@@ -267,6 +267,7 @@ class RoundView(BaseModel):
 
 class StandingsResponse(BaseModel):
     program_code: str
+    version: int = Field(description="The programme's version, also the response's ETag")
     title_ko: str
     title_en: str
     agency: str
@@ -284,6 +285,7 @@ class StageOutcome(BaseModel):
 
 
 class TeamRecordResponse(TeamView):
+    version: int = Field(description="The team's version, also the response's ETag")
     stages: list[StageOutcome]
     evaluations: list[EvaluationView]
     offers: list[OfferView]

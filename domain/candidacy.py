@@ -439,6 +439,9 @@ class Candidacy(Aggregate):
             raise errors.RoundClosedError(f"re-entry round {pending.round} has closed")
         if self.status == "withdrawn":
             raise errors.TeamInactiveError(f"team {self.team_code} withdrew")
+        if not self._eligible_for(reentry.eligibility, reentry.opens_at):
+            msg = f"team {self.team_code} ({self.status}) is no longer eligible for round {pending.round}"
+            raise errors.NotEligibleError(msg)
         left = self.stage if self.seated else None
         program.take_seat(stamp, self.team_code, pending.stage, left_stage=left, round_number=pending.round)
         self.trigger_event(

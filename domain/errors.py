@@ -8,6 +8,8 @@ its problem-details ``type``::
     ├── NotFoundError                 the programme, team, evaluation, round or offer does not exist
     ├── InvalidDecisionError          the decision is malformed for this programme (unknown criterion, …)
     ├── RuleViolationError            the decision is well formed but a programme rule forbids it
+    ├── PreconditionFailedError       the record changed since the version named in If-Match
+    ├── AccessDeniedError             the caller's role may not take this action
     └── ConcurrentUpdateError         other decisions kept changing the same records; try again
 """
 
@@ -82,6 +84,10 @@ class UnknownResourceError(InvalidDecisionError):
 
 class EffectiveTimeError(InvalidDecisionError):
     """The effective time is before the programme opened or after it was recorded."""
+
+
+class IdempotencyKeyReusedError(InvalidDecisionError):
+    """The Idempotency-Key was already used for a request with a different body."""
 
 
 class RuleViolationError(RegistryError):
@@ -166,6 +172,14 @@ class FinalistsAlreadySelectedError(RuleViolationError):
 
 class MembershipError(RuleViolationError):
     """A consortium change names a member that is (or is not) already in it."""
+
+
+class PreconditionFailedError(RegistryError):
+    """The record changed since the version the caller named in If-Match."""
+
+
+class AccessDeniedError(RegistryError):
+    """The caller's role may not take this action."""
 
 
 class ConcurrentUpdateError(RegistryError):

@@ -25,6 +25,7 @@ class DecisionEvent(Aggregate.Event):
     effective_at: datetime
     reason: str
     correlation_id: str
+    idempotency_key: str
 
     @property
     def recorded_at(self) -> datetime:

@@ -12,7 +12,7 @@ The clock is passed in; nothing here reads the wall clock or the environment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -23,23 +23,36 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain import errors
+from domain.access import ApiKey, Principal, key_id_of, secret_hash
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
+from domain.receipts import Receipt
 from domain.values import Stage, Stamp
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 5
+Locate = Callable[[Sequence[tuple[UUID, int]]], list[int]]
+"""Finds the log positions of stored events, given (stream id, version) pairs."""
 
 
 @dataclass(frozen=True)
 class Context:
-    """Who is asking, and the decision's own date and reason, as given by the caller."""
+    """Who is asking, the decision's own date and reason, and the request's safeguards.
+
+    ``idempotency_key`` with ``fingerprint`` (a digest of the request) makes a retry
+    return the first answer instead of deciding again; ``expected_version`` (from
+    If-Match) refuses the decision if the record has changed since the caller read it.
+    """
 
     actor: str
     effective_at: datetime | None = None
     reason: str = ""
     correlation_id: str = ""
+    idempotency_key: str = ""
+    fingerprint: str = ""
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,7 @@ class Recorded:
     events: tuple[DecisionEvent, ...]
     positions: tuple[int, ...]
     result: Any = None
+    replayed: bool = False
 
     @property
     def position(self) -> int | None:
@@ -66,9 +80,11 @@ class Registry(Application[UUID]):
         env: Mapping[str, str] | None = None,
         *,
         clock: Callable[[], datetime],
+        locate: Locate | None = None,
     ) -> None:
         super().__init__(env)
         self.clock = clock
+        self.locate = locate or (lambda refs: [0 for _ in refs])
 
     # --- reading aggregates -----------------------------------------------------------
 
@@ -130,7 +146,7 @@ class Registry(Application[UUID]):
 
     def increase_budget(self, ctx: Context, program_code: str, *, resource: str, amount: int) -> Recorded:
         def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
-            program = self.program(program_code)
+            program = self._expect(ctx, self.program(program_code))
             program.increase_budget(stamp, resource, amount)
             return [program], None
 
@@ -138,7 +154,7 @@ class Registry(Application[UUID]):
 
     def submit_application(self, ctx: Context, program_code: str, **application: Any) -> Recorded:
         def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
-            program = self.program(program_code)
+            program = self._expect(ctx, self.program(program_code))
             team_code = application["team_code"]
             if Candidacy.id_for(program.code, team_code) in self.repository:
                 msg = f"team {team_code!r} already applied to programme {program_code!r}"
@@ -149,7 +165,7 @@ class Registry(Application[UUID]):
 
     def select_finalists(self, ctx: Context, program_code: str, *, teams: list[str]) -> Recorded:
         def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
-            program = self.program(program_code)
+            program = self._expect(ctx, self.program(program_code))
             program.select_finalists(stamp, teams)
             return [program], None
 
@@ -157,7 +173,7 @@ class Registry(Application[UUID]):
 
     def open_reentry_round(self, ctx: Context, program_code: str, **round_: Any) -> Recorded:
         def decide(stamp: Stamp) -> tuple[list[Aggregate], int]:
-            program = self.program(program_code)
+            program = self._expect(ctx, self.program(program_code))
             return [program], program.open_reentry_round(stamp, **round_)
 
         return self._decide(ctx, decide)
@@ -220,6 +236,36 @@ class Registry(Application[UUID]):
     def return_funding(self, ctx: Context, program_code: str, team_code: str, **returned: Any) -> Recorded:
         return self._team_decision(ctx, program_code, team_code, Candidacy.return_funding, **returned)
 
+    # --- access keys ------------------------------------------------------------------
+
+    def issue_key(self, ctx: Context, *, key_id: str, name: str, role: str, secret: str) -> Recorded:
+        def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
+            return [ApiKey.issue(stamp, key_id=key_id, name=name, role=role, secret_sha256=secret_hash(secret))], None
+
+        return self._decide(ctx, decide)
+
+    def revoke_key(self, ctx: Context, key_id: str) -> Recorded:
+        def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
+            key = self._key(key_id)
+            if key is None:
+                raise errors.NotFoundError(f"no API key {key_id!r}")
+            key.revoke(stamp)
+            return [key], None
+
+        return self._decide(ctx, decide)
+
+    def authenticate(self, secret: str) -> Principal | None:
+        """The principal a secret belongs to, or None if it is unknown, malformed or revoked."""
+        key_id = key_id_of(secret)
+        key = None if key_id is None else self._key(key_id)
+        return key.principal if key is not None and key.matches(secret) else None
+
+    def _key(self, key_id: str) -> ApiKey | None:
+        try:
+            return self._get(ApiKey.id_for(key_id), ApiKey)
+        except AggregateNotFoundError:
+            return None
+
     # --- the load–decide–save loop ------------------------------------------------------
 
     def _team_decision(
@@ -233,28 +279,57 @@ class Registry(Application[UUID]):
     ) -> Recorded:
         def decide(stamp: Stamp) -> tuple[list[Aggregate], Any]:
             program = self.program(program_code)
-            team = self.candidacy(program_code, team_code)
+            team = self._expect(ctx, self.candidacy(program_code, team_code))
             result = command(team, stamp, program, *args, **kwargs)
             return [team, program], result
 
         return self._decide(ctx, decide)
 
+    def _expect(self, ctx: Context, aggregate: A) -> A:
+        if ctx.expected_version is not None and ctx.expected_version != aggregate.version:
+            msg = f"the record is at version {aggregate.version}, not {ctx.expected_version} as If-Match says"
+            raise errors.PreconditionFailedError(msg)
+        return aggregate
+
     def _decide(self, ctx: Context, decide: Callable[[Stamp], tuple[list[Aggregate], Any]]) -> Recorded:
         for _ in range(MAX_ATTEMPTS):
+            replay = self._receipt(ctx)
+            if replay is not None:
+                return replay
             stamp = Stamp.make(
                 actor=ctx.actor,
                 recorded_at=self.clock(),
                 effective_at=ctx.effective_at,
                 reason=ctx.reason,
                 correlation_id=ctx.correlation_id,
+                idempotency_key=ctx.idempotency_key,
             )
             aggregates, result = decide(stamp)
+            if ctx.idempotency_key:
+                written = [(e.originator_id, e.originator_version) for a in aggregates for e in a.pending_events]
+                aggregates.append(Receipt.issue(stamp, fingerprint=ctx.fingerprint, events=written, result=result))
             try:
                 recordings = self.save(*aggregates)
             except IntegrityError:
-                continue  # another decision won the race: reload and decide again
-            events = tuple(r.domain_event for r in recordings)
-            positions = tuple(r.notification.id for r in recordings)
+                continue  # another decision (or the same request, retried) won the race: look again
+            decision = [r for r in recordings if not isinstance(r.domain_event, Receipt.Event)]
+            events = tuple(r.domain_event for r in decision)
+            positions = tuple(r.notification.id for r in decision)
             return Recorded(events, positions, result)  # type: ignore[arg-type]
         msg = "the records kept changing while this decision was being made; please retry"
         raise errors.ConcurrentUpdateError(msg)
+
+    def _receipt(self, ctx: Context) -> Recorded | None:
+        """The first answer to this idempotency key, if there was one."""
+        if not ctx.idempotency_key:
+            return None
+        try:
+            receipt = self._get(Receipt.id_for(ctx.actor, ctx.idempotency_key), Receipt)
+        except AggregateNotFoundError:
+            return None
+        receipt.check(ctx.fingerprint)
+        events = tuple(
+            next(iter(self.events.get(stream, gt=version - 1, lte=version))) for stream, version in receipt.events
+        )
+        positions = tuple(self.locate(receipt.events))
+        return Recorded(events, positions, receipt.result, replayed=True)  # type: ignore[arg-type]

@@ -123,7 +123,8 @@ def _max_points(value: Any) -> Decimal:
 
 @dataclass(frozen=True)
 class Stamp:
-    """Who recorded a decision, when it was recorded, when it took effect, and why.
+    """Who recorded a decision, when it was recorded, when it took effect, why, and
+    the request that caused it (correlation id and idempotency key).
 
     ``recorded_at`` comes from the server's clock (passed in, never read here);
     ``effective_at`` is the decision date the official gives, which may be in the
@@ -135,6 +136,7 @@ class Stamp:
     effective_at: datetime
     reason: str
     correlation_id: str
+    idempotency_key: str = ""
 
     @classmethod
     def make(
@@ -145,6 +147,7 @@ class Stamp:
         effective_at: datetime | None = None,
         reason: str = "",
         correlation_id: str = "",
+        idempotency_key: str = "",
     ) -> Stamp:
         recorded_at = aware(recorded_at, "recorded_at")
         effective = recorded_at if effective_at is None else aware(effective_at, "effective_at")
@@ -157,6 +160,7 @@ class Stamp:
             effective,
             text(reason, "reason", required=False),
             text(correlation_id, "correlation id", required=False, limit=200),
+            text(idempotency_key, "idempotency key", required=False, limit=200),
         )
 
     def not_before(self, opened_at: datetime) -> Stamp:
@@ -176,4 +180,5 @@ class Stamp:
             "effective_at": self.effective_at,
             "reason": self.reason,
             "correlation_id": self.correlation_id,
+            "idempotency_key": self.idempotency_key,
         }

@@ -21,13 +21,16 @@ from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
+from domain.access import ApiKey
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
+from domain.receipts import Receipt
 from domain.registry import Registry
 from projections.db import Cursor, Database
 
 PAGE_SIZE = 500
+OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
 Progress = Callable[[int, int], None]
 
 
@@ -133,6 +136,8 @@ class Projector:
             cur.execute(f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){lock}", names)
             reached = {r["name"]: r["position"] for r in cur.fetchall()}
             for position, event in events:
+                if isinstance(event, OUTSIDE_PROGRAMMES):
+                    continue  # access keys and receipts belong to no programme; no read model shows them
                 codes = self._codes(cur, event)
                 for name in names:
                     if position > reached[name]:

@@ -34,14 +34,14 @@ TABLES = (
 DDL = [
     "CREATE TABLE IF NOT EXISTS standings_programs (program_code TEXT PRIMARY KEY, title_ko TEXT NOT NULL,"
     " title_en TEXT NOT NULL, agency TEXT NOT NULL, opened_at TEXT NOT NULL, finalist_count INTEGER NOT NULL,"
-    " finalists TEXT NOT NULL, budgets TEXT NOT NULL)",
+    " finalists TEXT NOT NULL, budgets TEXT NOT NULL, version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS standings_stages (program_code TEXT, stage INTEGER, name TEXT NOT NULL,"
     " seats INTEGER NOT NULL, criteria TEXT NOT NULL, gates TEXT NOT NULL, PRIMARY KEY (program_code, stage))",
     "CREATE TABLE IF NOT EXISTS standings_teams (program_code TEXT, team_code TEXT, name_ko TEXT NOT NULL,"
     " name_en TEXT NOT NULL, lead_organisation TEXT NOT NULL, members TEXT NOT NULL, status TEXT NOT NULL,"
     " stage INTEGER NOT NULL, applied_at TEXT NOT NULL, reentrant INTEGER NOT NULL, finalist INTEGER NOT NULL,"
     " elimination_reason TEXT, elimination_detail TEXT, objection_deadline TEXT, elimination_upheld INTEGER,"
-    " PRIMARY KEY (program_code, team_code))",
+    " version INTEGER NOT NULL, PRIMARY KEY (program_code, team_code))",
     "CREATE TABLE IF NOT EXISTS standings_entries (program_code TEXT, stage INTEGER, team_code TEXT,"
     " outcome TEXT NOT NULL, PRIMARY KEY (program_code, stage, team_code))",
     "CREATE TABLE IF NOT EXISTS standings_scores (program_code TEXT, team_code TEXT, stage INTEGER,"
@@ -71,6 +71,14 @@ class StandingsProjection:
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(cur, event, codes)
+        # Every event moves its record's version (the ETag), including events with no other effect here.
+        if isinstance(event, Program.Event):
+            cur.execute(
+                "UPDATE standings_programs SET version = %s WHERE program_code = %s",
+                (event.originator_version, codes.program_code),
+            )
+        else:
+            _update_team(cur, codes, codes.team_code, version=event.originator_version)
 
 
 Handler = Callable[[Cursor, Any, Codes], None]
@@ -78,7 +86,7 @@ Handler = Callable[[Cursor, Any, Codes], None]
 
 def _opened(cur: Cursor, e: Program.Opened, c: Codes) -> None:
     cur.execute(
-        "INSERT INTO standings_programs VALUES (%s, %s, %s, %s, %s, %s, '[]', %s)",
+        "INSERT INTO standings_programs VALUES (%s, %s, %s, %s, %s, %s, '[]', %s, 1)",
         (e.code, e.title_ko, e.title_en, e.agency, iso(e.effective_at), e.finalist_count, _json(e.budgets)),
     )
     cur.executemany(
@@ -131,7 +139,8 @@ def _update_team(cur: Cursor, c: Codes, team: str | None, **fields: Any) -> None
 
 def _applied(cur: Cursor, e: Candidacy.ApplicationSubmitted, c: Codes) -> None:
     cur.execute(
-        "INSERT INTO standings_teams VALUES (%s, %s, %s, %s, %s, %s, 'applied', %s, %s, 0, 0, NULL, NULL, NULL, NULL)",
+        "INSERT INTO standings_teams VALUES (%s, %s, %s, %s, %s, %s, 'applied', %s, %s, 0, 0,"
+        " NULL, NULL, NULL, NULL, 1)",
         (
             c.program_code,
             c.team_code,
@@ -318,6 +327,7 @@ def program_standings(db: Database, program_code: str, now: datetime) -> dict[st
         offers = _all(cur, "standings_offers", program_code, order="team_code, offer")
     return {
         "program_code": program_code,
+        "version": program["version"],
         "title_ko": program["title_ko"],
         "title_en": program["title_en"],
         "agency": program["agency"],
@@ -346,6 +356,7 @@ def team_record(db: Database, program_code: str, team_code: str, now: datetime) 
         entries = cur.fetchall()
     return {
         **_team(row, now),
+        "version": row["version"],
         "stages": [{"stage": e["stage"], "outcome": e["outcome"]} for e in entries],
         "evaluations": [_score(s) for s in scores],
         "offers": [_offer(o) for o in offers],

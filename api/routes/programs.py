@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Any
 
-from api.deps import ActorDep, ServicesDep, context, fields, recorded
+from fastapi import APIRouter, Request, Response
+
+from api.auth import Admin, Reader, Recorder
+from api.deps import ServicesDep, context, fields, recorded
 from api.problems import FastJSONResponse
 from api.schemas import (
     FundingResponse,
@@ -17,6 +20,7 @@ from api.schemas import (
     StandingsResponse,
 )
 from domain import errors
+from domain.values import nfc
 from projections import funding, standings
 
 router = APIRouter(prefix="/programs", tags=["programmes"])
@@ -24,12 +28,12 @@ WRITE = {"response_model": RecordedResponse, "status_code": 201, "responses": {2
 
 
 @router.get("", response_model=list[ProgramSummary], summary="List programmes")
-def list_programs(services: ServicesDep) -> list[dict[str, object]]:
+def list_programs(services: ServicesDep, _: Reader) -> list[dict[str, object]]:
     return standings.list_programs(services.db)
 
 
 @router.post("", **WRITE, summary="Open a programme")  # type: ignore[arg-type]
-def open_program(body: OpenProgramRequest, request: Request, who: ActorDep, services: ServicesDep) -> FastJSONResponse:
+def open_program(body: OpenProgramRequest, request: Request, who: Admin, services: ServicesDep) -> FastJSONResponse:
     spec = fields(body)
     spec["stages"] = [s.model_dump() for s in body.stages]
     outcome = services.registry.open_program(context(request, who, body), **spec)
@@ -38,22 +42,29 @@ def open_program(body: OpenProgramRequest, request: Request, who: ActorDep, serv
 
 @router.get("/{program}", response_model=StandingsResponse, summary="A programme and its standings")
 @router.get("/{program}/standings", response_model=StandingsResponse, summary="Standings per stage")
-def get_standings(program: str, services: ServicesDep) -> dict[str, object]:
-    found = standings.program_standings(services.db, program, services.clock())
+def get_standings(program: str, services: ServicesDep, _: Reader, response: Response) -> dict[str, object]:
+    """The ETag is the programme's version; send it back in If-Match to guard a programme-level decision."""
+    found = _standings(program, services)
+    response.headers["ETag"] = f'"{found["version"]}"'
+    return found
+
+
+def _standings(program: str, services: ServicesDep) -> dict[str, Any]:
+    found = standings.program_standings(services.db, nfc(program), services.clock())
     if found is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     return found
 
 
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")
-def get_funding(program: str, services: ServicesDep) -> dict[str, object]:
-    get_standings(program, services)
-    return funding.program_funding(services.db, program)
+def get_funding(program: str, services: ServicesDep, _: Reader) -> dict[str, object]:
+    _standings(program, services)
+    return funding.program_funding(services.db, nfc(program))
 
 
 @router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")  # type: ignore[arg-type]
 def increase_budget(
-    program: str, body: IncreaseBudgetRequest, request: Request, who: ActorDep, services: ServicesDep
+    program: str, body: IncreaseBudgetRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
     outcome = services.registry.increase_budget(context(request, who, body), program, **fields(body))
     return recorded(services, outcome)
@@ -61,7 +72,7 @@ def increase_budget(
 
 @router.post("/{program}/re-entry-rounds", **WRITE, summary="Open a re-entry round")  # type: ignore[arg-type]
 def open_reentry_round(
-    program: str, body: OpenReEntryRoundRequest, request: Request, who: ActorDep, services: ServicesDep
+    program: str, body: OpenReEntryRoundRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
     outcome = services.registry.open_reentry_round(context(request, who, body), program, **fields(body))
     return recorded(services, outcome, {"round": outcome.result})
@@ -69,7 +80,7 @@ def open_reentry_round(
 
 @router.post("/{program}/finalists", **WRITE, summary="Select the finalists")  # type: ignore[arg-type]
 def select_finalists(
-    program: str, body: SelectFinalistsRequest, request: Request, who: ActorDep, services: ServicesDep
+    program: str, body: SelectFinalistsRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
     outcome = services.registry.select_finalists(context(request, who, body), program, **fields(body))
     return recorded(services, outcome)

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
+from api.auth import Reader
 from api.deps import ServicesDep
 from api.problems import problem_types
 from api.schemas import Health, HistoryPage
 from domain import errors
+from domain.values import nfc
 from projections import history, standings
 
 router = APIRouter()
@@ -27,7 +29,13 @@ def history_filter(
     recorded_to: Moment = None,
 ) -> history.HistoryFilter:
     return history.HistoryFilter(
-        None, team, tuple(type or ()), effective_from, effective_to, recorded_from, recorded_to
+        None,
+        None if team is None else nfc(team),
+        tuple(type or ()),
+        effective_from,
+        effective_to,
+        recorded_from,
+        recorded_to,
     )
 
 
@@ -43,15 +51,18 @@ def _page(services: ServicesDep, where: history.HistoryFilter, cursor: int, limi
 
 @router.get("/programs/{program}/history", response_model=HistoryPage, tags=["history"], summary="A programme's events")
 def program_history(
-    program: str, services: ServicesDep, where: Filter, cursor: Cursor = 0, limit: Limit = 100
+    program: str, services: ServicesDep, _: Reader, where: Filter, cursor: Cursor = 0, limit: Limit = 100
 ) -> dict[str, Any]:
+    program = nfc(program)
     if standings.program_standings(services.db, program, services.clock()) is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     return _page(services, replace(where, program_code=program), cursor, limit)
 
 
 @router.get("/history", response_model=HistoryPage, tags=["history"], summary="Every programme's events")
-def all_history(services: ServicesDep, where: Filter, cursor: Cursor = 0, limit: Limit = 100) -> dict[str, Any]:
+def all_history(
+    services: ServicesDep, _: Reader, where: Filter, cursor: Cursor = 0, limit: Limit = 100
+) -> dict[str, Any]:
     return _page(services, where, cursor, limit)
 
 

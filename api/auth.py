@@ -1,0 +1,48 @@
+"""Authentication by API key and the role each route needs.
+
+A key arrives as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. No key
+(or an unknown or revoked one) is 401; a key whose role may not act is 403. Reads
+can be opened to callers without a key by configuration (off by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from api.deps import get_services
+from domain import errors
+from domain.access import Principal
+
+ANONYMOUS = Principal(key_id="-", name="anonymous", role="anonymous")
+
+
+def _presented_key(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get("x-api-key") or None
+
+
+def _require(role: str) -> Callable[[Request], Principal]:
+    def dependency(request: Request) -> Principal:
+        services = get_services(request)
+        secret = _presented_key(request)
+        principal = services.registry.authenticate(secret) if secret else None
+        if principal is None:
+            if role == "auditor" and secret is None and services.settings.open_reads:
+                return ANONYMOUS
+            detail = "an API key is required" if secret is None else "the API key is unknown or revoked"
+            raise HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="registry"'})
+        if not principal.may(role):
+            raise errors.AccessDeniedError(f"the {principal.role} role may not do this; it needs {role}")
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(_require("auditor"))]
+Recorder = Annotated[Principal, Depends(_require("recorder"))]
+Admin = Annotated[Principal, Depends(_require("admin"))]
