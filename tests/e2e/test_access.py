@@ -1,0 +1,136 @@
+"""Every write route in the OpenAPI document, with no key, an auditor's key and the right role.
+
+Without a key: 401. With an auditor's key: 403. With a recorder's key: every
+decision succeeds, except those reserved to admins (opening a programme,
+managing keys), which answer 403 until an admin asks. Refused calls write nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.bootstrap import Services
+from api.keys import create_key
+from tests.conftest import Clock
+
+P = "ACCESS-2026"
+OPENED = "2025-12-01T00:00:00+00:00"
+ADMIN_ONLY = {"/programs", "/keys", "/keys/{key_id}/revocation"}
+CRITERIA = [{"code": "quality", "max_points": 10}]
+AT = "2026-01-02T00:00:00+00:00"
+
+
+def post_routes(client: TestClient) -> set[str]:
+    paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    return {path for path, operations in paths.items() if "post" in operations}
+
+
+def concrete(path: str) -> str:
+    values = {"program": P, "team": "A", "evaluation": "1", "offer": "1", "key_id": "abcdef123456"}
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+
+
+def as_problem(response: Any, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"/problems/{code}"
+
+
+def test_without_a_key_every_write_is_401_and_writes_nothing(services: Services) -> None:
+    with TestClient(create_app(services=services)) as anonymous:
+        head = services.projector.head()
+        for path in sorted(post_routes(anonymous)):
+            response = anonymous.post(concrete(path), json={})
+            as_problem(response, 401, "unauthenticated")
+            assert response.headers["www-authenticate"].startswith("Bearer")
+        wrong = anonymous.post("/programs", json={}, headers={"Authorization": "Bearer rk_000000000000_nope"})
+        as_problem(wrong, 401, "unauthenticated")
+        assert services.projector.head() == head
+
+
+def test_an_auditor_may_read_but_every_write_is_403_and_writes_nothing(services: Services) -> None:
+    auditor = create_key(services, name="auditor", role="auditor", actor="test")
+    with TestClient(create_app(services=services), headers={"X-API-Key": auditor.secret}) as client:
+        head = services.projector.head()
+        for path in sorted(post_routes(client)):
+            as_problem(client.post(concrete(path), json={}), 403, "access-denied")
+        assert services.projector.head() == head
+        assert client.get("/programs").status_code == 200
+        assert client.get("/history").status_code == 200
+
+
+def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(
+    services: Services, clock: Clock
+) -> None:
+    admin = create_key(services, name="admin", role="admin", actor="test")
+    recorder = create_key(services, name="official", role="recorder", actor="test")
+    with TestClient(create_app(services=services)) as client:
+        as_admin = {"Authorization": f"Bearer {admin.secret}"}
+        as_recorder = {"Authorization": f"Bearer {recorder.secret}"}
+        exercised: set[str] = set()
+
+        def post(route: str, body: dict[str, Any], *, status: int = 201, headers: dict[str, str] = as_recorder,
+                 **values: str) -> dict[str, Any]:
+            response = client.post(route.format(program=P, **values), json=body, headers=headers)
+            assert response.status_code == status, response.text
+            exercised.add(route)
+            return dict(response.json()) if response.content else {}
+
+        program = {
+            "program_code": P, "title_ko": "접근 시험", "title_en": "Access test", "agency": "MSIT",
+            "stages": [{"name": "One", "seats": 2, "criteria": CRITERIA}, {"name": "Two", "seats": 1}],
+            "budgets": {"gpu:B200": 10}, "finalist_count": 1, "effective_at": OPENED,
+        }
+        head = services.projector.head()
+        as_problem(client.post("/programs", json=program, headers=as_recorder), 403, "access-denied")
+        as_problem(client.post("/keys", json={"name": "x", "role": "admin"}, headers=as_recorder), 403, "access-denied")
+        assert services.projector.head() == head
+        post("/programs", program, headers=as_admin)
+        new_key = post("/keys", {"name": "temp", "role": "auditor"}, headers=as_admin)
+        post("/keys/{key_id}/revocation", {}, status=204, headers=as_admin, key_id=new_key["key_id"])
+
+        team = "/programs/{program}/teams/{team}"
+        for code in ("A", "B", "C"):
+            post("/programs/{program}/teams", {"team_code": code, "name_ko": f"{code} 팀", "name_en": code,
+                                               "lead_organisation": f"{code} Inc.", "effective_at": AT})
+        post(team + "/consortium-changes", {"joined": ["KAIST"]}, team="A")
+        post(team + "/evaluations", {"stage": 0, "scores": {"quality": 7}}, team="A")
+        post(team + "/evaluations/{evaluation}/amendments", {"scores": {"quality": 8}}, team="A", evaluation="1")
+        post(team + "/advancements", {"to_stage": 0}, team="A")
+        post(team + "/grants", {"resource": "gpu:B200", "quantity": 4, "period_start": "2026-01-01",
+                                "period_end": "2026-06-30"}, team="A")
+        post(team + "/returns", {"resource": "gpu:B200", "quantity": 1}, team="A")
+        post("/programs/{program}/budget-increases", {"resource": "gpu:B200", "amount": 5})
+        deadline = "2026-03-01T00:00:00+00:00"
+        post(team + "/eliminations", {"reason_code": "screening", "reason": "Screened out",
+                                      "objection_deadline": deadline}, team="B")
+        post(team + "/elimination/upheld", {}, team="B")
+        post(team + "/eliminations", {"reason_code": "screening", "reason": "Screened out",
+                                      "objection_deadline": deadline}, team="C")
+        post(team + "/elimination/reversed", {}, team="C")
+        clock.advance(days=1)
+        post("/programs/{program}/re-entry-rounds", {"stage": 1, "seats": 1, "eligibility": ["eliminated", "applicants"],
+                                                      "opens_at": "2026-01-05T00:00:00+00:00",
+                                                      "closes_at": "2026-02-01T00:00:00+00:00"})
+        post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="B")
+        post(team + "/offers/{offer}/declination", {"reason": "No, thank you"}, team="B", offer="1")
+        post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="C")
+        post(team + "/offers/{offer}/acceptance", {"reason": "Yes"}, team="C", offer="1")
+        post(team + "/withdrawal", {"reason": "Consortium dissolved"}, team="A")
+        post("/programs/{program}/finalists", {"teams": ["C"]})
+
+        assert exercised == post_routes(client)
+        actors = {e["actor"] for e in client.get(f"/programs/{P}/history?limit=1000", headers=as_recorder).json()["events"]}
+        assert actors == {admin_label(admin.key_id), recorder_label(recorder.key_id)}
+
+
+def admin_label(key_id: str) -> str:
+    return f"admin:admin (key {key_id})"
+
+
+def recorder_label(key_id: str) -> str:
+    return f"recorder:official (key {key_id})"
