@@ -61,7 +61,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_CONNECT_TIMEOUT": str(max(1, int(settings.db_timeout))),
-        "POSTGRES_MAX_WAITING": str(settings.pool_size * 4),
+        "POSTGRES_MAX_WAITING": "0",  # unlimited queue; each wait is bounded by the timeout
     }
 
 

@@ -12,6 +12,8 @@ from http import HTTPStatus
 from typing import Any
 
 import orjson
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -68,6 +70,7 @@ def problem_types() -> dict[str, str]:
     documented["unauthenticated"] = "No API key was given, or it is unknown or revoked."
     documented["method-not-allowed"] = "The resource does not accept this method."
     documented["payload-too-large"] = "The request body is larger than the configured limit."
+    documented["database-unavailable"] = "The database did not answer in time; nothing was recorded. Retry."
     documented["internal-error"] = "The server failed to complete the request; the error is in its log."
     return documented
 
@@ -93,6 +96,17 @@ def install(app: FastAPI) -> None:
         )
         response = problem(error.status_code, code, str(error.detail), request.url.path)
         response.headers.update(error.headers or {})
+        return response
+
+    @app.exception_handler(persistence.OperationalError)
+    @app.exception_handler(persistence.InterfaceError)
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_unavailable(request: Request, error: Exception) -> FastJSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        response = problem(
+            503, "database-unavailable", "the database is not answering; retry shortly", request.url.path
+        )
+        response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(Exception)

@@ -270,7 +270,7 @@ class Candidacy(Aggregate):
         name_ko: str,
         name_en: str,
         lead_organisation: str,
-        members: list[str],
+        members: list[str] | None = None,
         stage: int = 0,
         excluded_resources: list[str] | None = None,
     ) -> Candidacy:
@@ -286,7 +286,7 @@ class Candidacy(Aggregate):
             name_ko=text(name_ko, "name_ko", limit=300),
             name_en=text(name_en, "name_en", limit=300),
             lead_organisation=lead,
-            members=_members(members, exclude=lead),
+            members=_members(members or [], exclude=lead),
             stage=stage,
             excluded_resources=sorted({nfc(r.strip()) for r in excluded_resources or []}),
             **stamp.event_fields(),

@@ -63,9 +63,7 @@ def test_an_auditor_may_read_but_every_write_is_403_and_writes_nothing(services:
         assert client.get("/history").status_code == 200
 
 
-def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(
-    services: Services, clock: Clock
-) -> None:
+def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(services: Services, clock: Clock) -> None:
     admin = create_key(services, name="admin", role="admin", actor="test")
     recorder = create_key(services, name="official", role="recorder", actor="test")
     with TestClient(create_app(services=services)) as client:
@@ -73,17 +71,23 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(
         as_recorder = {"Authorization": f"Bearer {recorder.secret}"}
         exercised: set[str] = set()
 
-        def post(route: str, body: dict[str, Any], *, status: int = 201, headers: dict[str, str] = as_recorder,
-                 **values: str) -> dict[str, Any]:
+        def post(
+            route: str, body: dict[str, Any], *, status: int = 201, headers: dict[str, str] = as_recorder, **values: str
+        ) -> dict[str, Any]:
             response = client.post(route.format(program=P, **values), json=body, headers=headers)
             assert response.status_code == status, response.text
             exercised.add(route)
             return dict(response.json()) if response.content else {}
 
         program = {
-            "program_code": P, "title_ko": "접근 시험", "title_en": "Access test", "agency": "MSIT",
+            "program_code": P,
+            "title_ko": "접근 시험",
+            "title_en": "Access test",
+            "agency": "MSIT",
             "stages": [{"name": "One", "seats": 2, "criteria": CRITERIA}, {"name": "Two", "seats": 1}],
-            "budgets": {"gpu:B200": 10}, "finalist_count": 1, "effective_at": OPENED,
+            "budgets": {"gpu:B200": 10},
+            "finalist_count": 1,
+            "effective_at": OPENED,
         }
         head = services.projector.head()
         as_problem(client.post("/programs", json=program, headers=as_recorder), 403, "access-denied")
@@ -95,27 +99,51 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(
 
         team = "/programs/{program}/teams/{team}"
         for code in ("A", "B", "C"):
-            post("/programs/{program}/teams", {"team_code": code, "name_ko": f"{code} 팀", "name_en": code,
-                                               "lead_organisation": f"{code} Inc.", "effective_at": AT})
+            post(
+                "/programs/{program}/teams",
+                {
+                    "team_code": code,
+                    "name_ko": f"{code} 팀",
+                    "name_en": code,
+                    "lead_organisation": f"{code} Inc.",
+                    "effective_at": AT,
+                },
+            )
         post(team + "/consortium-changes", {"joined": ["KAIST"]}, team="A")
         post(team + "/evaluations", {"stage": 0, "scores": {"quality": 7}}, team="A")
         post(team + "/evaluations/{evaluation}/amendments", {"scores": {"quality": 8}}, team="A", evaluation="1")
         post(team + "/advancements", {"to_stage": 0}, team="A")
-        post(team + "/grants", {"resource": "gpu:B200", "quantity": 4, "period_start": "2026-01-01",
-                                "period_end": "2026-06-30"}, team="A")
+        post(
+            team + "/grants",
+            {"resource": "gpu:B200", "quantity": 4, "period_start": "2026-01-01", "period_end": "2026-06-30"},
+            team="A",
+        )
         post(team + "/returns", {"resource": "gpu:B200", "quantity": 1}, team="A")
         post("/programs/{program}/budget-increases", {"resource": "gpu:B200", "amount": 5})
         deadline = "2026-03-01T00:00:00+00:00"
-        post(team + "/eliminations", {"reason_code": "screening", "reason": "Screened out",
-                                      "objection_deadline": deadline}, team="B")
+        post(
+            team + "/eliminations",
+            {"reason_code": "screening", "reason": "Screened out", "objection_deadline": deadline},
+            team="B",
+        )
         post(team + "/elimination/upheld", {}, team="B")
-        post(team + "/eliminations", {"reason_code": "screening", "reason": "Screened out",
-                                      "objection_deadline": deadline}, team="C")
+        post(
+            team + "/eliminations",
+            {"reason_code": "screening", "reason": "Screened out", "objection_deadline": deadline},
+            team="C",
+        )
         post(team + "/elimination/reversed", {}, team="C")
         clock.advance(days=1)
-        post("/programs/{program}/re-entry-rounds", {"stage": 1, "seats": 1, "eligibility": ["eliminated", "applicants"],
-                                                      "opens_at": "2026-01-05T00:00:00+00:00",
-                                                      "closes_at": "2026-02-01T00:00:00+00:00"})
+        post(
+            "/programs/{program}/re-entry-rounds",
+            {
+                "stage": 1,
+                "seats": 1,
+                "eligibility": ["eliminated", "applicants"],
+                "opens_at": "2026-01-05T00:00:00+00:00",
+                "closes_at": "2026-02-01T00:00:00+00:00",
+            },
+        )
         post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="B")
         post(team + "/offers/{offer}/declination", {"reason": "No, thank you"}, team="B", offer="1")
         post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="C")
@@ -124,7 +152,9 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(
         post("/programs/{program}/finalists", {"teams": ["C"]})
 
         assert exercised == post_routes(client)
-        actors = {e["actor"] for e in client.get(f"/programs/{P}/history?limit=1000", headers=as_recorder).json()["events"]}
+        actors = {
+            e["actor"] for e in client.get(f"/programs/{P}/history?limit=1000", headers=as_recorder).json()["events"]
+        }
         assert actors == {admin_label(admin.key_id), recorder_label(recorder.key_id)}
 
 
