@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from api.app import create_app
 from api.bootstrap import Services
@@ -62,7 +62,7 @@ class Api:
         self.client, self.services, self.clock = client, services, clock
         self.actor = actor  # what the registry records as the author of this client's decisions
 
-    def post(self, path: str, body: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+    def post(self, path: str, body: dict[str, Any] | None = None, **headers: str) -> Response:
         return self.client.post(path, json=body or {}, headers=headers)
 
     def ok(self, path: str, body: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
@@ -151,13 +151,13 @@ class Api:
         assert self.snapshot(teams) == before
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]:
     """An RFC 9457 problem of the named type, about the request's own path."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = dict(response.json())
     assert body["type"] == f"/problems/{code}", body
-    assert PROBLEM_FIELDS <= set(body)
+    assert set(body) >= PROBLEM_FIELDS
     assert body["status"] == status
     assert body["title"] and body["detail"]
     assert body["instance"] == response.request.url.path

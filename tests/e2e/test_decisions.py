@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+from httpx2 import Response
 
-from tests.e2e.conftest import GATES, OPENED, P, SCORES, Api
+from tests.e2e.conftest import GATES, OPENED, SCORES, Api, P
 
 TEAM = f"/programs/{P}/teams"
 
 
-def recorded(api: Api, response: httpx.Response, *types: str) -> dict[str, Any]:
+def recorded(api: Api, response: Response, *types: str) -> dict[str, Any]:
     """201, the named events in order, and a position that is the new head of the log."""
     assert response.status_code == 201, response.text
     body = dict(response.json())
@@ -28,7 +28,7 @@ def recorded(api: Api, response: httpx.Response, *types: str) -> dict[str, Any]:
     return body
 
 
-def nothing_recorded(api: Api, response: httpx.Response, head: int) -> None:
+def nothing_recorded(api: Api, response: Response, head: int) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["events"] == []
     assert response.json()["position"] is None
