@@ -11,6 +11,7 @@ from api import problems
 from api.bootstrap import Clock, Services, build, utc_now
 from api.limits import BodySizeLimit
 from api.routes import keys, programs, reads, teams
+from api.schemas import problem_responses
 from api.settings import Settings
 
 DESCRIPTION = """
@@ -51,10 +52,9 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
-    app.include_router(programs.router)
-    app.include_router(teams.router)
-    app.include_router(reads.router)
-    app.include_router(keys.router)
+    errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
+    for router in (programs.router, teams.router, reads.router, keys.router):
+        app.include_router(router, responses=errors)
     return app
 
 

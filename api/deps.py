@@ -14,9 +14,17 @@ from api.schemas import Decision, RecordedEvent, RecordedResponse
 from domain import errors
 from domain.access import Principal
 from domain.registry import Context, Recorded
+from domain.values import CONTROL, nfc
 from projections.engine import iso, json_ready
 
 POSITION_HEADER = "X-Log-Position"
+
+
+def code_in_path(value: str, missing: type[errors.NotFoundError] = errors.ProgramNotFoundError) -> str:
+    """A programme or team code from a URL, NFC like stored codes; one with control characters names nothing."""
+    if CONTROL.search(value):
+        raise missing(f"nothing is named {value!r}")
+    return nfc(value)
 
 
 def get_services(request: Request) -> Services:

@@ -8,6 +8,7 @@ human-readable detail. Domain errors are mapped by family, never one by one.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -70,9 +71,22 @@ def problem_types() -> dict[str, str]:
     documented["unauthenticated"] = "No API key was given, or it is unknown or revoked."
     documented["method-not-allowed"] = "The resource does not accept this method."
     documented["payload-too-large"] = "The request body is larger than the configured limit."
-    documented["database-unavailable"] = "The database did not answer in time; nothing was recorded. Retry."
+    documented["database-unavailable"] = (
+        "The database did not answer in time. Retry; an Idempotency-Key makes the retry safe."
+    )
     documented["internal-error"] = "The server failed to complete the request; the error is in its log."
     return documented
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method the OpenAPI document lists for this path (Starlette names only one route's)."""
+    path = request.url.path
+    return {
+        method.upper()
+        for template, operations in request.app.openapi()["paths"].items()
+        if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), path)
+        for method in operations
+    }
 
 
 def install(app: FastAPI) -> None:
@@ -91,11 +105,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> FastJSONResponse:
+        if error.status_code == 400:  # a body that could not be parsed at all: malformed input, like any other
+            return problem(422, "invalid-request", str(error.detail), request.url.path)
         code = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             error.status_code, "http-error"
         )
         response = problem(error.status_code, code, str(error.detail), request.url.path)
         response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            response.headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
         return response
 
     @app.exception_handler(persistence.OperationalError)
@@ -104,7 +122,10 @@ def install(app: FastAPI) -> None:
     async def database_unavailable(request: Request, error: Exception) -> FastJSONResponse:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
         response = problem(
-            503, "database-unavailable", "the database is not answering; retry shortly", request.url.path
+            503,
+            "database-unavailable",
+            "the database did not answer; the decision may not be recorded — retry with the same Idempotency-Key",
+            request.url.path,
         )
         response.headers["Retry-After"] = "1"
         return response

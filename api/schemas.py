@@ -7,18 +7,31 @@ recorded; must include a time zone) and a ``reason`` or statement.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+
+def _iso_text(value: Any) -> Any:
+    """Times and dates only as ISO 8601 text: pydantic would read a bare number as a Unix time."""
+    if isinstance(value, str) and not value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        return value
+    if isinstance(value, (datetime, date)):
+        return value
+    raise ValueError("expected an ISO 8601 string, e.g. 2026-01-15T10:00:00+09:00")
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+Day = Annotated[date, BeforeValidator(_iso_text)]
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w][\w.\-]*$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 Resource = Annotated[str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*:[\w.\-]+$")]
 StageIndex = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
 Quantity = Annotated[int, Field(ge=1, le=10**15)]
-Points = Annotated[Decimal, Field(ge=0, le=10**6, allow_inf_nan=False, max_digits=12, decimal_places=4)]
+Points = Annotated[Decimal, Field(ge=0, le=10**6, allow_inf_nan=False)]
 Members = Annotated[list[Name], Field(max_length=100)]
 
 
@@ -27,7 +40,7 @@ class Strict(BaseModel):
 
 
 class Decision(Strict):
-    effective_at: AwareDatetime | None = Field(
+    effective_at: Moment | None = Field(
         None, description="When the decision took effect (ISO 8601 with time zone). Defaults to now."
     )
     reason: Annotated[str, StringConstraints(max_length=2000)] = Field(
@@ -38,7 +51,7 @@ class Decision(Strict):
 class CriterionSpec(Strict):
     code: Code
     name: Name | None = None
-    max_points: Annotated[Decimal, Field(gt=0, le=10**6, allow_inf_nan=False, max_digits=12, decimal_places=4)]
+    max_points: Annotated[Decimal, Field(gt=0, le=10**6, allow_inf_nan=False)]
 
 
 class StageSpec(Strict):
@@ -128,27 +141,27 @@ class AdvanceTeamRequest(Decision):
 
 class EliminateTeamRequest(Decision):
     reason_code: Literal["below_cutoff", "failed_gate", "screening", "other"]
-    objection_deadline: AwareDatetime
+    objection_deadline: Moment
 
 
 class OpenReEntryRoundRequest(Decision):
     stage: StageIndex
     seats: Annotated[int, Field(ge=1, le=100_000)]
     eligibility: Annotated[list[Literal["eliminated", "applicants", "new_entrants"]], Field(min_length=1, max_length=3)]
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
+    opens_at: Moment
+    closes_at: Moment
 
 
 class OfferReEntryRequest(Decision):
     round: Annotated[int, Field(ge=1, le=10_000)]
-    deadline: AwareDatetime
+    deadline: Moment
 
 
 class GrantFundingRequest(Decision):
     resource: Resource
     quantity: Quantity
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
 
 
 class ReturnFundingRequest(Decision):
@@ -161,6 +174,38 @@ class SelectFinalistsRequest(Decision):
 
 
 # --- responses ------------------------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="/problems/{code}: stable per kind of error")
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] | None = Field(None, description="For invalid requests: each field's issue")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem responses a route can give."""
+    meaning = {
+        401: "No API key, or an unknown or revoked one",
+        403: "The key's role may not do this",
+        404: "Unknown programme, team, evaluation, round or offer",
+        409: "A programme rule forbids the decision",
+        412: "If-Match names a version that is no longer current",
+        413: "Request body too large",
+        422: "Malformed input",
+        503: "The database did not answer in time",
+    }
+    return {
+        status: {
+            "description": meaning[status],
+            "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+        }
+        for status in statuses
+    }
 
 
 class RecordedEvent(BaseModel):

@@ -13,7 +13,7 @@ then final) and ``withdrawn``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,7 @@ class Offer:
     round: int
     stage: int
     deadline: datetime
+    offered_at: datetime
     answer: str | None = None
 
 
@@ -150,13 +151,7 @@ class Candidacy(Aggregate):
         TOPIC = "registry:EliminationUpheld"
 
         def apply(self, team: Candidacy) -> None:
-            assert team.elimination is not None
-            team.elimination = Elimination(
-                team.elimination.stage,
-                team.elimination.was_seated,
-                team.elimination.objection_deadline,
-                upheld=True,
-            )
+            team.elimination = replace(team.elimination, upheld=True)  # type: ignore[type-var]
 
     class EliminationReversed(Event):
         TOPIC = "registry:EliminationReversed"
@@ -176,7 +171,7 @@ class Candidacy(Aggregate):
         deadline: datetime
 
         def apply(self, team: Candidacy) -> None:
-            team.offers[self.offer] = Offer(self.round, self.stage, self.deadline)
+            team.offers[self.offer] = Offer(self.round, self.stage, self.deadline, self.effective_at)
 
     class OfferAccepted(Event):
         TOPIC = "registry:OfferAccepted"
@@ -186,7 +181,7 @@ class Candidacy(Aggregate):
 
         def apply(self, team: Candidacy) -> None:
             previous = team.offers[self.offer]
-            team.offers[self.offer] = Offer(previous.round, previous.stage, previous.deadline, "accepted")
+            team.offers[self.offer] = replace(previous, answer="accepted")
             team.status, team.stage = "active", self.stage
             team.elimination = None
             team.reentrant = True
@@ -198,7 +193,7 @@ class Candidacy(Aggregate):
 
         def apply(self, team: Candidacy) -> None:
             previous = team.offers[self.offer]
-            team.offers[self.offer] = Offer(previous.round, previous.stage, previous.deadline, "declined")
+            team.offers[self.offer] = replace(previous, answer="declined")
 
     class TeamWithdrew(Event):
         TOPIC = "registry:TeamWithdrew"
@@ -437,6 +432,7 @@ class Candidacy(Aggregate):
         reentry = program.reentry_round(pending.round)
         if not reentry.is_open(stamp.effective_at):
             raise errors.RoundClosedError(f"re-entry round {pending.round} has closed")
+        self._after_offer(stamp, pending, offer)
         if self.status == "withdrawn":
             raise errors.TeamInactiveError(f"team {self.team_code} withdrew")
         if not self._eligible_for(reentry.eligibility, reentry.opens_at):
@@ -451,6 +447,7 @@ class Candidacy(Aggregate):
     def decline_offer(self, stamp: Stamp, program: Program, offer: int) -> None:
         stamp.not_before(program.opened_at)
         pending = self._answerable_offer(stamp, offer)
+        self._after_offer(stamp, pending, offer)
         self.trigger_event(self.OfferDeclined, offer=offer, round=pending.round, **stamp.event_fields())
 
     def withdraw(self, stamp: Stamp, program: Program) -> None:
@@ -533,6 +530,11 @@ class Candidacy(Aggregate):
         if stamp.effective_at > offer.deadline:
             raise errors.OfferExpiredError(f"offer {number} expired on {offer.deadline.isoformat()}")
         return offer
+
+    @staticmethod
+    def _after_offer(stamp: Stamp, offer: Offer, number: int) -> None:
+        if stamp.effective_at < offer.offered_at:
+            raise errors.EffectiveTimeError(f"an answer cannot take effect before offer {number} was made")
 
 
 def _members(names: list[str], *, exclude: str) -> list[str]:

@@ -91,14 +91,14 @@ class Registry(Application[UUID]):
     def program(self, program_code: str) -> Program:
         try:
             return self._get(Program.id_for(program_code), Program)
-        except AggregateNotFoundError:
+        except (AggregateNotFoundError, errors.InvalidValueError):  # a malformed code names nothing
             raise errors.ProgramNotFoundError(f"no programme {program_code!r}") from None
 
     def candidacy(self, program_code: str, team_code: str) -> Candidacy:
         self.program(program_code)
         try:
             return self._get(Candidacy.id_for(program_code, team_code), Candidacy)
-        except AggregateNotFoundError:
+        except (AggregateNotFoundError, errors.InvalidValueError):
             msg = f"no team {team_code!r} in programme {program_code!r}"
             raise errors.TeamNotFoundError(msg) from None
 

@@ -35,8 +35,14 @@ def code(value: str, what: str = "code") -> str:
     return value
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def text(value: str, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    """Free text: NFC, trimmed, bounded, and without control characters (tabs and newlines are fine)."""
     value = nfc(value.strip())
+    if CONTROL.search(value):
+        raise InvalidValueError(f"{what} contains a control character")
     if required and not value:
         raise InvalidValueError(f"{what} must not be empty")
     if len(value) > limit:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.auth import Admin, Reader, Recorder
-from api.deps import ServicesDep, context, fields, recorded
+from api.deps import ServicesDep, code_in_path, context, fields, recorded
 from api.problems import FastJSONResponse
 from api.schemas import (
     FundingResponse,
@@ -20,7 +20,6 @@ from api.schemas import (
     StandingsResponse,
 )
 from domain import errors
-from domain.values import nfc
 from projections import funding, standings
 
 router = APIRouter(prefix="/programs", tags=["programmes"])
@@ -50,7 +49,7 @@ def get_standings(program: str, services: ServicesDep, _: Reader, response: Resp
 
 
 def _standings(program: str, services: ServicesDep) -> dict[str, Any]:
-    found = standings.program_standings(services.db, nfc(program), services.clock())
+    found = standings.program_standings(services.db, code_in_path(program), services.clock())
     if found is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     return found
@@ -59,7 +58,7 @@ def _standings(program: str, services: ServicesDep) -> dict[str, Any]:
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")
 def get_funding(program: str, services: ServicesDep, _: Reader) -> dict[str, object]:
     _standings(program, services)
-    return funding.program_funding(services.db, nfc(program))
+    return funding.program_funding(services.db, code_in_path(program))
 
 
 @router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")  # type: ignore[arg-type]

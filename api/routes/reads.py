@@ -6,18 +6,18 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
+from api import schemas
 from api.auth import Reader
-from api.deps import ServicesDep
+from api.deps import ServicesDep, code_in_path
 from api.problems import problem_types
 from api.schemas import Health, HistoryPage
 from domain import errors
-from domain.values import nfc
+from domain.values import CONTROL, nfc
 from projections import history, standings
 
 router = APIRouter()
-Moment = Annotated[AwareDatetime | None, Query(description="ISO 8601 with time zone")]
+Moment = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time zone")]
 
 
 def history_filter(
@@ -28,6 +28,8 @@ def history_filter(
     recorded_from: Moment = None,
     recorded_to: Moment = None,
 ) -> history.HistoryFilter:
+    if any(CONTROL.search(value) for value in [team or "", *(type or [])]):
+        raise errors.InvalidValueError("history filters cannot contain control characters")
     return history.HistoryFilter(
         None,
         None if team is None else nfc(team),
@@ -53,7 +55,7 @@ def _page(services: ServicesDep, where: history.HistoryFilter, cursor: int, limi
 def program_history(
     program: str, services: ServicesDep, _: Reader, where: Filter, cursor: Cursor = 0, limit: Limit = 100
 ) -> dict[str, Any]:
-    program = nfc(program)
+    program = code_in_path(program)
     if standings.program_standings(services.db, program, services.clock()) is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     return _page(services, replace(where, program_code=program), cursor, limit)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.auth import Reader, Recorder
 from api.bootstrap import Services
-from api.deps import ServicesDep, context, fields, recorded
+from api.deps import ServicesDep, code_in_path, context, fields, recorded
 from api.problems import FastJSONResponse
 from api.schemas import (
     AdvanceTeamRequest,
@@ -27,7 +27,6 @@ from api.schemas import (
 )
 from domain import errors
 from domain.access import Principal
-from domain.values import nfc
 from projections import funding, standings
 
 router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"])
@@ -61,7 +60,7 @@ def submit_application(
 @router.get("/{team}", response_model=TeamRecordResponse, summary="A team's record in the programme")
 def get_team(program: str, team: str, services: ServicesDep, _: Reader, response: Response) -> dict[str, Any]:
     """The ETag is the team's version; send it back in If-Match to guard a decision about the team."""
-    program, team, now = nfc(program), nfc(team), services.clock()
+    program, team, now = code_in_path(program), code_in_path(team, errors.TeamNotFoundError), services.clock()
     if standings.program_standings(services.db, program, now) is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     record = standings.team_record(services.db, program, team, now)
