@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import problems
 from api.bootstrap import Clock, Services, build, utc_now
-from api.limits import BodySizeLimit
+from api.guards import BodyGuard
 from api.routes import keys, programs, reads, teams
 from api.schemas import problem_responses
 from api.settings import Settings
@@ -51,7 +51,7 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
     for router in (programs.router, teams.router, reads.router, keys.router):
         app.include_router(router, responses=errors)

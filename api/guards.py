@@ -1,0 +1,87 @@
+"""Guards on request bodies, before any route sees them.
+
+A body over the configured size is refused with 413, whether it declares its
+length or streams. A JSON object that names the same key twice is refused with
+422: parsers disagree on which value wins, and a system of record must not
+record a decision that two readers would read differently.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import problem
+
+
+class DuplicateKeyError(ValueError):
+    pass
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise DuplicateKeyError(", ".join(repeated))
+    return dict(pairs)
+
+
+def duplicate_keys(body: bytes) -> str | None:
+    """The keys named twice in some object of this JSON text, if any (malformed JSON is left to the route)."""
+    try:
+        json.loads(body, object_pairs_hook=_refuse_duplicates)
+    except DuplicateKeyError as error:
+        return str(error)
+    except ValueError:
+        return None
+    return None
+
+
+class BodyGuard:
+    """Pure ASGI middleware: reads the body once (bounded), checks it, then hands it on."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._too_large(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+        if b"json" in headers.get(b"content-type", b"") and (repeated := duplicate_keys(body)):
+            detail = f"the JSON body names a key more than once: {repeated}"
+            await problem(422, "invalid-request", detail, scope.get("path", ""))(scope, receive, send)
+            return
+        await self.app(scope, _replay(body), send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"the request body is larger than {self.max_bytes} bytes"
+        await problem(413, "payload-too-large", detail, scope.get("path", ""))(scope, receive, send)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

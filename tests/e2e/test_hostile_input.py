@@ -1,0 +1,73 @@
+"""Hand-written hostile input: each answered with a problem, nothing written.
+
+Oversized bodies, bytes that are not UTF-8, NaN, integers too large for any
+column, timestamps without a time zone, and JSON objects that name a key twice
+(parsers disagree on which value wins, so a system of record must refuse them).
+"""
+
+from __future__ import annotations
+
+from api.bootstrap import Services
+from tests.e2e.conftest import P, Api
+
+JSON = {"content-type": "application/json"}
+
+
+def refused(api: Api, services: Services, path: str, content: bytes, status: int, code: str) -> None:
+    head = services.projector.head()
+    response = api.client.post(path, content=content, headers=JSON)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"/problems/{code}"
+    assert services.projector.head() == head
+
+
+def test_a_body_over_the_limit_is_413(api: Api, services: Services) -> None:
+    api.open_program()
+    limit = services.settings.max_body_bytes
+    body = b'{"team_code": "A", "name_ko": "' + b"x" * limit + b'"}'
+    refused(api, services, f"/programs/{P}/teams", body, 413, "payload-too-large")
+
+
+def test_bytes_that_are_not_utf8_are_422(api: Api, services: Services) -> None:
+    api.open_program()
+    body = b'{"team_code": "A", "name_ko": "\xff\xfe", "name_en": "A", "lead_organisation": "L"}'
+    refused(api, services, f"/programs/{P}/teams", body, 422, "invalid-request")
+
+
+def test_nan_and_infinity_are_422(api: Api, services: Services) -> None:
+    api.open_program()
+    api.apply("A")
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        body = b'{"stage": 0, "scores": {"benchmark": ' + literal + b', "expert": 1, "user": 1}}'
+        refused(api, services, f"/programs/{P}/teams/A/evaluations", body, 422, "invalid-request")
+
+
+def test_integers_beyond_any_column_are_422(api: Api, services: Services) -> None:
+    api.open_program()
+    api.apply("A")
+    api.team("A", "advancements", {"to_stage": 0})
+    body = (
+        b'{"resource": "gpu:B200", "quantity": 1'
+        + b"0" * 40
+        + b', "period_start": "2026-01-01", "period_end": "2026-02-01"}'
+    )
+    refused(api, services, f"/programs/{P}/teams/A/grants", body, 422, "invalid-request")
+    body = b'{"resource": "gpu:B200", "amount": 99999999999999999999}'
+    refused(api, services, f"/programs/{P}/budget-increases", body, 422, "invalid-request")
+
+
+def test_timestamps_without_a_time_zone_are_422(api: Api, services: Services) -> None:
+    api.open_program()
+    api.apply("A")
+    body = b'{"to_stage": 0, "effective_at": "2026-01-02T10:00:00"}'
+    refused(api, services, f"/programs/{P}/teams/A/advancements", body, 422, "invalid-request")
+
+
+def test_a_key_named_twice_is_422(api: Api, services: Services) -> None:
+    api.open_program()
+    body = b'{"team_code": "A", "team_code": "B", "name_ko": "K", "name_en": "E", "lead_organisation": "L"}'
+    refused(api, services, f"/programs/{P}/teams", body, 422, "invalid-request")
+    nested = b'{"stage": 0, "scores": {"benchmark": 1, "benchmark": 40, "expert": 1, "user": 1}}'
+    api.apply("A")
+    refused(api, services, f"/programs/{P}/teams/A/evaluations", nested, 422, "invalid-request")
