@@ -5,19 +5,17 @@ Nothing is built at import time; the API's lifespan and the CLI call ``build``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
-from uuid import UUID
 
-from eventsourcing.popo import POPOApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
 
 from api.settings import Settings
-from domain.registry import Locate, Registry
+from api.store import FailFastPostgresRecorder, locator
+from domain.registry import Registry
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.engine import Projector
@@ -62,6 +60,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_CONNECT_TIMEOUT": str(max(1, int(settings.db_timeout))),
         "POSTGRES_MAX_WAITING": "0",  # unlimited queue; each wait is bounded by the timeout
+        "POSTGRES_PRE_PING": "y",  # a connection broken by a database restart is replaced, not used
+        "APPLICATION_RECORDER_TOPIC": get_topic(FailFastPostgresRecorder),
     }
 
 
@@ -73,32 +73,6 @@ def read_store(settings: Settings) -> Database:
         return SQLiteDatabase(path)
     url = settings.database_url.replace("postgres://", "postgresql://", 1)
     return PostgresDatabase(url, pool_size=settings.pool_size, timeout=settings.db_timeout)
-
-
-def locator(registry: Registry) -> Locate:
-    """How to find the log positions of stored events in this store (for replayed answers)."""
-
-    def locate(refs: Sequence[tuple[UUID, int]]) -> list[int]:
-        recorder: Any = registry.recorder
-        if isinstance(recorder, POPOApplicationRecorder):
-            index = recorder._stored_events_index  # the in-memory store has no query language
-            return [index[str(stream)][version] + 1 for stream, version in refs]
-        if isinstance(recorder, SQLiteApplicationRecorder):
-            where = "WHERE originator_id = ? AND originator_version = ?"
-            sql = f"SELECT rowid AS position FROM {recorder.events_table_name} {where}"
-            keys: list[tuple[Any, int]] = [(stream.hex, version) for stream, version in refs]
-        else:
-            where = "WHERE originator_id = %s AND originator_version = %s"
-            sql = f"SELECT notification_id AS position FROM {recorder.events_table_name} {where}"
-            keys = [(stream, version) for stream, version in refs]
-        positions = []
-        with recorder.datastore.transaction(commit=False) as cursor:
-            for key in keys:
-                cursor.execute(sql, key)
-                positions.append(cursor.fetchone()["position"])
-        return positions
-
-    return locate
 
 
 def build(settings: Settings, clock: Clock = utc_now) -> Services:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from typing import Annotated, Any
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import Depends, Request
 
 from api.bootstrap import Services
@@ -18,6 +21,7 @@ from domain.values import CONTROL, nfc
 from projections.engine import iso, json_ready
 
 POSITION_HEADER = "X-Log-Position"
+log = logging.getLogger("registry.api")
 
 
 def code_in_path(value: str, missing: type[errors.NotFoundError] = errors.ProgramNotFoundError) -> str:
@@ -76,7 +80,11 @@ def fields(body: Decision) -> dict[str, Any]:
 def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | None = None) -> FastJSONResponse:
     """201 with the new events and the log position; 200 when the decision changed nothing."""
     if services.settings.inline_projections and outcome.events and not outcome.replayed:
-        services.projector.catch_up()
+        try:
+            services.projector.catch_up()
+        except (persistence.OperationalError, psycopg.OperationalError) as error:
+            # The decision is stored; the read models catch up on the next write or by the runner.
+            log.warning("read models not updated after position %s: %s", outcome.position, error)
     body = RecordedResponse(
         position=outcome.position,
         events=[

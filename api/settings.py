@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         "Turn off when `registry projections run` follows the log instead.",
     )
     pool_size: int = Field(8, ge=1, le=200, description="PostgreSQL connections per process")
-    db_timeout: float = Field(5.0, gt=0, le=60, description="Seconds to wait for a database connection")
+    db_timeout: float = Field(2.0, gt=0, le=60, description="Seconds to wait for a database connection")
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="Larger request bodies are refused with 413")
     open_reads: bool = Field(False, description="Let callers without an API key read (never write)")
 
