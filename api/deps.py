@@ -40,8 +40,8 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def request_id(request: Request) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given[:200] if given else uuid.uuid4().hex
+    """The id the RequestId middleware gave this request."""
+    return str(getattr(request.state, "request_id", "") or uuid.uuid4().hex)
 
 
 def _expected_version(request: Request) -> int | None:

@@ -179,3 +179,16 @@ def test_without_a_request_id_each_request_gets_its_own(api: Api) -> None:
     history = {e["position"]: (e["correlation_id"], e["actor"]) for e in api.history(type="ApplicationSubmitted")}
     assert history == {first["position"]: (first["correlation_id"], api.actor),
                        second["position"]: (second["correlation_id"], api.actor)}
+
+
+def test_every_answer_carries_the_request_id_its_events_record(api: Api) -> None:
+    api.open_program()
+    given = api.post(f"/programs/{P}/teams", {"team_code": "G", "name_ko": "지", "name_en": "G", "lead_organisation": "L"},
+                     **{"X-Request-ID": "trace-42"})
+    assert given.headers["x-request-id"] == "trace-42"
+    generated = api.post(f"/programs/{P}/teams", {"team_code": "H", "name_ko": "에이치", "name_en": "H",
+                                                  "lead_organisation": "L"})
+    request_id = generated.headers["x-request-id"]
+    assert len(request_id) == 32
+    assert [e["correlation_id"] for e in generated.json()["events"]] == [request_id]
+    assert api.client.get("/health").headers["x-request-id"]
