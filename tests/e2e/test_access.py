@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.bootstrap import Services
 from api.keys import create_key
+from domain.registry import Context
 from tests.conftest import Clock
 
 P = "ACCESS-2026"
@@ -164,3 +165,21 @@ def admin_label(key_id: str) -> str:
 
 def recorder_label(key_id: str) -> str:
     return f"recorder:official (key {key_id})"
+
+
+def test_open_reads_let_anyone_read_but_never_write(services: Services) -> None:
+    services.settings = services.settings.model_copy(update={"open_reads": True})
+    with TestClient(create_app(services=services)) as anonymous:
+        assert anonymous.get("/programs").status_code == 200
+        assert anonymous.get("/history").status_code == 200
+        as_problem(anonymous.post("/programs", json={}), 401, "unauthenticated")
+        as_problem(anonymous.get("/keys"), 401, "unauthenticated")
+        revoked = create_key(services, name="gone", role="auditor", actor="test")
+        services.registry.revoke_key(Context(actor="test"), revoked.key_id)
+        as_problem(anonymous.get("/programs", headers={"X-API-Key": revoked.secret}), 401, "unauthenticated")
+
+
+def test_reads_are_closed_to_callers_without_a_key_by_default(services: Services) -> None:
+    with TestClient(create_app(services=services)) as anonymous:
+        as_problem(anonymous.get("/programs"), 401, "unauthenticated")
+        assert anonymous.get("/health").status_code == 200
