@@ -124,6 +124,7 @@ class PostgresDatabase:
             max_size=pool_size,
             timeout=timeout,
             kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(timeout))},
+            check=ConnectionPool.check_connection,  # replace connections a database restart broke
             open=True,
         )
 
