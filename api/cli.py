@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import signal
-import threading
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +23,8 @@ from api.bootstrap import Services, build
 from api.settings import Settings
 from domain import errors
 from projections import standings as standings_view
+from projections.runner import Runner
+from projections.runner import status as projection_status
 
 app = typer.Typer(help="The program registry: an event-sourced system of record for funding programmes.")
 projections_app = typer.Typer(help="Follow, rebuild and inspect the read models.")
@@ -212,14 +213,19 @@ def run(
 ) -> None:
     """Follow the log and keep the read models current until stopped (SIGINT or SIGTERM)."""
     services = _services(database_url)
-    stop = threading.Event()
+    url = services.settings.database_url
+    runner = Runner(
+        services.projector,
+        services.projector.select(names),
+        interval=interval,
+        postgres_url=url if url.startswith(("postgresql://", "postgres://")) else None,
+        on_wait=console.print,
+    )
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    console.print(f"Following the log for {', '.join(services.projector.select(names))}; Ctrl-C stops.")
+        signal.signal(sig, lambda *_: runner.stop.set())
+    console.print(f"Following the log for {', '.join(runner.names)}; Ctrl-C stops.")
     try:
-        while not stop.is_set():
-            services.projector.catch_up(names)
-            stop.wait(interval)
+        runner.run()
     finally:
         services.close()
     console.print("Stopped.")
@@ -227,15 +233,23 @@ def run(
 
 @projections_app.command("status")
 def status(database_url: DatabaseOption = None) -> None:
-    """Show each read model's position against the head of the log."""
+    """Each read model's position, the head of the log, the lag, and its runner's state."""
     services = _services(database_url)
     try:
-        head, positions = services.projector.head(), services.projector.positions()
+        report = projection_status(services.projector, services.clock())
     finally:
         services.close()
-    table = Table("Read model", "Position", "Head", "Lag (events)")
-    for name, position in positions.items():
-        table.add_row(name, str(position), str(head), str(head - position))
+    table = Table("Read model", "Position", "Head", "Lag (events)", "Lag (s)", "State", "Last error")
+    for row in report:
+        table.add_row(
+            row["name"],
+            str(row["position"]),
+            str(row["head"]),
+            str(row["lag_events"]),
+            f"{row['lag_seconds']:.1f}",
+            row["state"],
+            row["last_error"] or "",
+        )
     console.print(table)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from typing import Annotated, Any
 
 import psycopg
 from eventsourcing import persistence
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.bootstrap import Services
-from api.problems import FastJSONResponse
+from api.problems import FastJSONResponse, ReadModelBehindError
 from api.schemas import Decision, RecordedEvent, RecordedResponse
 from domain import errors
 from domain.access import Principal
@@ -21,6 +22,7 @@ from domain.values import CONTROL, nfc
 from projections.engine import iso, json_ready
 
 POSITION_HEADER = "X-Log-Position"
+MIN_POSITION_HEADER = "X-Min-Position"
 log = logging.getLogger("registry.api")
 
 
@@ -37,6 +39,31 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def wait_for_position(
+    request: Request,
+    min_position: Annotated[
+        int | None,
+        Query(
+            ge=0, le=2**62, description="Wait until the read models include this log position (from a write's answer)"
+        ),
+    ] = None,
+) -> None:
+    """Read-your-writes: hold a read until the read models reach the caller's last write, for a bounded time."""
+    header = request.headers.get(MIN_POSITION_HEADER, "")
+    wanted = min_position if min_position is not None else int(header) if header.isdigit() and len(header) < 19 else 0
+    if not wanted:
+        return
+    services = get_services(request)
+    deadline = time.monotonic() + services.settings.read_wait
+    while min(services.projector.positions().values()) < wanted:
+        if time.monotonic() > deadline:
+            raise ReadModelBehindError(f"the read models have not reached position {wanted} yet")
+        time.sleep(0.02)
+
+
+Consistent = Annotated[None, Depends(wait_for_position)]
 
 
 def request_id(request: Request) -> str:

@@ -33,6 +33,10 @@ class FastJSONResponse(JSONResponse):
         return orjson.dumps(content)
 
 
+class ReadModelBehindError(Exception):
+    """The read models had not reached the position the caller asked for within the wait."""
+
+
 STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.NotFoundError, 404),
     (errors.InvalidDecisionError, 422),
@@ -74,6 +78,7 @@ def problem_types() -> dict[str, str]:
     documented["database-unavailable"] = (
         "The database did not answer in time. Retry; an Idempotency-Key makes the retry safe."
     )
+    documented["read-model-behind"] = "The read models have not reached the requested min_position yet. Retry."
     documented["internal-error"] = "The server failed to complete the request; the error is in its log."
     return documented
 
@@ -127,6 +132,12 @@ def install(app: FastAPI) -> None:
             "the database did not answer; the decision may not be recorded — retry with the same Idempotency-Key",
             request.url.path,
         )
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(ReadModelBehindError)
+    async def read_model_behind(request: Request, error: ReadModelBehindError) -> FastJSONResponse:
+        response = problem(503, "read-model-behind", str(error), request.url.path)
         response.headers["Retry-After"] = "1"
         return response
 

@@ -227,10 +227,20 @@ class RecordedResponse(BaseModel):
     result: dict[str, Any] = {}
 
 
+class ProjectionStatus(BaseModel):
+    name: str
+    position: int = Field(description="Log position the read model has reached")
+    head: int = Field(description="Log position of the latest event")
+    lag_events: int
+    lag_seconds: float = Field(description="How long the oldest event not yet applied has waited")
+    state: str = Field(description="live, retrying or stopped (a runner), or inline (kept by the API process)")
+    last_error: str | None
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     log_head: int
-    projections: dict[str, int]
+    projections: list[ProjectionStatus]
 
 
 class ProgramSummary(BaseModel):

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     )
     pool_size: int = Field(8, ge=1, le=200, description="PostgreSQL connections per process")
     db_timeout: float = Field(2.0, gt=0, le=60, description="Seconds to wait for a database connection")
+    read_wait: float = Field(
+        2.0, ge=0, le=30, description="Seconds a read with min_position waits for the read models before 503"
+    )
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="Larger request bodies are refused with 413")
     open_reads: bool = Field(False, description="Let callers without an API key read (never write)")
 

@@ -12,6 +12,8 @@ The clock is passed in; nothing here reads the wall clock or the environment.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -292,7 +294,9 @@ class Registry(Application[UUID]):
         return aggregate
 
     def _decide(self, ctx: Context, decide: Callable[[Stamp], tuple[list[Aggregate], Any]]) -> Recorded:
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:  # lost a race: let the winners finish before deciding again
+                time.sleep(random.uniform(0, 0.004 * 2**attempt))
             replay = self._receipt(ctx)
             if replay is not None:
                 return replay

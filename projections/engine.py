@@ -57,6 +57,8 @@ TRACKING_DDL = [
     "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS registry_directory ("
     " originator_id TEXT PRIMARY KEY, program_code TEXT NOT NULL, team_code TEXT)",
+    "CREATE TABLE IF NOT EXISTS projection_status (name TEXT PRIMARY KEY, state TEXT NOT NULL,"
+    " heartbeat_at TEXT NOT NULL, last_error TEXT)",
 ]
 
 

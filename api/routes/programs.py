@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.auth import Admin, Reader, Recorder
-from api.deps import ServicesDep, code_in_path, context, fields, recorded
+from api.deps import Consistent, ServicesDep, code_in_path, context, fields, recorded
 from api.problems import FastJSONResponse
 from api.schemas import (
     FundingResponse,
@@ -27,7 +27,7 @@ WRITE = {"response_model": RecordedResponse, "status_code": 201, "responses": {2
 
 
 @router.get("", response_model=list[ProgramSummary], summary="List programmes")
-def list_programs(services: ServicesDep, _: Reader) -> list[dict[str, object]]:
+def list_programs(services: ServicesDep, _: Reader, __: Consistent) -> list[dict[str, object]]:
     return standings.list_programs(services.db)
 
 
@@ -41,7 +41,9 @@ def open_program(body: OpenProgramRequest, request: Request, who: Admin, service
 
 @router.get("/{program}", response_model=StandingsResponse, summary="A programme and its standings")
 @router.get("/{program}/standings", response_model=StandingsResponse, summary="Standings per stage")
-def get_standings(program: str, services: ServicesDep, _: Reader, response: Response) -> dict[str, object]:
+def get_standings(
+    program: str, services: ServicesDep, _: Reader, __: Consistent, response: Response
+) -> dict[str, object]:
     """The ETag is the programme's version; send it back in If-Match to guard a programme-level decision."""
     found = _standings(program, services)
     response.headers["ETag"] = f'"{found["version"]}"'
@@ -56,7 +58,7 @@ def _standings(program: str, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")
-def get_funding(program: str, services: ServicesDep, _: Reader) -> dict[str, object]:
+def get_funding(program: str, services: ServicesDep, _: Reader, __: Consistent) -> dict[str, object]:
     _standings(program, services)
     return funding.program_funding(services.db, code_in_path(program))
 

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Query
 
 from api import schemas
 from api.auth import Reader
-from api.deps import ServicesDep, code_in_path
+from api.deps import Consistent, ServicesDep, code_in_path
 from api.problems import problem_types
 from api.schemas import Health, HistoryPage
 from domain import errors
 from domain.values import CONTROL, nfc
 from projections import history, standings
+from projections.runner import status
 
 router = APIRouter()
 Moment = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time zone")]
@@ -53,7 +54,13 @@ def _page(services: ServicesDep, where: history.HistoryFilter, cursor: int, limi
 
 @router.get("/programs/{program}/history", response_model=HistoryPage, tags=["history"], summary="A programme's events")
 def program_history(
-    program: str, services: ServicesDep, _: Reader, where: Filter, cursor: Cursor = 0, limit: Limit = 100
+    program: str,
+    services: ServicesDep,
+    _: Reader,
+    __: Consistent,
+    where: Filter,
+    cursor: Cursor = 0,
+    limit: Limit = 100,
 ) -> dict[str, Any]:
     program = code_in_path(program)
     if standings.program_standings(services.db, program, services.clock()) is None:
@@ -63,14 +70,15 @@ def program_history(
 
 @router.get("/history", response_model=HistoryPage, tags=["history"], summary="Every programme's events")
 def all_history(
-    services: ServicesDep, _: Reader, where: Filter, cursor: Cursor = 0, limit: Limit = 100
+    services: ServicesDep, _: Reader, __: Consistent, where: Filter, cursor: Cursor = 0, limit: Limit = 100
 ) -> dict[str, Any]:
     return _page(services, where, cursor, limit)
 
 
 @router.get("/health", response_model=Health, tags=["operations"], summary="Liveness and read-model positions")
 def health(services: ServicesDep) -> dict[str, Any]:
-    return {"status": "ok", "log_head": services.projector.head(), "projections": services.projector.positions()}
+    report = status(services.projector, services.clock())
+    return {"status": "ok", "log_head": report[0]["head"], "projections": report}
 
 
 @router.get("/problems", tags=["operations"], summary="Every problem type and what it means")

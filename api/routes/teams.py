@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.auth import Reader, Recorder
 from api.bootstrap import Services
-from api.deps import ServicesDep, code_in_path, context, fields, recorded
+from api.deps import Consistent, ServicesDep, code_in_path, context, fields, recorded
 from api.problems import FastJSONResponse
 from api.schemas import (
     AdvanceTeamRequest,
@@ -58,7 +58,9 @@ def submit_application(
 
 
 @router.get("/{team}", response_model=TeamRecordResponse, summary="A team's record in the programme")
-def get_team(program: str, team: str, services: ServicesDep, _: Reader, response: Response) -> dict[str, Any]:
+def get_team(
+    program: str, team: str, services: ServicesDep, _: Reader, __: Consistent, response: Response
+) -> dict[str, Any]:
     """The ETag is the team's version; send it back in If-Match to guard a decision about the team."""
     program, team, now = code_in_path(program), code_in_path(team, errors.TeamNotFoundError), services.clock()
     if standings.program_standings(services.db, program, now) is None:

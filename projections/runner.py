@@ -1,0 +1,173 @@
+"""The projection runner: follows the log until stopped, one active runner per read model.
+
+On PostgreSQL it LISTENs on the event table's channel and also polls, so a lost
+notification or a dropped connection only delays it by one interval; errors are
+recorded, and it retries with backoff by itself. A second runner for the same
+read models waits on a PostgreSQL advisory lock instead of competing. On SQLite
+it polls. Either way the projector's tracking makes a repeated event a no-op.
+
+Each runner reports its state, a heartbeat and its last error in
+``projection_status``, which ``registry projections status`` and ``/health`` read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.engine import Projector, iso
+
+log = logging.getLogger("registry.projections")
+
+
+def set_status(projector: Projector, names: list[str], state: str, error: str | None = None) -> None:
+    now = iso(datetime.now(UTC))
+    with projector.db.transaction() as cur:
+        for name in names:
+            cur.execute(
+                "INSERT INTO projection_status VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET"
+                " state = excluded.state, heartbeat_at = excluded.heartbeat_at, last_error = excluded.last_error",
+                (name, state, now, error),
+            )
+
+
+class Runner:
+    def __init__(
+        self,
+        projector: Projector,
+        names: list[str],
+        *,
+        interval: float = 0.5,
+        postgres_url: str | None = None,
+        on_wait: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.projector = projector
+        self.names = projector.select(names)
+        self.interval = interval
+        self.postgres_url = postgres_url
+        self.on_wait = on_wait
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with self._exclusive():
+            if self.stop.is_set():
+                return
+            backoff = self.interval
+            with self._wakeups() as wait:
+                while not self.stop.is_set():
+                    try:
+                        self.projector.catch_up(self.names)
+                        set_status(self.projector, self.names, "live")
+                        backoff = self.interval
+                        wait(self.interval)
+                    except Exception as error:  # a runner outlives database outages: record, back off, retry
+                        log.warning("projection runner error, retrying in %.1fs: %s", backoff, error)
+                        with suppress(Exception):
+                            set_status(self.projector, self.names, "retrying", f"{type(error).__name__}: {error}")
+                        self.stop.wait(backoff)
+                        backoff = min(backoff * 2, 30.0)
+        with suppress(Exception):
+            set_status(self.projector, self.names, "stopped")
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold a PostgreSQL advisory lock per read model for as long as this runner runs."""
+        if self.postgres_url is None:
+            yield
+            return
+        import psycopg
+
+        keys = [
+            int.from_bytes(hashlib.sha256(f"projection:{n}".encode()).digest()[:8], "big", signed=True)
+            for n in sorted(self.names)
+        ]
+        with psycopg.connect(self.postgres_url, autocommit=True) as conn:
+            for key in keys:
+                while not self.stop.is_set():
+                    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                    if row and row[0]:
+                        break
+                    self.on_wait("another runner holds these read models; waiting")
+                    self.stop.wait(max(self.interval, 1.0))
+            yield
+
+    @contextmanager
+    def _wakeups(self) -> Iterator[Callable[[float], None]]:
+        """A wait that returns early when PostgreSQL announces new events."""
+        url = self.postgres_url
+        if url is None:
+
+            def poll(seconds: float) -> None:
+                self.stop.wait(seconds)
+
+            yield poll
+            return
+        import psycopg
+
+        channel = self.projector.registry.recorder.channel_name  # type: ignore[attr-defined]
+        listener: Any = None
+
+        def wait(seconds: float) -> None:
+            nonlocal listener
+            try:
+                if listener is None:
+                    listener = psycopg.connect(url, autocommit=True)
+                    listener.execute(f'LISTEN "{channel}"')
+                for _ in listener.notifies(timeout=seconds, stop_after=1):
+                    pass
+            except psycopg.Error:  # the poll still runs; the listener reconnects next time
+                listener = None
+                self.stop.wait(seconds)
+
+        try:
+            yield wait
+        finally:
+            if listener is not None:
+                listener.close()
+
+
+STALE_AFTER_SECONDS = 10.0
+
+
+def status(projector: Projector, now: datetime) -> list[dict[str, Any]]:
+    """Each read model's position, the head of the log, the lag in events and seconds, and its runner's state."""
+    head = projector.head()
+    positions = projector.positions()
+    with projector.db.transaction(write=False) as cur:
+        cur.execute("SELECT * FROM projection_status")
+        runners = {row["name"]: row for row in cur.fetchall()}
+    report = []
+    for name, position in positions.items():
+        runner = runners.get(name)
+        state = "inline" if runner is None else runner["state"]
+        if runner is not None and state == "live":
+            age = now - datetime.fromisoformat(runner["heartbeat_at"])
+            state = "stopped" if age.total_seconds() > STALE_AFTER_SECONDS else state
+        report.append(
+            {
+                "name": name,
+                "position": position,
+                "head": head,
+                "lag_events": head - position,
+                "lag_seconds": _lag_seconds(projector, position, head, now),
+                "state": state,
+                "last_error": None if runner is None else runner["last_error"],
+            }
+        )
+    return report
+
+
+def _lag_seconds(projector: Projector, position: int, head: int, now: datetime) -> float:
+    """How long the oldest event the read model has not applied has been waiting."""
+    if position >= head:
+        return 0.0
+    waiting = projector.registry.recorder.select_notifications(start=position + 1, limit=1)
+    if not waiting:
+        return 0.0
+    event: Any = projector.registry.mapper.to_domain_event(waiting[0])
+    return float(max(0.0, (now - event.recorded_at).total_seconds()))
