@@ -12,17 +12,21 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from api import demo, keys
 from api.bootstrap import Services, build
 from api.settings import Settings
 from domain import errors
 from projections import standings as standings_view
+from projections.rebuild import verify as verify_rows
 from projections.runner import Runner
 from projections.runner import status as projection_status
 
@@ -194,15 +198,35 @@ def _stage_table(stage: dict[str, Any]) -> Table:
 
 @projections_app.command("rebuild")
 def rebuild(names: Names = None, database_url: DatabaseOption = None) -> None:
-    """Drop the read models' tables and replay the whole log into them."""
+    """Rebuild read models beside the live ones and switch when caught up; resumes if interrupted."""
     services = _services(database_url)
     try:
+        chosen = services.projector.select(names)
         with _progress() as progress:
             task = progress.add_task("Rebuilding", total=services.projector.head())
-            done = services.projector.rebuild(names, lambda n, total: progress.update(task, completed=n, total=total))
-        console.print(f"Rebuilt {', '.join(services.projector.select(names))} from {done} events.")
+            done = services.projector.rebuild(chosen, lambda n, total: progress.update(task, completed=n, total=total))
+        console.print(f"Rebuilt {', '.join(chosen)} from {done} events and switched to them.")
     finally:
         services.close()
+
+
+@projections_app.command("verify")
+def verify(names: Names = None, database_url: DatabaseOption = None) -> None:
+    """Rebuild into scratch tables and compare them row by row with the live read models."""
+    services = _services(database_url)
+    try:
+        chosen = services.projector.select(names)
+        differences = verify_rows(services.projector, chosen)
+    finally:
+        services.close()
+    if not differences:
+        console.print(f"Verified {', '.join(chosen)}: every row matches a fresh rebuild.")
+        return
+    table = Table("Table", "Where", "Row", title=f"{len(differences)} rows differ (first ones shown)")
+    for difference in differences:
+        table.add_row(difference.table, difference.side, str(difference.row))
+    console.print(table)
+    raise typer.Exit(1)
 
 
 @projections_app.command("run")
@@ -253,12 +277,20 @@ def status(database_url: DatabaseOption = None) -> None:
     console.print(table)
 
 
+class RateColumn(ProgressColumn):
+    """Events per second."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f}/s" if task.speed else "–/s")
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("events"),
+        RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,

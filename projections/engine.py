@@ -13,6 +13,7 @@ same transaction so each read model can file an event under its programme.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from domain.registry import Registry
 from projections.db import Cursor, Database
 
 PAGE_SIZE = 500
+INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
 Progress = Callable[[int, int], None]
 
@@ -75,7 +77,7 @@ class Projector:
             for statement in TRACKING_DDL:
                 cur.execute(statement)
             for projection in self.projections.values():
-                self._create(cur, projection)
+                self.create(cur, projection)
 
     def select(self, names: Iterable[str] | None) -> list[str]:
         chosen = list(names or self.projections)
@@ -87,66 +89,69 @@ class Projector:
     def head(self) -> int:
         return self.registry.recorder.max_notification_id() or 0
 
-    def positions(self) -> dict[str, int]:
-        with self.db.transaction(write=False) as cur:
-            cur.execute("SELECT name, position FROM projection_tracking")
-            found = {r["name"]: r["position"] for r in cur.fetchall()}
-        return {name: found.get(name, 0) for name in self.projections}
-
     def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
         """Apply every event after each read model's position; returns how many were read."""
         chosen = self.select(names)
         with self._lock:
-            start = min(self.positions()[n] for n in chosen)
-            total, done = self.head() - start, 0
-            while True:
-                page = self.registry.recorder.select_notifications(start=start + 1, limit=PAGE_SIZE)
-                if not page:
-                    return done
-                events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
-                self._apply(chosen, events)  # type: ignore[arg-type]
-                start = page[-1].id
-                done += len(page)
-                if progress:
-                    progress(done, max(total, done))
+            return self.follow(chosen, progress=progress)
+
+    def follow(
+        self, names: list[str], *, variant: str = "", stop: int | None = None, progress: Progress | None = None
+    ) -> int:
+        """Apply events to one variant of the read models (live, or ``__next`` beside them) up to ``stop``."""
+        start = min(self.positions(variant)[n] for n in names)
+        total, done = (stop or self.head()) - start, 0
+        while True:
+            page = self.registry.recorder.select_notifications(start=start + 1, limit=PAGE_SIZE, stop=stop)
+            if not page:
+                return done
+            events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
+            self._apply(names, events, variant)  # type: ignore[arg-type]
+            start = page[-1].id
+            done += len(page)
+            if progress:
+                progress(done, max(total, done))
+
+    def positions(self, variant: str = "") -> dict[str, int]:
+        with self.db.transaction(write=False) as cur:
+            cur.execute("SELECT name, position FROM projection_tracking")
+            found = {r["name"]: r["position"] for r in cur.fetchall()}
+        return {name: found.get(name + variant, 0) for name in self.projections}
 
     def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
-        """Drop the read models' tables, recreate them empty at position 0 and replay the log."""
-        chosen = self.select(names)
-        with self._lock, self.db.transaction() as cur:
-            for name in chosen:
-                projection = self.projections[name]
-                for table in projection.tables:
-                    cur.execute(f"DROP TABLE IF EXISTS {table}")
-                self._create(cur, projection)
-                cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = %s", (name,))
-        return self.catch_up(chosen, progress)
+        """Rebuild beside the live tables and switch atomically (see ``projections.rebuild``)."""
+        from projections.rebuild import blue_green
 
-    def _create(self, cur: Cursor, projection: Projection) -> None:
+        return blue_green(self, self.select(names), progress)
+
+    def create(self, cur: Cursor, projection: Projection, variant: str = "") -> None:
+        target = renamed(cur, [projection], variant)
         for statement in projection.ddl():
-            cur.execute(statement)
+            target.execute(statement)
         cur.execute(
             "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
-            (projection.name,),
+            (projection.name + variant,),
         )
 
-    def _apply(self, names: list[str], events: list[tuple[int, DecisionEvent]]) -> None:
+    def _apply(self, names: list[str], events: list[tuple[int, DecisionEvent]], variant: str = "") -> None:
         last = events[-1][0]
+        tracked = [name + variant for name in names]
         with self.db.transaction() as cur:
             lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
             marks = ", ".join(["%s"] * len(names))
-            cur.execute(f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){lock}", names)
+            cur.execute(f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){lock}", tracked)
             reached = {r["name"]: r["position"] for r in cur.fetchall()}
+            targets = [(self.projections[n], renamed(cur, [self.projections[n]], variant), n + variant) for n in names]
             for position, event in events:
                 if isinstance(event, OUTSIDE_PROGRAMMES):
                     continue  # access keys and receipts belong to no programme; no read model shows them
                 codes = self._codes(cur, event)
-                for name in names:
+                for projection, target, name in targets:
                     if position > reached[name]:
-                        self.projections[name].handle(cur, event, position, codes)
+                        projection.handle(target, event, position, codes)
             cur.execute(
                 f"UPDATE projection_tracking SET position = %s WHERE name IN ({marks}) AND position < %s",
-                [last, *names, last],
+                [last, *tracked, last],
             )
 
     def _codes(self, cur: Cursor, event: DecisionEvent) -> Codes:
@@ -172,6 +177,44 @@ class Projector:
         )
         self._directory[key] = codes
         return codes
+
+
+def names_in(projections: Iterable[Projection]) -> list[str]:
+    """The tables and indexes a read model's DDL creates (what a variant renames)."""
+    found: list[str] = []
+    for projection in projections:
+        found += list(projection.tables)
+        found += [m.group(1) for s in projection.ddl() if (m := INDEX_NAME.search(s))]
+    return found
+
+
+class _Renamed:
+    """A cursor that writes to a variant of the read models: ``standings_teams`` → ``standings_teams__next``."""
+
+    def __init__(self, cur: Cursor, names: list[str], variant: str) -> None:
+        self._cur = cur
+        self._pattern = re.compile(r"\b(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
+        self._variant = variant
+
+    def _sql(self, sql: str) -> str:
+        return self._pattern.sub(lambda m: m.group(1) + self._variant, sql)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cur.execute(self._sql(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        return self._cur.executemany(self._sql(sql), rows)
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return self._cur.fetchall()
+
+    def fetchone(self) -> dict[str, Any] | None:
+        return self._cur.fetchone()
+
+
+def renamed(cur: Cursor, projections: list[Projection], variant: str) -> Cursor:
+    names = names_in(projections)
+    return _Renamed(cur, names, variant) if variant and names else cur
 
 
 def json_ready(value: Any) -> Any:
