@@ -1,0 +1,123 @@
+"""Blue/green rebuilds: reads keep the old rows until the switch, interruptions resume, verify finds tampering.
+
+A slowed-down rebuild (its progress callback reads the API between batches)
+shows that every read during the rebuild answers 200 with the pre-rebuild
+standings, and that the answers change only after the switch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api import demo
+from api.app import create_app
+from api.bootstrap import Services
+from api.cli import app as cli
+from api.keys import create_key
+from projections import engine
+from projections.rebuild import verify
+from tests.conftest import Clock
+
+pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+STANDINGS = f"/programs/{demo.PROGRAM}/standings"
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def after_the_story(clock: Clock) -> None:
+    """The demo's decisions run to August 2026; the server clock must be later."""
+    clock.now = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of 7 events, so the demo's ~100 events take many batches to rebuild."""
+    monkeypatch.setattr(engine, "PAGE_SIZE", 7)
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    key = create_key(services, name="reader", role="auditor", actor="test")
+    with TestClient(create_app(services=services), headers={"X-API-Key": key.secret}) as client:
+        yield client
+
+
+def table(services: Services, name: str) -> list[dict[str, Any]]:
+    with services.db.transaction(write=False) as cur:
+        cur.execute(f"SELECT * FROM {name}")
+        return sorted(cur.fetchall(), key=repr)
+
+
+def test_reads_answer_the_old_rows_until_the_switch(
+    services: Services, client: TestClient, small_pages: None
+) -> None:
+    demo.load(services.registry)
+    services.projector.catch_up()
+    before = client.get(STANDINGS).json()
+    with services.db.transaction() as cur:  # a visible mark on the live rows, gone once rebuilt rows replace them
+        cur.execute("UPDATE standings_programs SET title_en = 'OLD ROWS' WHERE program_code = %s", (demo.PROGRAM,))
+    during: list[tuple[int, str]] = []
+
+    def read(done: int, total: int) -> None:
+        answer = client.get(STANDINGS)
+        during.append((answer.status_code, answer.json()["title_en"]))
+
+    services.projector.rebuild(["standings"], read)
+    assert len(during) > 5
+    assert set(during) == {(200, "OLD ROWS")}
+    after = client.get(STANDINGS).json()
+    assert after["title_en"] == before["title_en"] != "OLD ROWS"
+    assert after == before
+    assert services.projector.positions()["standings"] == services.projector.head()
+
+
+def test_an_interrupted_rebuild_resumes_where_it_stopped(services: Services, small_pages: None) -> None:
+    demo.load(services.registry)
+    services.projector.catch_up()
+    live = {t: table(services, t) for t in ("standings_teams", "history_events", "funding_ledger")}
+    seen: list[int] = []
+
+    def interrupt(done: int, total: int) -> None:
+        seen.append(done)
+        if len(seen) == 4:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        services.projector.rebuild(None, interrupt)
+    assert services.projector.positions("__next")["history"] == 28  # four pages of seven were kept
+    assert table(services, "history_events") == live["history_events"]  # the live side never noticed
+
+    resumed: list[int] = []
+    services.projector.rebuild(None, lambda done, total: resumed.append(done))
+    assert resumed[-1] == services.projector.head() - 28  # only the rest was read again
+    assert {t: table(services, t) for t in live} == live
+    assert verify(services.projector, list(services.projector.projections)) == []
+
+
+def test_verify_passes_on_a_healthy_store_and_names_a_row_altered_by_hand(services: Services) -> None:
+    demo.load(services.registry)
+    services.projector.catch_up()
+    url = ["--database-url", services.settings.database_url]
+    runner = CliRunner()
+    healthy = runner.invoke(cli, ["projections", "verify", *url])
+    assert healthy.exit_code == 0, healthy.output
+    with services.db.transaction() as cur:
+        cur.execute("UPDATE funding_ledger SET granted = granted + 1 WHERE team_code = 'HANBIT' AND resource = 'krw:data'")
+    tampered = runner.invoke(cli, ["projections", "verify", "funding", *url])
+    assert tampered.exit_code == 1
+    assert "funding_ledger" in tampered.output and "HANBIT" in tampered.output
+    differences = verify(services.projector, ["funding"])
+    assert [(d.table, d.side, d.row["team_code"], d.row["resource"]) for d in differences] == [
+        ("funding_ledger", "live only", "HANBIT", "krw:data"),
+        ("funding_ledger", "rebuild only", "HANBIT", "krw:data"),
+    ]
+    assert differences[0].row["granted"] == differences[1].row["granted"] + 1
