@@ -40,8 +40,17 @@ class Services:
         self.db.close()
 
 
+# Aggregates stay cached in the process and are brought up to date from the store on each read
+# (fast-forward), so a long programme stream is not replayed from its first event per decision.
+CACHE = {"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+
 def event_store_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing library's environment for the configured database."""
+    return {**CACHE, **_store_env(settings)}
+
+
+def _store_env(settings: Settings) -> dict[str, str]:
     url = settings.database_url
     if url.startswith("memory://"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -82,6 +91,6 @@ def build(settings: Settings, clock: Clock = utc_now) -> Services:
     registry = Registry(event_store_env(settings), clock=clock)
     registry.locate = locator(registry)
     db = read_store(settings)
-    projector = Projector(registry, db, all_projections())
+    projector = Projector(registry, db, all_projections(), batch=settings.projection_batch)
     projector.setup()
     return Services(settings, registry, db, projector, clock)

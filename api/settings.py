@@ -27,6 +27,7 @@ class Settings(BaseSettings):
         description="Update read models in the API process after each write. "
         "Turn off when `registry projections run` follows the log instead.",
     )
+    projection_batch: int = Field(500, ge=1, le=100_000, description="Events per read-model transaction")
     pool_size: int = Field(8, ge=1, le=200, description="PostgreSQL connections per process")
     db_timeout: float = Field(2.0, gt=0, le=60, description="Seconds to wait for a database connection")
     read_wait: float = Field(

@@ -65,8 +65,11 @@ TRACKING_DDL = [
 
 
 class Projector:
-    def __init__(self, registry: Registry, db: Database, projections: Sequence[Projection]) -> None:
+    def __init__(
+        self, registry: Registry, db: Database, projections: Sequence[Projection], *, batch: int | None = None
+    ) -> None:
         self.registry = registry
+        self.batch = batch
         self.db = db
         self.projections = {p.name: p for p in projections}
         self._directory: dict[UUID, Codes] = {}
@@ -102,7 +105,9 @@ class Projector:
         start = min(self.positions(variant)[n] for n in names)
         total, done = (stop or self.head()) - start, 0
         while True:
-            page = self.registry.recorder.select_notifications(start=start + 1, limit=PAGE_SIZE, stop=stop)
+            page = self.registry.recorder.select_notifications(
+                start=start + 1, limit=self.batch or PAGE_SIZE, stop=stop
+            )
             if not page:
                 return done
             events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]

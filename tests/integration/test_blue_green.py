@@ -20,7 +20,6 @@ from api.app import create_app
 from api.bootstrap import Services
 from api.cli import app as cli
 from api.keys import create_key
-from projections import engine
 from projections.rebuild import verify
 from tests.conftest import Clock
 
@@ -39,9 +38,9 @@ def after_the_story(clock: Clock) -> None:
 
 
 @pytest.fixture
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages of 7 events, so the demo's ~100 events take many batches to rebuild."""
-    monkeypatch.setattr(engine, "PAGE_SIZE", 7)
+def small_pages(services: Services) -> None:
+    """Batches of 7 events, so the demo's ~100 events take many batches to rebuild."""
+    services.projector.batch = 7
 
 
 @pytest.fixture
@@ -57,9 +56,7 @@ def table(services: Services, name: str) -> list[dict[str, Any]]:
         return sorted(cur.fetchall(), key=repr)
 
 
-def test_reads_answer_the_old_rows_until_the_switch(
-    services: Services, client: TestClient, small_pages: None
-) -> None:
+def test_reads_answer_the_old_rows_until_the_switch(services: Services, client: TestClient, small_pages: None) -> None:
     demo.load(services.registry)
     services.projector.catch_up()
     before = client.get(STANDINGS).json()
@@ -111,7 +108,9 @@ def test_verify_passes_on_a_healthy_store_and_names_a_row_altered_by_hand(servic
     healthy = runner.invoke(cli, ["projections", "verify", *url])
     assert healthy.exit_code == 0, healthy.output
     with services.db.transaction() as cur:
-        cur.execute("UPDATE funding_ledger SET granted = granted + 1 WHERE team_code = 'HANBIT' AND resource = 'krw:data'")
+        cur.execute(
+            "UPDATE funding_ledger SET granted = granted + 1 WHERE team_code = 'HANBIT' AND resource = 'krw:data'"
+        )
     tampered = runner.invoke(cli, ["projections", "verify", "funding", *url])
     assert tampered.exit_code == 1
     assert "funding_ledger" in tampered.output and "HANBIT" in tampered.output
