@@ -56,6 +56,8 @@ def wait_for_position(
     if not wanted:
         return
     services = get_services(request)
+    if wanted > services.projector.head():
+        raise errors.InvalidValueError(f"min_position {wanted} is beyond the last recorded event")
     deadline = time.monotonic() + services.settings.read_wait
     while min(services.projector.positions().values()) < wanted:
         if time.monotonic() > deadline:

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     )
     projection_batch: int = Field(500, ge=1, le=100_000, description="Events per read-model transaction")
     pool_size: int = Field(8, ge=1, le=200, description="PostgreSQL connections per process")
-    db_timeout: float = Field(2.0, gt=0, le=60, description="Seconds to wait for a database connection")
+    db_timeout: float = Field(1.0, gt=0, le=60, description="Seconds to wait for a database connection")
     read_wait: float = Field(
         2.0, ge=0, le=30, description="Seconds a read with min_position waits for the read models before 503"
     )

@@ -22,7 +22,7 @@ from api.bootstrap import Services
 from tests.e2e.conftest import P, Api
 
 pytestmark = pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
-WRITERS = 6
+WRITERS = 3
 OUTAGE_SECONDS = 3.0
 
 
@@ -68,7 +68,9 @@ def test_an_outage_under_load_fails_fast_loses_no_acknowledged_write_and_recover
     statuses = {status for status, _ in answers}
     assert 503 in statuses, "the outage was not observed; the test proved nothing"
     assert statuses <= {201, 409, 503}, statuses
-    assert max(seconds for _, seconds in answers) < 5.0
+    slowest = max(seconds for _, seconds in answers)
+    print(f"{len(answers)} answers, slowest {slowest:.2f} s")
+    assert slowest < 5.0
     assert acknowledged
     recorder = services.registry.recorder
     for position in acknowledged:
