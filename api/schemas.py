@@ -114,6 +114,9 @@ class SubmitApplicationRequest(Decision):
     lead_organisation: Name
     members: Members = []
     stage: StageIndex = 0
+    contact: Annotated[str, StringConstraints(max_length=200)] = Field(
+        "", description="Where the team receives notices"
+    )
     excluded_resources: Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=20)] = []
 
 

@@ -69,7 +69,10 @@ class Candidacy(Aggregate):
         pass
 
     class ApplicationSubmitted(Event, Aggregate.Created):
+        """Version 2 added ``contact``, where the team receives notices; version 1 events read it as empty."""
+
         TOPIC = "registry:ApplicationSubmitted"
+        class_version = 2
         program_code: str
         team_code: str
         name_ko: str
@@ -78,9 +81,15 @@ class Candidacy(Aggregate):
         members: list[str]
         stage: int
         excluded_resources: list[str]
+        contact: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["contact"] = ""
 
         def apply(self, team: Candidacy) -> None:
             team.program_code, team.team_code = self.program_code, self.team_code
+            team.contact = self.contact
             team.name_ko, team.name_en = self.name_ko, self.name_en
             team.lead_organisation = self.lead_organisation
             team.members = list(self.members)
@@ -231,6 +240,7 @@ class Candidacy(Aggregate):
         lead_organisation: str
         members: list[str]
         excluded_resources: list[str]
+        contact: str
         applied_at: datetime
         status: str
         stage: int
@@ -268,6 +278,7 @@ class Candidacy(Aggregate):
         members: list[str] | None = None,
         stage: int = 0,
         excluded_resources: list[str] | None = None,
+        contact: str = "",
     ) -> Candidacy:
         stamp.not_before(program.opened_at)
         program.stage(stage)
@@ -284,6 +295,7 @@ class Candidacy(Aggregate):
             members=_members(members or [], exclude=lead),
             stage=stage,
             excluded_resources=sorted({nfc(r.strip()) for r in excluded_resources or []}),
+            contact=text(contact, "contact", required=False, limit=200),
             **stamp.event_fields(),
         )
 
