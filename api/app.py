@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import problems
+from api import observability, problems, web
 from api.bootstrap import Clock, Services, build, utc_now
 from api.guards import BodyGuard, RequestId
 from api.routes import keys, programs, reads, teams
@@ -56,6 +56,8 @@ def create_app(
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
     for router in (programs.router, teams.router, reads.router, keys.router):
         app.include_router(router, responses=errors)
+    app.include_router(web.router)
+    observability.install(app)
     return app
 
 
