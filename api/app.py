@@ -12,7 +12,7 @@ from api.bootstrap import Clock, Services, build, utc_now
 from api.guards import BodyGuard, RequestId
 from api.routes import keys, programs, reads, teams
 from api.schemas import problem_responses
-from api.settings import Settings
+from api.settings import Settings, load_settings
 
 DESCRIPTION = """
 The system of record for competitive government funding programmes.
@@ -63,4 +63,4 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory``: settings come from REGISTRY_* variables, read per worker."""
-    return create_app(Settings())
+    return create_app(load_settings())

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from api import demo, keys
 from api.bootstrap import Services, build
-from api.settings import Settings
+from api.settings import ConfigurationError, Settings, load_settings
 from domain import errors
 from projections import standings as standings_view
 from projections.rebuild import verify as verify_rows
@@ -44,9 +44,16 @@ DatabaseOption = Annotated[
 Names = Annotated[list[str] | None, typer.Argument(help="Read models (default: all)")]
 
 
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigurationError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
 def _services(database_url: str | None) -> Services:
-    settings = Settings(database_url=database_url) if database_url else Settings()
-    return build(settings)
+    return build(_settings(database_url=database_url))
 
 
 @app.command()
@@ -58,7 +65,7 @@ def serve(
     """Serve the HTTP API (settings from REGISTRY_* environment variables)."""
     import uvicorn
 
-    settings = Settings()
+    settings = _settings()
     uvicorn.run(
         "api.app:app_from_environment",
         factory=True,

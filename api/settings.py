@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/registry.sqlite3"
@@ -49,3 +49,19 @@ class Settings(BaseSettings):
         if self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return None
+
+
+class ConfigurationError(Exception):
+    """The environment holds an invalid REGISTRY_* setting; the message names each one."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, or a ConfigurationError that says which variable is wrong and why."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = [
+            f"  REGISTRY_{'_'.join(str(p) for p in issue['loc']).upper()}: {issue['msg']} (got {issue.get('input')!r})"
+            for issue in error.errors()
+        ]
+        raise ConfigurationError("invalid configuration:\n" + "\n".join(lines)) from None

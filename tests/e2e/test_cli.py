@@ -85,3 +85,12 @@ def test_standings_of_an_unknown_programme_exits_non_zero(url: str) -> None:
     result = runner.invoke(app, ["standings", "NOPE", "--database-url", url])
     assert result.exit_code == 1
     assert "No programme 'NOPE'" in result.output
+
+
+def test_an_invalid_setting_stops_the_command_with_a_message_naming_it(url: str) -> None:
+    result = runner.invoke(app, ["projections", "status"], env={"REGISTRY_PORT": "99999", "REGISTRY_DATABASE_URL": url})
+    assert result.exit_code == 2
+    assert "REGISTRY_PORT" in result.output and "65535" in result.output
+    bad_url = runner.invoke(app, ["migrate"], env={"REGISTRY_DATABASE_URL": "mysql://somewhere/db"})
+    assert bad_url.exit_code == 2
+    assert "REGISTRY_DATABASE_URL" in bad_url.output
