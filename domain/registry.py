@@ -242,6 +242,8 @@ class Registry(Application[UUID]):
 
     def issue_key(self, ctx: Context, *, key_id: str, name: str, role: str, secret: str) -> Recorded:
         def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
+            if self._key(key_id) is not None:
+                raise errors.InvalidValueError(f"an API key with id {key_id!r} already exists")
             return [ApiKey.issue(stamp, key_id=key_id, name=name, role=role, secret_sha256=secret_hash(secret))], None
 
         return self._decide(ctx, decide)
