@@ -6,7 +6,7 @@ Nothing is built at import time; the API's lifespan and the CLI call ``build``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 from eventsourcing.utils import get_topic
 
 from api.settings import Settings
-from api.store import FailFastPostgresRecorder, locator
+from api.store import ChainedPOPOFactory, ChainedPostgresRecorder, ChainedSQLiteRecorder, locator
+from audit.signing import Signer
 from domain.registry import Registry
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
@@ -34,6 +35,13 @@ class Services:
     db: Database
     projector: Projector
     clock: Clock
+    _signer: Signer | None = field(default=None, repr=False)
+
+    def signer(self) -> Signer:
+        """The checkpoint signer, loaded (or made, for development) on first use."""
+        if self._signer is None:
+            self._signer = Signer.from_file(self.settings.signing_key_file)
+        return self._signer
 
     def close(self) -> None:
         self.registry.close()
@@ -53,10 +61,15 @@ def event_store_env(settings: Settings) -> dict[str, str]:
 def _store_env(settings: Settings) -> dict[str, str]:
     url = settings.database_url
     if url.startswith("memory://"):
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": get_topic(ChainedPOPOFactory)}
     path = settings.sqlite_path
     if path is not None:
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
+        }
     parts = urlsplit(url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -70,7 +83,7 @@ def _store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": str(max(1, int(settings.db_timeout))),
         "POSTGRES_MAX_WAITING": "0",  # unlimited queue; each wait is bounded by the timeout
         "POSTGRES_PRE_PING": "y",  # a connection broken by a database restart is replaced, not used
-        "APPLICATION_RECORDER_TOPIC": get_topic(FailFastPostgresRecorder),
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
     }
 
 

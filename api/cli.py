@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import getpass
 import signal
+from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -23,9 +25,15 @@ from rich.text import Text
 
 from api import demo, keys
 from api.bootstrap import Services, build
+from api.observability import configure_logging, logging_config
 from api.settings import ConfigurationError, Settings, load_settings
+from audit import merkle
+from audit.log import MerkleLog
+from audit.signing import Checkpoint
+from audit.verify import verify as verify_log
 from domain import errors
 from projections import standings as standings_view
+from projections.engine import iso
 from projections.rebuild import verify as verify_rows
 from projections.runner import Runner
 from projections.runner import status as projection_status
@@ -34,6 +42,8 @@ app = typer.Typer(help="The program registry: an event-sourced system of record 
 projections_app = typer.Typer(help="Follow, rebuild and inspect the read models.")
 app.add_typer(projections_app, name="projections")
 keys_app = typer.Typer(help="Issue, list and revoke API keys.")
+audit_app = typer.Typer(help="Checkpoints, public key and verification of the log's integrity.")
+app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 console = Console()
 CLI_ACTOR = f"operator:{getpass.getuser()} (cli)"
@@ -66,6 +76,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    configure_logging(settings.log_level)
     uvicorn.run(
         "api.app:app_from_environment",
         factory=True,
@@ -74,7 +85,9 @@ def serve(
         workers=workers or settings.workers,
         http="httptools",
         loop="uvloop",
-        log_level="info",
+        log_config=logging_config(settings.log_level),  # applied again in each worker process
+        log_level=settings.log_level.lower(),
+        access_log=False,  # the JSON request line from api.observability replaces it
     )
 
 
@@ -289,6 +302,57 @@ class RateColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         return Text(f"{task.speed:,.0f}/s" if task.speed else "–/s")
+
+
+@audit_app.command("public-key")
+def public_key(database_url: DatabaseOption = None) -> None:
+    """Print the public half of the key that signs checkpoints (base64, raw Ed25519)."""
+    services = _services(database_url)
+    try:
+        signer = services.signer()
+        console.print(f"Key {signer.key_id} ({services.settings.signing_key_file}):")
+        print(signer.public_key)
+    finally:
+        services.close()
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    database_url: DatabaseOption = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the checkpoint to this JSON file")] = None,
+) -> None:
+    """Sign and print the tree head of the whole log (keep it to prove later that the log only grew)."""
+    services = _services(database_url)
+    try:
+        leaves = MerkleLog(services.registry).leaves()
+        signed = services.signer().sign(len(leaves), merkle.root(leaves).hex(), iso(services.clock()))
+    finally:
+        services.close()
+    text = orjson.dumps(signed.as_dict(), option=orjson.OPT_INDENT_2).decode()
+    if out is not None:
+        out.write_text(text + "\n")
+    print(text)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    database_url: DatabaseOption = None,
+    checkpoint: Annotated[Path | None, typer.Option(help="A checkpoint JSON file from earlier")] = None,
+) -> None:
+    """Recompute every hash from the raw event store; with --checkpoint, prove the log only grew since."""
+    services = _services(database_url)
+    try:
+        old = None if checkpoint is None else Checkpoint(**orjson.loads(checkpoint.read_bytes()))
+        report = verify_log(services.registry, old, services.signer().public_key if old else "")
+    finally:
+        services.close()
+    if not report.ok:
+        for problem in report.problems[:10]:
+            console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(1)
+    console.print(f"Verified {report.events} events; root {report.root_hash}.")
+    if report.checkpoint:
+        console.print(f"Checkpoint: {report.checkpoint}.")
 
 
 def _progress() -> Progress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,11 +31,27 @@ class Settings(BaseSettings):
     projection_batch: int = Field(500, ge=1, le=100_000, description="Events per read-model transaction")
     pool_size: int = Field(8, ge=1, le=200, description="PostgreSQL connections per process")
     db_timeout: float = Field(1.0, gt=0, le=60, description="Seconds to wait for a database connection")
+    signing_key_file: Path = Field(
+        Path("var/signing.key"),
+        description="Ed25519 key (base64 of the 32-byte seed) that signs checkpoints; made on first use if missing",
+    )
     read_wait: float = Field(
         2.0, ge=0, le=30, description="Seconds a read with min_position waits for the read models before 503"
     )
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="Larger request bodies are refused with 413")
     open_reads: bool = Field(False, description="Let callers without an API key read (never write)")
+    ready_max_lag: int = Field(1000, ge=0, description="/ready answers 503 when a read model is more events behind")
+    ready_max_lag_seconds: float = Field(
+        30.0, ge=0, description="/ready answers 503 when a read model's oldest unapplied event is older (seconds)"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Least severe log record written (JSON lines on stderr)"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,96 @@
+"""Auditors' proofs: signed tree heads, inclusion proofs for one event, consistency between two sizes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.auth import Reader
+from api.deps import ServicesDep
+from audit import merkle
+from audit.log import MerkleLog
+from domain import errors
+from projections.engine import iso
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+Size = Annotated[int | None, Query(ge=1, le=2**62, description="Tree size (default: the whole log)")]
+
+
+class CheckpointResponse(BaseModel):
+    tree_size: int
+    root_hash: str = Field(description="RFC 9162 Merkle tree head, hex")
+    timestamp: str
+    key_id: str
+    signature: str = Field(
+        description="Ed25519 over 'program-registry checkpoint v1\\n{size}\\n{root}\\n{timestamp}\\n', base64"
+    )
+    public_key: str = Field(description="Ed25519 public key, base64 of the raw 32 bytes")
+
+
+class InclusionProof(BaseModel):
+    position: int
+    leaf_index: int
+    tree_size: int
+    event_hash: str = Field(description="Hex SHA-256 of the event's canonical encoding (the Merkle leaf data)")
+    audit_path: list[str]
+
+
+class ConsistencyProof(BaseModel):
+    first: int
+    second: int
+    proof: list[str]
+
+
+def _leaves(services: ServicesDep, size: int | None) -> list[bytes]:
+    leaves = MerkleLog(services.registry).leaves()
+    if size is not None and size > len(leaves):
+        raise errors.InvalidValueError(f"tree size {size} exceeds the log's {len(leaves)} events")
+    return leaves if size is None else leaves[:size]
+
+
+@router.get("/checkpoint", response_model=CheckpointResponse, summary="The signed tree head of the whole log")
+def checkpoint(services: ServicesDep, _: Reader) -> dict[str, Any]:
+    leaves = _leaves(services, None)
+    signer = services.signer()
+    signed = signer.sign(len(leaves), merkle.root(leaves).hex(), iso(services.clock()))
+    return {**signed.as_dict(), "public_key": signer.public_key}
+
+
+@router.get("/events/{position}/proof", response_model=InclusionProof, summary="Inclusion proof for one event")
+def inclusion(position: int, services: ServicesDep, _: Reader, tree_size: Size = None) -> dict[str, Any]:
+    leaves = _leaves(services, tree_size)
+    log = MerkleLog(services.registry)
+    try:
+        index = log.leaf_of(position, len(leaves))
+    except LookupError as error:
+        raise errors.NotFoundError(str(error)) from None
+    link = next(item for item in log.links() if item.leaf == index)
+    path = merkle.inclusion_proof(index, leaves)
+    return {
+        "position": position,
+        "leaf_index": index,
+        "tree_size": len(leaves),
+        "event_hash": link.hash,
+        "audit_path": [node.hex() for node in path],
+    }
+
+
+@router.get("/consistency", response_model=ConsistencyProof, summary="Consistency proof between two tree sizes")
+def consistency(
+    services: ServicesDep,
+    _: Reader,
+    first: Annotated[int, Query(ge=1, le=2**62)],
+    second: Annotated[int, Query(ge=1, le=2**62)],
+) -> dict[str, Any]:
+    if first > second:
+        raise errors.InvalidValueError("first must not exceed second")
+    leaves = _leaves(services, second)
+    return {"first": first, "second": second, "proof": [n.hex() for n in merkle.consistency_proof(first, leaves)]}
+
+
+@router.get("/public-key", summary="The key that signs checkpoints")
+def public_key(services: ServicesDep) -> dict[str, str]:
+    signer = services.signer()
+    return {"public_key": signer.public_key, "key_id": signer.key_id}

@@ -1,0 +1,73 @@
+"""The hash chain: each stored event's hash covers its predecessor's in the same stream.
+
+Canonical encoding of a stored event (what its hash covers): the UTF-8 bytes of
+the JSON object ``{"prev": P, "state": S, "stream": I, "topic": T, "version": V}``
+with keys sorted, no insignificant whitespace (separators ``,`` and ``:``) and
+non-ASCII characters written as themselves, where T is the event's stored topic
+(its type, e.g. ``registry:TeamAdvanced``), I the stream id in canonical UUID
+form, V the event's version in the stream, S the stored state decoded from JSON
+(the event's data and metadata: actor, recorded and effective times, reason,
+correlation id, idempotency key) and P the hex SHA-256 hash of the previous
+event of the stream (empty for a stream's first event). The event's hash is the
+hex SHA-256 of those bytes; its Merkle leaf (see ``audit.merkle``) is the leaf
+hash of the 32 hash bytes, and leaves are ordered by log position.
+
+The chain is written by the event store's recorder beside each event, in the
+same transaction, into ``registry_chain`` (leaf index, position, stream, version,
+previous hash, hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+CHAIN_DDL = [
+    "CREATE TABLE IF NOT EXISTS registry_chain (leaf BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE,"
+    " stream TEXT NOT NULL, version INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS registry_chain_stream ON registry_chain (stream, version)",
+]
+
+
+def canonical(topic: str, stream: UUID, version: int, state: bytes, prev: str) -> bytes:
+    document = {"prev": prev, "state": json.loads(state), "stream": str(stream), "topic": topic, "version": version}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(topic: str, stream: UUID, version: int, state: bytes, prev: str) -> str:
+    return hashlib.sha256(canonical(topic, stream, version, state, prev)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Link:
+    leaf: int
+    position: int
+    stream: str
+    version: int
+    prev_hash: str
+    hash: str
+
+    def row(self) -> tuple[int, int, str, int, str, str]:
+        return (self.leaf, self.position, self.stream, self.version, self.prev_hash, self.hash)
+
+
+def link(
+    events: Sequence[Any],
+    positions: Sequence[int],
+    next_leaf: int,
+    previous_hash: Callable[[str], str],
+) -> list[Link]:
+    """Chain new events (in position order) onto their streams; ``previous_hash`` reads the store."""
+    last: dict[str, str] = {}
+    links = []
+    for offset, (event, position) in enumerate(sorted(zip(events, positions, strict=True), key=lambda p: p[1])):
+        stream = str(event.originator_id)
+        prev = last[stream] if stream in last else previous_hash(stream)
+        digest = event_hash(event.topic, UUID(stream), event.originator_version, event.state, prev)
+        links.append(Link(next_leaf + offset, position, stream, event.originator_version, prev, digest))
+        last[stream] = digest
+    return links

@@ -1,0 +1,60 @@
+"""The Merkle log over the event store: leaves in log order, tree heads and proofs.
+
+Reads the chain links straight from the event store (``registry_chain`` on SQLite
+and PostgreSQL, the recorder's list in memory), never from a read model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from audit import merkle
+from audit.chain import Link
+from domain.registry import Registry
+
+PAGE = 10_000
+
+
+class MerkleLog:
+    def __init__(self, registry: Registry) -> None:
+        self.recorder: Any = registry.recorder
+
+    def links(self) -> Iterator[Link]:
+        """Every chain link in leaf order."""
+        if hasattr(self.recorder, "chain"):
+            yield from list(self.recorder.chain)
+            return
+        mark = "?" if isinstance(self.recorder, SQLiteApplicationRecorder) else "%s"
+        leaf = -1
+        while True:
+            with self.recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(
+                    f"SELECT leaf, position, stream, version, prev_hash, hash FROM registry_chain"
+                    f" WHERE leaf > {mark} ORDER BY leaf LIMIT {PAGE}",
+                    (leaf,),
+                )
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield Link(row["leaf"], row["position"], row["stream"], row["version"], row["prev_hash"], row["hash"])
+            leaf = rows[-1]["leaf"]
+
+    def leaves(self, size: int | None = None) -> list[bytes]:
+        found: list[bytes] = []
+        for item in self.links():
+            if size is not None and len(found) >= size:
+                break
+            found.append(merkle.leaf_hash(bytes.fromhex(item.hash)))
+        return found
+
+    def leaf_of(self, position: int, size: int) -> int:
+        for item in self.links():
+            if item.position == position and item.leaf < size:
+                return item.leaf
+            if item.position > position or item.leaf >= size:
+                break
+        raise LookupError(f"no event at position {position} in the first {size} leaves")
