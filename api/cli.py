@@ -30,6 +30,7 @@ from api.settings import ConfigurationError, Settings, load_settings
 from audit import merkle
 from audit.log import MerkleLog
 from audit.signing import Checkpoint
+from audit.transfer import ImportRefusedError, export_log, import_log
 from audit.verify import verify as verify_log
 from domain import errors
 from projections import standings as standings_view
@@ -304,6 +305,33 @@ class RateColumn(ProgressColumn):
         return Text(f"{task.speed:,.0f}/s" if task.speed else "–/s")
 
 
+@app.command("export")
+def export(file: Path, database_url: DatabaseOption = None) -> None:
+    """Write the whole log with every event's hashes to FILE (JSON Lines)."""
+    services = _services(database_url)
+    try:
+        with file.open("wb") as out:
+            written = export_log(services.registry, out)
+    finally:
+        services.close()
+    console.print(f"Exported {written} events to {file}.")
+
+
+@app.command("import")
+def import_(file: Path, database_url: DatabaseOption = None) -> None:
+    """Load an export into an empty store, checking every hash; a tampered file is refused whole."""
+    services = _services(database_url)
+    try:
+        written = import_log(services.registry, file)
+        services.projector.catch_up()
+    except ImportRefusedError as error:
+        console.print(f"[red]Refused {file}: {error}. Nothing was imported.[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    console.print(f"Imported {written} events from {file}; every hash checked.")
+
+
 @audit_app.command("public-key")
 def public_key(database_url: DatabaseOption = None) -> None:
     """Print the public half of the key that signs checkpoints (base64, raw Ed25519)."""
@@ -348,7 +376,7 @@ def audit_verify(
         services.close()
     if not report.ok:
         for problem in report.problems[:10]:
-            console.print(f"[red]{problem}[/red]")
+            console.print(f"[red]{problem}[/red]", soft_wrap=True)
         raise typer.Exit(1)
     console.print(f"Verified {report.events} events; root {report.root_hash}.")
     if report.checkpoint:
