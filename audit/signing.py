@@ -9,6 +9,7 @@ checkpoint signs the bytes ``program-registry checkpoint v1\\n<size>\\n<root hex
 from __future__ import annotations
 
 import base64
+import os
 import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -60,8 +61,11 @@ class Signer:
             seed = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
             )
-            path.write_text(base64.b64encode(seed).decode() + "\n")
-            path.chmod(0o600)
+            try:  # exclusive create: when several workers start at once, the first key written wins for all
+                with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                    out.write(base64.b64encode(seed).decode() + "\n")
+            except FileExistsError:
+                pass
         return cls(Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip())))
 
     @property
