@@ -12,6 +12,7 @@ import psycopg
 from eventsourcing import persistence
 from fastapi import Depends, Query, Request
 
+from api import observability
 from api.bootstrap import Services
 from api.problems import FastJSONResponse, ReadModelBehindError
 from api.schemas import Decision, RecordedEvent, RecordedResponse
@@ -108,6 +109,7 @@ def fields(body: Decision) -> dict[str, Any]:
 
 def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | None = None) -> FastJSONResponse:
     """201 with the new events and the log position; 200 when the decision changed nothing."""
+    observability.events_recorded(outcome.events, replayed=outcome.replayed)
     if services.settings.inline_projections and outcome.events and not outcome.replayed:
         try:
             services.projector.catch_up()
