@@ -15,9 +15,9 @@ and lag and the PostgreSQL connection pools' usage.
 Counters and histograms live in the process. Under ``--workers N`` each uvicorn
 worker keeps its own and a scrape reaches whichever worker accepts it, so it
 shows that worker's requests and events only, and successive scrapes may look
-like counter resets. prometheus_client's multiprocess mode is not set up: scrape
-with one worker per process (scale by containers), or read request rates from
-the load balancer. The gauges come from the database and agree in every worker.
+like counter resets. prometheus_client's multiprocess mode is not set up: for
+whole-service rates run one worker per container and scale by containers. The
+gauges come from the database and agree in every worker.
 
 Logs are one JSON object per line on stderr (``configure_logging``): a line per
 request with its route, status, duration, request id — the ``X-Request-ID`` the
@@ -58,12 +58,7 @@ from domain.events import DecisionEvent
 from projections.db import PostgresDatabase
 from projections.runner import status
 
-DATABASE_ERRORS = (
-    persistence.OperationalError,
-    persistence.InterfaceError,
-    psycopg.OperationalError,
-    sqlite3.OperationalError,
-)
+DATABASE_ERRORS = (persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError, sqlite3.Error)
 UNMATCHED = "unmatched"  # one label for every path no route serves, whatever was asked
 RETRY_AFTER_SECONDS = "5"
 log = logging.getLogger("registry.observability")

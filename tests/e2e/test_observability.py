@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -130,6 +131,16 @@ def test_ready_is_503_and_metrics_still_answer_while_the_database_is_down(
         families = scrape(client)
     assert value(families, "registry_database_up") == 0
     assert value(families, "registry_http_requests_total", route="/ready", method="GET", status="503") == 1
+    assert ready_again(client), "/ready must follow the database back, not latch its failure"
+
+
+def ready_again(client: TestClient, probes: int = 60) -> bool:
+    """Probe as a load balancer would: the pools reconnect with a backoff of their own."""
+    for _ in range(probes):
+        if client.get("/ready").status_code == 200:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 # --- /metrics -------------------------------------------------------------------------
