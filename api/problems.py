@@ -78,6 +78,7 @@ def problem_types() -> dict[str, str]:
     documented["database-unavailable"] = (
         "The database did not answer in time. Retry; an Idempotency-Key makes the retry safe."
     )
+    documented["not-ready"] = "The database is unreachable or a read model lags past the readiness bound."
     documented["read-model-behind"] = "The read models have not reached the requested min_position yet. Retry."
     documented["internal-error"] = "The server failed to complete the request; the error is in its log."
     return documented

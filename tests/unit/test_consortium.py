@@ -41,6 +41,7 @@ def test_an_application_records_the_team_its_names_and_its_members() -> None:
                 "members": ["KAIST", "Nota AI"],  # the lead is not its own member; repeats collapse
                 "stage": 0,
                 "excluded_resources": ["gpu:B200"],
+                "contact": "",
             },
         )
     ]
