@@ -1,8 +1,9 @@
 """Authentication by API key and the role each route needs.
 
-A key arrives as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. No key
-(or an unknown or revoked one) is 401; a key whose role may not act is 403. Reads
-can be opened to callers without a key by configuration (off by default).
+A key arrives as ``Authorization: Bearer <key>``, ``X-API-Key: <key>`` or, from the web
+view's browsers, the ``registry_key`` cookie. No key (or an unknown or revoked one) is 401;
+a key whose role may not act is 403. Reads can be opened to callers without a key by
+configuration (off by default).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def _presented_key(request: Request) -> str | None:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
-    return request.headers.get("x-api-key") or None
+    # Browsers of the web view (api.web) hold the key in an HttpOnly, SameSite=Strict cookie.
+    return request.headers.get("x-api-key") or request.cookies.get("registry_key") or None
 
 
 def _require(role: str) -> Callable[[Request], Principal]:

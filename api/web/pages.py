@@ -1,0 +1,56 @@
+"""The read-only pages: the programme list and one programme's standings, timeline, funding and checkpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import FileResponse, Response
+
+from api.auth import Reader
+from api.deps import ServicesDep, code_in_path
+from api.web import times, views
+from api.web.access import PageRoute
+from api.web.as_of import read_store
+from api.web.render import STYLESHEET, error_page, page
+from projections import standings
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+Picked = Annotated[str | None, Query(max_length=40, description="A datetime-local value, or ISO 8601 with offset")]
+
+
+@router.get("/ui/web.css")
+def stylesheet() -> Response:
+    return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/ui")
+def programmes(request: Request, services: ServicesDep, who: Reader) -> Response:
+    return page(request, "programs.html", {"programs": standings.list_programs(services.db), "who": who})
+
+
+@router.get("/ui/programs/{program}")
+def programme(
+    request: Request,
+    program: str,
+    services: ServicesDep,
+    who: Reader,
+    as_of: Picked = None,
+    known_at: Picked = None,
+    tz: Annotated[str, Query(max_length=6)] = "+00:00",
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+) -> Response:
+    code = code_in_path(program)
+    zone = times.zone(tz)
+    view = views.View(times.parse(as_of, known_at, zone), zone, tz.strip().replace(" ", "+"), after)
+    with read_store(services, view.moment) as source:
+        context = views.programme(source, code, view, services.clock())
+    if context is None:
+        return error_page(request, 404, "programme not found", _missing(code, view))
+    return page(request, "program.html", {**context, "who": who, "zones": times.zones()})
+
+
+def _missing(code: str, view: views.View) -> str:
+    if view.moment.latest:
+        return f"No programme is named {code!r}."
+    return f"No programme named {code!r} had been opened at the chosen times."

@@ -1,0 +1,94 @@
+"""What the programme page shows, gathered from one read store (live or replayed) with the read-model queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from api.web import chart, times
+from api.web.as_of import Moment, Source
+from projections import funding, history, standings
+
+TIMELINE_PAGE = 200
+
+
+@dataclass(frozen=True)
+class View:
+    """The request's choices: which times the page answers for, the offset it shows times in, the timeline cursor."""
+
+    moment: Moment
+    tz: timezone
+    tz_value: str
+    after: int = 0
+
+
+def programme(source: Source, code: str, view: View, now: datetime) -> dict[str, Any] | None:
+    """The programme page's context, or None when the programme does not exist (at that moment)."""
+    found = standings.program_standings(source.db, code, view.moment.as_of or view.moment.known_at or now)
+    if found is None:
+        return None
+    names = team_names(found)
+    ledger = funding.program_funding(source.db, code)
+    events, next_cursor = history.page(
+        source.db, history.HistoryFilter(program_code=code), after=view.after, limit=TIMELINE_PAGE
+    )
+    return {
+        "program": found,
+        "names": names,
+        "charts": chart.charts(ledger, {c: n["ko"] for c, n in names.items()}),
+        "budgets": ledger["budgets"],
+        "fairness": ledger["fairness"],
+        "events": [timeline_row(e) for e in events],
+        "next_page": None if next_cursor is None else query(view, after=next_cursor),
+        "source": source,
+        "view": view,
+        "answering": answering(view, source),
+        "query_values": {
+            "as_of": times.picker(view.moment.as_of, view.tz),
+            "known_at": times.picker(view.moment.known_at, view.tz),
+        },
+        "tz_label": times.label(view.tz),
+    }
+
+
+def team_names(found: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Every team the standings mention: code → Korean and English name."""
+    teams = [*found["applicants"], *(t for stage in found["stages"] for t in stage["teams"])]
+    return {t["team_code"]: {"ko": t["name_ko"], "en": t["name_en"]} for t in teams}
+
+
+def answering(view: View, source: Source) -> dict[str, str]:
+    """The two times the page answers for, in words."""
+    return {
+        "as_of": _said(view.moment.as_of, view.tz, "now (latest)"),
+        "known_at": _said(view.moment.known_at, view.tz, f"everything recorded up to log position {source.head}"),
+    }
+
+
+def _said(moment: datetime | None, tz: timezone, otherwise: str) -> str:
+    return f"{times.shown(moment, tz)} ({times.label(tz)})" if moment else otherwise
+
+
+def status_class(team: dict[str, Any]) -> str:
+    """The colour a team's status is shown in; an elimination is provisional until it is final."""
+    if team["status"] == "eliminated" and team["elimination"] and not team["elimination"]["final"]:
+        return "status-provisional"
+    return f"status-{team['status']}"
+
+
+def timeline_row(event: dict[str, Any]) -> dict[str, Any]:
+    """A history row, with how many whole days after taking effect it was recorded (back-dating shows)."""
+    lag = datetime.fromisoformat(event["recorded_at"]) - datetime.fromisoformat(event["effective_at"])
+    return {**event, "days_late": lag.days}
+
+
+def query(view: View, **extra: Any) -> str:
+    """This view's query string (its times and offset), with ``extra`` parameters."""
+    picked = {
+        "as_of": times.picker(view.moment.as_of, view.tz),
+        "known_at": times.picker(view.moment.known_at, view.tz),
+        "tz": view.tz_value,
+    }
+    return "?" + urlencode({k: v for k, v in {**picked, **extra}.items() if v not in ("", None)})
