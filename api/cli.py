@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import signal
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api import demo, keys
+from api.as_of import Moment, read_store
 from api.bootstrap import Services, build
 from api.observability import configure_logging, logging_config
 from api.settings import ConfigurationError, Settings, load_settings
@@ -177,22 +179,43 @@ def revoke_key(key_id: str, database_url: DatabaseOption = None) -> None:
 
 
 @app.command()
-def standings(program: str, database_url: DatabaseOption = None) -> None:
-    """Print a programme's standings, one table per stage."""
+def standings(
+    program: str,
+    database_url: DatabaseOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Effective time, ISO 8601 with time zone")] = None,
+    known_at: Annotated[str | None, typer.Option("--known-at", help="Recorded time, ISO 8601 with time zone")] = None,
+) -> None:
+    """Print a programme's standings, one table per stage, as of a date and as known at a date (default: now)."""
+    when = Moment(_moment(as_of, "--as-of"), _moment(known_at, "--known-at"))
     services = _services(database_url)
     try:
         services.projector.catch_up()
-        found = standings_view.program_standings(services.db, program, services.clock())
+        with read_store(services, when) as source:
+            found = standings_view.program_standings(source.db, program, when.as_of or services.clock())
     finally:
         services.close()
     if found is None:
         console.print(f"[red]No programme {program!r}.[/red]")
         raise typer.Exit(1)
     console.print(f"[bold]{found['title_ko']}[/bold] — {found['title_en']} ({program})")
+    if not when.latest:
+        console.print(f"As of {as_of or 'now'}, as known at {known_at or 'now'}.")
     for stage in found["stages"]:
         console.print(_stage_table(stage))
     if found["finalists"]:
         console.print(f"Finalists: {', '.join(found['finalists'])}")
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not ISO 8601", param_hint=option) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("include a time zone, e.g. 2026-02-10T00:00+09:00", param_hint=option)
+    return moment
 
 
 def _stage_table(stage: dict[str, Any]) -> Table:

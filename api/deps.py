@@ -12,7 +12,8 @@ import psycopg
 from eventsourcing import persistence
 from fastapi import Depends, Query, Request
 
-from api import observability
+from api import observability, schemas
+from api.as_of import Moment
 from api.bootstrap import Services
 from api.problems import FastJSONResponse, ReadModelBehindError
 from api.schemas import Decision, RecordedEvent, RecordedResponse
@@ -67,6 +68,29 @@ def wait_for_position(
 
 
 Consistent = Annotated[None, Depends(wait_for_position)]
+
+
+def moment(
+    as_of: Annotated[
+        schemas.Moment | None, Query(description="Effective time: count decisions that took effect by then")
+    ] = None,
+    known_at: Annotated[
+        schemas.Moment | None, Query(description="Recorded time: count only what the registry knew by then")
+    ] = None,
+) -> Moment:
+    """Both optional (default: now); an event counts if effective_at <= as_of and recorded_at <= known_at."""
+    return Moment(as_of, known_at)
+
+
+When = Annotated[Moment, Depends(moment)]
+
+
+def answered_for(when: Moment) -> dict[str, str | None]:
+    """The two times a response answers for, echoed in its body."""
+    return {
+        "as_of": None if when.as_of is None else iso(when.as_of),
+        "known_at": None if when.known_at is None else iso(when.known_at),
+    }
 
 
 def request_id(request: Request) -> str:

@@ -7,11 +7,11 @@ recorded; must include a time zone) and a ``reason`` or statement.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 
 def _iso_text(value: Any) -> Any:
@@ -23,7 +23,16 @@ def _iso_text(value: Any) -> Any:
     raise ValueError("expected an ISO 8601 string, e.g. 2026-01-15T10:00:00+09:00")
 
 
-Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+def _utc_representable(value: datetime) -> datetime:
+    """Times are stored in UTC; year 1 at +00:01 would fall before the first representable instant."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range once converted to UTC") from None
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_utc_representable)]
 Day = Annotated[date, BeforeValidator(_iso_text)]
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w][\w.\-]*$")]
@@ -324,6 +333,8 @@ class RoundView(BaseModel):
 
 
 class StandingsResponse(BaseModel):
+    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
+    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
     program_code: str
     version: int = Field(description="The programme's version, also the response's ETag")
     title_ko: str
@@ -343,6 +354,8 @@ class StageOutcome(BaseModel):
 
 
 class TeamRecordResponse(TeamView):
+    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
+    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
     version: int = Field(description="The team's version, also the response's ETag")
     stages: list[StageOutcome]
     evaluations: list[EvaluationView]
@@ -366,6 +379,8 @@ class HistoryEvent(BaseModel):
 
 
 class HistoryPage(BaseModel):
+    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
+    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
     events: list[HistoryEvent]
     next_cursor: int | None = Field(description="Pass as `cursor` to read the next page; null at the end")
 
@@ -397,6 +412,8 @@ class FairnessLine(BaseModel):
 
 
 class FundingResponse(BaseModel):
+    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
+    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
     program_code: str
     budgets: list[BudgetLine]
     teams: list[LedgerLine]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
+from api.as_of import read_store
 from api.auth import Admin, Reader, Recorder
-from api.deps import Consistent, ServicesDep, code_in_path, context, fields, recorded
+from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path, context, fields, recorded
 from api.problems import FastJSONResponse
 from api.schemas import (
     FundingResponse,
@@ -42,25 +41,30 @@ def open_program(body: OpenProgramRequest, request: Request, who: Admin, service
 @router.get("/{program}", response_model=StandingsResponse, summary="A programme and its standings")
 @router.get("/{program}/standings", response_model=StandingsResponse, summary="Standings per stage")
 def get_standings(
-    program: str, services: ServicesDep, _: Reader, __: Consistent, response: Response
+    program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, response: Response
 ) -> dict[str, object]:
-    """The ETag is the programme's version; send it back in If-Match to guard a programme-level decision."""
-    found = _standings(program, services)
-    response.headers["ETag"] = f'"{found["version"]}"'
-    return found
+    """As of an effective time and as known at a recorded time (both default to now).
 
-
-def _standings(program: str, services: ServicesDep) -> dict[str, Any]:
-    found = standings.program_standings(services.db, code_in_path(program), services.clock())
+    The ETag of the present view is the programme's version; send it back in If-Match to guard a
+    programme-level decision.
+    """
+    code = code_in_path(program)
+    with read_store(services, when) as source:
+        found = standings.program_standings(source.db, code, when.as_of or services.clock())
     if found is None:
-        raise errors.ProgramNotFoundError(f"no programme {program!r}")
-    return found
+        raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
+    if when.latest:
+        response.headers["ETag"] = f'"{found["version"]}"'
+    return {**found, **answered_for(when)}
 
 
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")
-def get_funding(program: str, services: ServicesDep, _: Reader, __: Consistent) -> dict[str, object]:
-    _standings(program, services)
-    return funding.program_funding(services.db, code_in_path(program))
+def get_funding(program: str, services: ServicesDep, _: Reader, __: Consistent, when: When) -> dict[str, object]:
+    code = code_in_path(program)
+    with read_store(services, when) as source:
+        if standings.program_standings(source.db, code, services.clock()) is None:
+            raise errors.ProgramNotFoundError(f"no programme {program!r}")
+        return {**funding.program_funding(source.db, code), **answered_for(when)}
 
 
 @router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -13,8 +14,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from api import schemas
+from api.as_of import Moment
 from api.auth import Reader
-from api.deps import Consistent, ServicesDep, code_in_path
+from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path
 from api.problems import problem_types
 from api.schemas import Health, HistoryPage
 from domain import errors
@@ -23,16 +25,16 @@ from projections import history, standings
 from projections.runner import status
 
 router = APIRouter()
-Moment = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time zone")]
+Bound = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time zone")]
 
 
 def history_filter(
     team: Annotated[str | None, Query(max_length=64, description="Only this team's events")] = None,
     type: Annotated[list[str] | None, Query(max_length=30, description="Only these event types")] = None,
-    effective_from: Moment = None,
-    effective_to: Moment = None,
-    recorded_from: Moment = None,
-    recorded_to: Moment = None,
+    effective_from: Bound = None,
+    effective_to: Bound = None,
+    recorded_from: Bound = None,
+    recorded_to: Bound = None,
 ) -> history.HistoryFilter:
     if any(CONTROL.search(value) for value in [team or "", *(type or [])]):
         raise errors.InvalidValueError("history filters cannot contain control characters")
@@ -52,9 +54,19 @@ Cursor = Annotated[int, Query(ge=0, le=2**62, description="`next_cursor` of the 
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-def _page(services: ServicesDep, where: history.HistoryFilter, cursor: int, limit: int) -> dict[str, Any]:
-    rows, next_cursor = history.page(services.db, where, after=cursor, limit=limit)
-    return {"events": rows, "next_cursor": next_cursor}
+def _page(services: ServicesDep, where: history.HistoryFilter, when: Moment, cursor: int, limit: int) -> dict[str, Any]:
+    """History as of an effective time and as known at a recorded time: the same rule as the standings."""
+    bounded = replace(
+        where,
+        effective_to=_earlier(where.effective_to, when.as_of),
+        recorded_to=_earlier(where.recorded_to, when.known_at),
+    )
+    rows, next_cursor = history.page(services.db, bounded, after=cursor, limit=limit)
+    return {"events": rows, "next_cursor": next_cursor, **answered_for(when)}
+
+
+def _earlier(first: datetime | None, second: datetime | None) -> datetime | None:
+    return min((t for t in (first, second) if t is not None), default=None)
 
 
 @router.get("/programs/{program}/history", response_model=HistoryPage, tags=["history"], summary="A programme's events")
@@ -64,13 +76,14 @@ def program_history(
     _: Reader,
     __: Consistent,
     where: Filter,
+    when: When,
     cursor: Cursor = 0,
     limit: Limit = 100,
 ) -> dict[str, Any]:
     program = code_in_path(program)
     if standings.program_standings(services.db, program, services.clock()) is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
-    return _page(services, replace(where, program_code=program), cursor, limit)
+    return _page(services, replace(where, program_code=program), when, cursor, limit)
 
 
 EXPORT_COLUMNS = (
@@ -137,9 +150,9 @@ def _csv_row(values: Sequence[Any]) -> bytes:
 
 @router.get("/history", response_model=HistoryPage, tags=["history"], summary="Every programme's events")
 def all_history(
-    services: ServicesDep, _: Reader, __: Consistent, where: Filter, cursor: Cursor = 0, limit: Limit = 100
+    services: ServicesDep, _: Reader, __: Consistent, where: Filter, when: When, cursor: Cursor = 0, limit: Limit = 100
 ) -> dict[str, Any]:
-    return _page(services, where, cursor, limit)
+    return _page(services, where, when, cursor, limit)
 
 
 @router.get("/health", response_model=Health, tags=["operations"], summary="Liveness and read-model positions")

@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from api.as_of import read_store
 from api.auth import Reader, Recorder
 from api.bootstrap import Services
-from api.deps import Consistent, ServicesDep, code_in_path, context, fields, recorded
+from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path, context, fields, recorded
 from api.problems import FastJSONResponse
 from api.schemas import (
     AdvanceTeamRequest,
@@ -59,18 +60,25 @@ def submit_application(
 
 @router.get("/{team}", response_model=TeamRecordResponse, summary="A team's record in the programme")
 def get_team(
-    program: str, team: str, services: ServicesDep, _: Reader, __: Consistent, response: Response
+    program: str, team: str, services: ServicesDep, _: Reader, __: Consistent, when: When, response: Response
 ) -> dict[str, Any]:
-    """The ETag is the team's version; send it back in If-Match to guard a decision about the team."""
-    program, team, now = code_in_path(program), code_in_path(team, errors.TeamNotFoundError), services.clock()
-    if standings.program_standings(services.db, program, now) is None:
-        raise errors.ProgramNotFoundError(f"no programme {program!r}")
-    record = standings.team_record(services.db, program, team, now)
-    if record is None:
-        raise errors.TeamNotFoundError(f"no team {team!r} in programme {program!r}")
-    ledger = funding.program_funding(services.db, program)["teams"]
-    response.headers["ETag"] = f'"{record["version"]}"'
-    return {**record, "funding": [line for line in ledger if line["team_code"] == team]}
+    """As of an effective time and as known at a recorded time (both default to now).
+
+    The ETag of the present view is the team's version; send it back in If-Match to guard a decision
+    about the team.
+    """
+    program, team = code_in_path(program), code_in_path(team, errors.TeamNotFoundError)
+    now = when.as_of or services.clock()
+    with read_store(services, when) as source:
+        if standings.program_standings(source.db, program, now) is None:
+            raise errors.ProgramNotFoundError(f"no programme {program!r}")
+        record = standings.team_record(source.db, program, team, now)
+        if record is None:
+            raise errors.TeamNotFoundError(f"no team {team!r} in programme {program!r}")
+        ledger = funding.program_funding(source.db, program)["teams"]
+    if when.latest:
+        response.headers["ETag"] = f'"{record["version"]}"'
+    return {**record, "funding": [line for line in ledger if line["team_code"] == team], **answered_for(when)}
 
 
 @router.post("/{team}/consortium-changes", **WRITE, summary="Members joined or left the consortium")

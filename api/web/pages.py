@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import FileResponse, Response
 
+from api.as_of import read_store
 from api.auth import Reader
 from api.deps import ServicesDep, code_in_path
 from api.web import times, views
 from api.web.access import PageRoute
-from api.web.as_of import read_store
 from api.web.render import STYLESHEET, error_page, page
 from projections import standings
 

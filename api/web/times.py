@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from api.web.as_of import Moment
+from api.as_of import Moment
 from domain import errors
 
 HOURS = range(-12, 15)

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+from api.as_of import Moment, Source
 from api.web import chart, times
-from api.web.as_of import Moment, Source
 from projections import funding, history, standings
 
 TIMELINE_PAGE = 200

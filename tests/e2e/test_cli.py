@@ -94,3 +94,14 @@ def test_an_invalid_setting_stops_the_command_with_a_message_naming_it(url: str)
     bad_url = runner.invoke(app, ["migrate"], env={"REGISTRY_DATABASE_URL": "mysql://somewhere/db"})
     assert bad_url.exit_code == 2
     assert "REGISTRY_DATABASE_URL" in bad_url.output
+
+
+def test_standings_as_of_a_date_before_the_re_entrant_accepted(url: str) -> None:
+    run("demo", "--database-url", url)
+    before = run("standings", PROGRAM, "--as-of", "2026-02-10T00:00+09:00", "--database-url", url)
+    assert "3 of 4 seats held, 1 vacant" in before
+    assert "As of 2026-02-10T00:00+09:00" in before
+    after = run("standings", PROGRAM, "--as-of", "2026-02-19T00:00+09:00", "--database-url", url)
+    assert "4 of 4 seats held, 0 vacant" in after
+    naive = runner.invoke(app, ["standings", PROGRAM, "--as-of", "2026-02-10T00:00", "--database-url", url])
+    assert naive.exit_code == 2
