@@ -13,7 +13,12 @@ from api.deps import ServicesDep, code_in_path
 from api.web import times, views
 from api.web.access import PageRoute
 from api.web.render import STYLESHEET, error_page, page
+from audit import merkle
+from audit.log import MerkleLog
+from audit.signing import signature_valid
+from audit.verify import Report, verify
 from projections import standings
+from projections.engine import iso
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Picked = Annotated[str | None, Query(max_length=40, description="A datetime-local value, or ISO 8601 with offset")]
@@ -47,7 +52,33 @@ def programme(
         context = views.programme(source, code, view, services.clock())
     if context is None:
         return error_page(request, 404, "programme not found", _missing(code, view))
-    return page(request, "program.html", {**context, "who": who, "zones": times.zones()})
+    return page(
+        request, "program.html", {**context, "who": who, "zones": times.zones(), "checkpoint": _checkpoint(services)}
+    )
+
+
+_verified: dict[tuple[int, int], Report] = {}
+
+
+def _checkpoint(services: ServicesDep) -> dict[str, object]:
+    """The log's signed tree head now, whether its signature verifies, and a recomputation of every hash.
+
+    The recomputation reads the whole log, so its result is kept per log head.
+    """
+    leaves = MerkleLog(services.registry).leaves()
+    signer = services.signer()
+    signed = signer.sign(len(leaves), merkle.root(leaves).hex(), iso(services.clock()))
+    key = (id(services.registry), len(leaves))
+    if key not in _verified:
+        _verified.clear()
+        _verified[key] = verify(services.registry)
+    report = _verified[key]
+    return {
+        "signed": signed,
+        "public_key": signer.public_key,
+        "signature_valid": signature_valid(signed, signer.public_key),
+        "report": report,
+    }
 
 
 def _missing(code: str, view: views.View) -> str:

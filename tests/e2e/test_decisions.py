@@ -37,10 +37,23 @@ def nothing_recorded(api: Api, response: Response, head: int) -> None:
 
 
 def test_opening_a_programme_and_increasing_a_budget(api: Api) -> None:
-    opened = recorded(api, api.client.post("/programs", json={
-        "program_code": P, "title_ko": "시험", "title_en": "Test", "agency": "MSIT", "finalist_count": 1,
-        "stages": [{"name": "Only", "seats": 2}], "budgets": {"gpu:B200": 10}, "effective_at": OPENED,
-    }), "ProgramOpened")
+    opened = recorded(
+        api,
+        api.client.post(
+            "/programs",
+            json={
+                "program_code": P,
+                "title_ko": "시험",
+                "title_en": "Test",
+                "agency": "MSIT",
+                "finalist_count": 1,
+                "stages": [{"name": "Only", "seats": 2}],
+                "budgets": {"gpu:B200": 10},
+                "effective_at": OPENED,
+            },
+        ),
+        "ProgramOpened",
+    )
     assert opened["events"][0]["data"]["code"] == P
     assert opened["events"][0]["effective_at"] == "2025-12-01T00:00:00.000000+00:00"
     recorded(api, api.post(f"/programs/{P}/budget-increases", {"resource": "gpu:B200", "amount": 5}), "BudgetIncreased")
@@ -53,8 +66,9 @@ def test_a_team_applies_changes_its_consortium_is_evaluated_and_advances(api: Ap
     api.open_program()
     application = {"team_code": "A", "name_ko": "가", "name_en": "A", "lead_organisation": "A Inc.", "members": ["X"]}
     recorded(api, api.post(TEAM, application), "ApplicationSubmitted")
-    change = recorded(api, api.post(f"{TEAM}/A/consortium-changes", {"joined": ["Y"], "left": ["X"]}),
-                      "ConsortiumChanged")
+    change = recorded(
+        api, api.post(f"{TEAM}/A/consortium-changes", {"joined": ["Y"], "left": ["X"]}), "ConsortiumChanged"
+    )
     assert change["events"][0]["data"] == {"joined": ["Y"], "left": ["X"]}
     seated = recorded(api, api.post(f"{TEAM}/A/advancements", {"to_stage": 0}), "TeamAdvanced", "SeatTaken")
     assert seated["events"][0]["data"] == {"from_stage": None, "to_stage": 0}
@@ -75,8 +89,12 @@ def test_an_elimination_is_reversed_or_upheld(api: Api) -> None:
     api.seat("A", "B")
     deadline = {"reason_code": "failed_gate", "objection_deadline": "2026-01-15T00:00:00+00:00"}
     recorded(api, api.post(f"{TEAM}/A/eliminations", {**deadline, "reason": "Gate"}), "TeamEliminated", "SeatReleased")
-    recorded(api, api.post(f"{TEAM}/A/elimination/reversed", {"reason": "Objection upheld"}),
-             "EliminationReversed", "SeatTaken")
+    recorded(
+        api,
+        api.post(f"{TEAM}/A/elimination/reversed", {"reason": "Objection upheld"}),
+        "EliminationReversed",
+        "SeatTaken",
+    )
     recorded(api, api.post(f"{TEAM}/B/eliminations", {**deadline, "reason": "Gate"}), "TeamEliminated", "SeatReleased")
     recorded(api, api.post(f"{TEAM}/B/elimination/upheld", {"reason": "Objection rejected"}), "EliminationUpheld")
     stage = api.standings()["stages"][0]
@@ -89,16 +107,22 @@ def test_a_re_entry_round_offers_and_answers(api: Api) -> None:
     api.seat("A", "B")
     api.eliminate("A")
     api.eliminate("B")
-    body = {"stage": 1, "seats": 1, "eligibility": ["eliminated"], "opens_at": "2026-01-01T00:00:00+00:00",
-            "closes_at": "2026-01-31T00:00:00+00:00"}
+    body = {
+        "stage": 1,
+        "seats": 1,
+        "eligibility": ["eliminated"],
+        "opens_at": "2026-01-01T00:00:00+00:00",
+        "closes_at": "2026-01-31T00:00:00+00:00",
+    }
     opened = recorded(api, api.post(f"/programs/{P}/re-entry-rounds", body), "ReEntryRoundOpened")
     assert opened["result"] == {"round": 1}
     offer = {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}
     assert recorded(api, api.post(f"{TEAM}/A/offers", offer), "ReEntryOffered")["result"] == {"offer": 1}
     assert recorded(api, api.post(f"{TEAM}/B/offers", offer), "ReEntryOffered")["result"] == {"offer": 1}
     recorded(api, api.post(f"{TEAM}/A/offers/1/declination", {"reason": "No, thanks"}), "OfferDeclined")
-    accepted = recorded(api, api.post(f"{TEAM}/B/offers/1/acceptance", {"reason": "We accept"}),
-                        "OfferAccepted", "SeatTaken")
+    accepted = recorded(
+        api, api.post(f"{TEAM}/B/offers/1/acceptance", {"reason": "We accept"}), "OfferAccepted", "SeatTaken"
+    )
     assert accepted["events"][1]["data"] == {"team": "B", "stage": 1, "left_stage": None, "round": 1}
     standings = api.standings()
     assert standings["stages"][1]["holders"] == ["B"]
@@ -111,8 +135,12 @@ def test_funding_is_granted_and_returned(api: Api) -> None:
     api.seat("A")
     grant = {"resource": "gpu:B200", "quantity": 600, "period_start": "2026-01-01", "period_end": "2026-06-30"}
     recorded(api, api.post(f"{TEAM}/A/grants", grant), "FundingGranted", "FundsCommitted")
-    recorded(api, api.post(f"{TEAM}/A/returns", {"resource": "gpu:B200", "quantity": 200}),
-             "FundingReturned", "FundsReleased")
+    recorded(
+        api,
+        api.post(f"{TEAM}/A/returns", {"resource": "gpu:B200", "quantity": 200}),
+        "FundingReturned",
+        "FundsReleased",
+    )
     funding = api.get(f"/programs/{P}/funding")
     assert funding["budgets"] == [{"resource": "gpu:B200", "budget": 1000, "allocated": 400, "remaining": 600}]
     assert funding["teams"] == [{"team_code": "A", "resource": "gpu:B200", "granted": 600, "returned": 200, "net": 400}]
@@ -122,8 +150,9 @@ def test_a_seated_team_withdraws_and_frees_its_seat_an_applicant_just_withdraws(
     api.open_program()
     api.seat("A")
     api.apply("B")
-    recorded(api, api.post(f"{TEAM}/A/withdrawal", {"reason": "Merging with another team"}),
-             "TeamWithdrew", "SeatReleased")
+    recorded(
+        api, api.post(f"{TEAM}/A/withdrawal", {"reason": "Merging with another team"}), "TeamWithdrew", "SeatReleased"
+    )
     recorded(api, api.post(f"{TEAM}/B/withdrawal"), "TeamWithdrew")
     assert api.standings()["stages"][0]["vacancies"] == 3
 
@@ -177,17 +206,23 @@ def test_without_a_request_id_each_request_gets_its_own(api: Api) -> None:
     assert first["correlation_id"] and second["correlation_id"]
     assert first["correlation_id"] != second["correlation_id"]
     history = {e["position"]: (e["correlation_id"], e["actor"]) for e in api.history(type="ApplicationSubmitted")}
-    assert history == {first["position"]: (first["correlation_id"], api.actor),
-                       second["position"]: (second["correlation_id"], api.actor)}
+    assert history == {
+        first["position"]: (first["correlation_id"], api.actor),
+        second["position"]: (second["correlation_id"], api.actor),
+    }
 
 
 def test_every_answer_carries_the_request_id_its_events_record(api: Api) -> None:
     api.open_program()
-    given = api.post(f"/programs/{P}/teams", {"team_code": "G", "name_ko": "지", "name_en": "G", "lead_organisation": "L"},
-                     **{"X-Request-ID": "trace-42"})
+    given = api.post(
+        f"/programs/{P}/teams",
+        {"team_code": "G", "name_ko": "지", "name_en": "G", "lead_organisation": "L"},
+        **{"X-Request-ID": "trace-42"},
+    )
     assert given.headers["x-request-id"] == "trace-42"
-    generated = api.post(f"/programs/{P}/teams", {"team_code": "H", "name_ko": "에이치", "name_en": "H",
-                                                  "lead_organisation": "L"})
+    generated = api.post(
+        f"/programs/{P}/teams", {"team_code": "H", "name_ko": "에이치", "name_en": "H", "lead_organisation": "L"}
+    )
     request_id = generated.headers["x-request-id"]
     assert len(request_id) == 32
     assert [e["correlation_id"] for e in generated.json()["events"]] == [request_id]

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from api.bootstrap import Services
-from tests.e2e.conftest import P, Api
+from tests.e2e.conftest import Api, P
 
 pytestmark = pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
 WRITERS = 3

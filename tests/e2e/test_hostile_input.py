@@ -8,7 +8,7 @@ column, timestamps without a time zone, and JSON objects that name a key twice
 from __future__ import annotations
 
 from api.bootstrap import Services
-from tests.e2e.conftest import P, Api
+from tests.e2e.conftest import Api, P
 
 JSON = {"content-type": "application/json"}
 

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from tests.e2e.conftest import P, Api
+from tests.e2e.conftest import Api, P
 
 RETRIED = 1000
 

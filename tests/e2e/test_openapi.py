@@ -13,8 +13,8 @@ well-formed grant over the remaining budget is refused with 409 by design.
 from __future__ import annotations
 
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from api import demo
 from api.app import create_app

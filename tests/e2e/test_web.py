@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from api import demo
 from api.app import create_app
 from api.bootstrap import Services
 from api.keys import NewKey, create_key, revoke_key
+from domain.registry import Context
 from projections import history
 from tests.conftest import Clock
 
@@ -130,12 +132,29 @@ def test_funding_is_drawn_as_bars_with_the_fairness_comparison(signed_in: TestCl
     assert "short by" not in funding
 
 
-def test_the_checkpoint_panel_shows_the_log_head_and_no_invented_signature(
+def test_the_checkpoint_panel_shows_a_signed_tree_head_and_its_verification(
     signed_in: TestClient, services: Services, recorded: None
 ) -> None:
     panel = section(signed_in.get(PAGE).text, "checkpoint")
-    assert "No signed checkpoint yet" in panel
-    assert f'id="log-head">{services.projector.head()}<' in panel
+    head = services.projector.head()
+    assert f'id="log-head">{head}<' in panel
+    assert f"<strong>{head}</strong> events" in panel
+    checkpoint = signed_in.get("/audit/checkpoint").json()
+    assert checkpoint["root_hash"] in panel and checkpoint["key_id"] in panel
+    assert '<span class="badge ok">verified</span>' in panel
+    recorder: Any = services.registry.recorder
+    if hasattr(recorder, "datastore"):  # alter a stored event behind the registry's back: the panel says so
+        sqlite = "sqlite" in services.settings.database_url
+        column, mark = ("rowid", "?") if sqlite else ("notification_id", "%s")
+        (event,) = recorder.select_notifications(start=50, limit=1)
+        altered = bytes(event.state).replace(b"2026", b"2027", 1)
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(f"UPDATE {recorder.events_table_name} SET state = {mark} WHERE {column} = 50", (altered,))
+        services.registry.issue_key(
+            Context(actor="t"), key_id="abcdef123456", name="x", role="auditor", secret="rk_abcdef123456_" + "x" * 30
+        )  # a new head, so the panel re-verifies
+        tampered = section(signed_in.get(PAGE).text, "checkpoint")
+        assert '<span class="badge bad">not verified</span>' in tampered and "altered event" in tampered
 
 
 def test_as_of_a_date_before_the_re_entrant_accepted_one_seat_is_vacant(

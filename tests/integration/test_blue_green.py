@@ -27,7 +27,7 @@ pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres"
 STANDINGS = f"/programs/{demo.PROGRAM}/standings"
 
 
-class Interrupted(Exception):
+class RebuildInterruptedError(Exception):
     pass
 
 
@@ -86,9 +86,9 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(services: Services, sma
     def interrupt(done: int, total: int) -> None:
         seen.append(done)
         if len(seen) == 4:
-            raise Interrupted
+            raise RebuildInterruptedError
 
-    with pytest.raises(Interrupted):
+    with pytest.raises(RebuildInterruptedError):
         services.projector.rebuild(None, interrupt)
     assert services.projector.positions("__next")["history"] == 28  # four pages of seven were kept
     assert table(services, "history_events") == live["history_events"]  # the live side never noticed
