@@ -9,8 +9,8 @@ checkpoint signs the bytes ``program-registry checkpoint v1\\n<size>\\n<root hex
 from __future__ import annotations
 
 import base64
-import os
 import hashlib
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
