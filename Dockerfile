@@ -4,6 +4,7 @@ COPY pyproject.toml README.md ./
 COPY domain ./domain
 COPY projections ./projections
 COPY api ./api
+COPY audit ./audit
 RUN pip install --no-cache-dir .
 ENV REGISTRY_HOST=0.0.0.0
 EXPOSE 8000

@@ -8,6 +8,7 @@ instructions name what the file provides.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,9 @@ def test_the_image_copies_what_it_installs() -> None:
     copied = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY")]
     for source in copied:
         assert (ROOT / source).exists(), source
-    assert {"domain", "projections", "api", "pyproject.toml"} <= set(copied)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    assert packages | {"pyproject.toml"} <= set(copied), packages - set(copied)
 
 
 def test_the_readme_instructions_match_the_file() -> None:
