@@ -32,5 +32,14 @@ lint: install
 	$(BIN)/ruff check domain api projections tests
 	$(BIN)/mypy
 
+## Benchmarks on PostgreSQL, as ratios to raw baselines from the same run; writes bench/RESULTS.md.
+## 1,000,000 events take about 20 minutes on 2 cores; bench-quick uses about 20,000 (under a minute).
+.PHONY: bench bench-quick
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,285 @@
+"""The benchmark scenarios: each measures our figure beside a raw baseline taken in the same run.
+
+A scenario is a function from the prepared ``Bench`` to ``Result`` rows; add one
+by writing the function and listing it in ``SCENARIOS``. Speed is judged only as
+a ratio to the raw figure, because the machine is shared and noisy; absolute
+numbers are for the record. Scenarios run in list order on one database, and
+each leaves the read models live and at the head of the log.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+
+from api.bootstrap import build
+from api.settings import Settings
+from bench.processes import REGISTRY, Child, free_port, registry
+
+RAW_PAGE = (
+    "SELECT notification_id, originator_id, originator_version, topic, state FROM registry_events"
+    " WHERE notification_id > %s ORDER BY notification_id LIMIT 1000"
+)
+RAW_REPEATS = 3
+MIN_REBUILD_RATIO = 0.5
+MAX_REBUILD_RSS_MB = 256
+READ_INTERVAL = 0.05  # seconds between standings reads: enough to see the switch, little load on two cores
+IDLE_READS = 50
+READS_AFTER_EXIT = 10
+ALTERED = " (altered before the rebuild)"
+
+
+@dataclass(frozen=True)
+class Bench:
+    """What every scenario gets: the filled database, its size, and a directory for child logs."""
+
+    database_url: str
+    events: int
+    quick: bool
+    logs: Path
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: str
+    measure: str
+    ours: str
+    raw: str
+    ratio: float | None
+    target: str
+    passed: bool | None  # None: reported for the record, not judged
+    notes: str = ""
+
+
+Scenario = Callable[[Bench], list[Result]]
+
+
+# --- a. rebuild rate ----------------------------------------------------------------------
+
+
+def raw_read_rate(database_url: str) -> float:
+    """Events/s reading the whole log in keyset pages of 1,000 and decoding each state with orjson."""
+    read, last = 0, 0
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        started = time.perf_counter()
+        while rows := conn.execute(RAW_PAGE, (last,)).fetchall():
+            for row in rows:
+                orjson.loads(row[4])
+            last, read = rows[-1][0], read + len(rows)
+        return read / (time.perf_counter() - started)
+
+
+def rebuild_rate(bench: Bench) -> list[Result]:
+    raw = statistics.median(raw_read_rate(bench.database_url) for _ in range(RAW_REPEATS))
+    log_path = bench.logs / "rebuild.log"
+    with log_path.open("wb") as log:
+        done = Child([sys.executable, "-m", "bench.child"], bench.database_url, log).wait()
+    output = log_path.read_text()
+    if done.code:
+        raise RuntimeError(f"the rebuild failed ({done.code}):\n{output}")
+    report = json.loads(output.strip().splitlines()[-1])
+    ours = report["events"] / report["seconds"]
+    how = f"{report['events']:,} events in {report['seconds']:.1f} s (Projector.rebuild in a child process)"
+    return [
+        Result(
+            "a. rebuild rate",
+            "events/s",
+            f"{ours:,.0f}",
+            f"{raw:,.0f}",
+            ours / raw,
+            f"≥ {MIN_REBUILD_RATIO}× raw",
+            ours / raw >= MIN_REBUILD_RATIO,
+            f"{how}; raw: keyset pages of 1,000 + orjson.loads, median of {RAW_REPEATS}",
+        ),
+        Result(
+            "a. rebuild peak memory",
+            "MB peak RSS",
+            f"{report['peak_rss_mb']:,.0f}",
+            "—",
+            None,
+            f"≤ {MAX_REBUILD_RSS_MB} MB",
+            report["peak_rss_mb"] <= MAX_REBUILD_RSS_MB,
+            "peak resident set (VmHWM) of the whole rebuild process",
+        ),
+    ]
+
+
+# --- b. reads during a blue/green rebuild ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Read:
+    at: float  # seconds since the rebuild started
+    status: int
+    seconds: float
+    shows: str  # "before" (the altered live rows), "after" (the rebuilt rows) or "other"
+
+
+def reads_during_rebuild(bench: Bench) -> list[Result]:
+    catch_up(bench.database_url)
+    secret = api_key(bench.database_url)
+    program, title = alter_title(bench.database_url)
+    path = f"/programs/{program}/standings"
+    with serving(bench) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {secret}"}) as http:
+        before = http.get(path).json()
+        if before["title_en"] != title + ALTERED:
+            raise RuntimeError(f"the server does not show the altered title: {before['title_en']!r}")
+        expected = {"before": before, "after": {**before, "title_en": title}}
+        idle = [read(http, path, expected, time.perf_counter()).seconds for _ in range(2 * IDLE_READS)]
+        idle = idle[IDLE_READS:]  # the first reads warm the server's caches
+        with (bench.logs / "rebuild-under-reads.log").open("wb") as log:
+            rebuild = Child([*REGISTRY, "projections", "rebuild"], bench.database_url, log)
+            watched = watch(http, path, expected, rebuild)
+    return judge(watched, idle, bench.events)
+
+
+def catch_up(database_url: str) -> None:
+    """Bring the live read models to the head (a no-op after scenario a)."""
+    services = build(Settings(database_url=database_url))
+    try:
+        services.projector.catch_up()
+    finally:
+        services.close()
+
+
+def api_key(database_url: str) -> str:
+    output = registry(["keys", "create", "--role", "auditor", "--name", "bench"], database_url)
+    return next(word for word in output.split() if word.startswith("rk_"))
+
+
+def alter_title(database_url: str) -> tuple[str, str]:
+    """Make one programme's live row visibly different from what a rebuild writes; returns code and title."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT program_code, title_en FROM standings_programs ORDER BY program_code LIMIT 1")
+        program, title = row.fetchone() or ("", "")
+        conn.execute(
+            "UPDATE standings_programs SET title_en = title_en || %s WHERE program_code = %s", (ALTERED, program)
+        )
+    return str(program), str(title)
+
+
+@contextmanager
+def serving(bench: Bench) -> Iterator[str]:
+    """``registry serve`` on a free port, up and answering /health, stopped on exit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (bench.logs / "serve.log").open("wb") as log:
+        server = Child([*REGISTRY, "serve", "--port", str(port)], bench.database_url, log)
+        try:
+            wait_until_up(base, server)
+            yield base
+        finally:
+            server.stop()
+
+
+def wait_until_up(base: str, server: Child, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited during start-up; see serve.log")
+        try:
+            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")
+
+
+def read(http: httpx.Client, path: str, expected: dict[str, Any], since: float) -> Read:
+    """One GET; a read that gets no answer at all counts as status 0, a failure like any non-200."""
+    started = time.perf_counter()
+    try:
+        response = http.get(path, timeout=30)
+    except httpx.TransportError:
+        return Read(started - since, 0, time.perf_counter() - started, "other")
+    seconds = time.perf_counter() - started
+    body = response.json() if response.status_code == 200 else None
+    shows = next((name for name, value in expected.items() if body == value), "other")
+    return Read(started - since, response.status_code, seconds, shows)
+
+
+@dataclass(frozen=True)
+class Watched:
+    reads: list[Read]
+    seconds: float  # from the rebuild's start to its exit
+    peak_rss_mb: float  # the rebuild's, as last seen before it exited
+
+
+def watch(http: httpx.Client, path: str, expected: dict[str, Any], rebuild: Child) -> Watched:
+    """Read until the rebuild exits, then a few more."""
+    reads, peak = [], 0.0
+    while (done := rebuild.poll()) is None:
+        peak = max(peak, rebuild.peak_rss_mb() or 0.0)
+        reads.append(read(http, path, expected, rebuild.started))
+        time.sleep(READ_INTERVAL)
+    if done.code:
+        raise RuntimeError(f"the rebuild under reads failed ({done.code}); see rebuild-under-reads.log")
+    reads += [read(http, path, expected, rebuild.started) for _ in range(READS_AFTER_EXIT)]
+    return Watched(reads, done.seconds, peak)
+
+
+def judge(watched: Watched, idle: list[float], events: int) -> list[Result]:
+    reads, took = watched.reads, watched.seconds
+    ok = sum(r.status == 200 for r in reads)
+    shows = [r.shows for r in reads]
+    switch = shows.index("after") if "after" in shows else len(shows)
+    in_order = set(shows[:switch]) <= {"before"} and set(shows[switch:]) == {"after"}
+    during = [r.seconds for r in reads if r.at < took]
+    last_old = reads[switch - 1].at - took if switch else float("nan")
+    first_new = reads[switch].at - took if switch < len(reads) else float("nan")
+    p50_during, p50_idle = statistics.median(during or [0.0]) * 1000, statistics.median(idle) * 1000
+    return [
+        Result(
+            "b. reads during blue/green rebuild",
+            "reads answered 200",
+            f"{ok:,} of {len(reads):,}",
+            "—",
+            None,
+            "all",
+            ok == len(reads),
+            f"{len(during):,} while the rebuild ran, {len(reads) - len(during)} after it exited",
+        ),
+        Result(
+            "b. old rows until the switch, rebuilt after",
+            "reads: pre-rebuild body / rebuilt body / other",
+            f"{shows.count('before'):,} / {shows.count('after'):,} / {shows.count('other'):,}",
+            "—",
+            None,
+            "pre-rebuild until the switch, rebuilt after",
+            in_order and ok == len(reads),
+            f"last pre-rebuild read {last_old:+.2f} s and first rebuilt read {first_new:+.2f} s from the rebuild's"
+            f" exit; `registry projections rebuild` of {events:,} events took {took:.1f} s ({events / took:,.0f}"
+            f" events/s while serving, peak RSS {watched.peak_rss_mb:,.0f} MB)",
+        ),
+        Result(
+            "b. standings read latency during rebuild",
+            "p50 ms (raw: idle server)",
+            f"{p50_during:.1f}",
+            f"{p50_idle:.1f}",
+            p50_during / p50_idle if p50_idle else None,
+            "for the record",
+            None,
+            f"max {max(during or [0.0]) * 1000:.0f} ms while rebuilding",
+        ),
+    ]
+
+
+SCENARIOS: list[Scenario] = [rebuild_rate, reads_during_rebuild]
+
+
+def skipped(scenario: Scenario, error: BaseException) -> Result:
+    """A row for a scenario that could not run, so the table still shows it."""
+    name = scenario.__name__.replace("_", " ")
+    return replace(Result(name, "—", "—", "—", None, "—", False), notes=f"did not run: {error}")
