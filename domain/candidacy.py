@@ -398,8 +398,9 @@ class Candidacy(Aggregate):
         )
 
     def uphold_elimination(self, stamp: Stamp, program: Program) -> None:
+        """Upholding confirms the elimination: allowed until it is upheld or reversed, even after the deadline."""
         stamp.not_before(program.opened_at)
-        self._pending_elimination(stamp)
+        self._pending_elimination(stamp, reversing=False)
         self.trigger_event(self.EliminationUpheld, **stamp.event_fields())
 
     def reverse_elimination(self, stamp: Stamp, program: Program) -> None:
@@ -508,19 +509,23 @@ class Candidacy(Aggregate):
     # --- rule helpers ---------------------------------------------------------------
 
     def _check_open(self, stamp: Stamp, program: Program) -> None:
-        """The team may still receive decisions: not withdrawn, not finally eliminated."""
+        """The team may still receive decisions: not withdrawn, not finally eliminated.
+
+        Finality is judged when the decision is recorded, not at the date it claims: once an
+        objection window has closed, back-dating a decision to inside it cannot reopen it.
+        """
         stamp.not_before(program.opened_at)
         if self.status == "withdrawn":
             raise errors.TeamInactiveError(f"team {self.team_code} withdrew")
-        if self.is_finally_eliminated(stamp.effective_at):
+        if self.is_finally_eliminated(stamp.recorded_at):
             raise errors.TeamInactiveError(f"team {self.team_code} is finally eliminated")
 
-    def _pending_elimination(self, stamp: Stamp) -> Elimination:
+    def _pending_elimination(self, stamp: Stamp, *, reversing: bool = True) -> Elimination:
         e = self.elimination
         if self.status != "eliminated" or e is None or e.upheld:
             msg = f"team {self.team_code} has no provisional elimination"
             raise errors.NoPendingEliminationError(msg)
-        if stamp.effective_at > e.objection_deadline:
+        if reversing and stamp.recorded_at > e.objection_deadline:
             msg = f"the objection deadline {e.objection_deadline.isoformat()} has passed"
             raise errors.EliminationFinalError(msg)
         return e

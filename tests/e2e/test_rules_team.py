@@ -68,9 +68,13 @@ def test_an_elimination_is_final_once_its_objection_deadline_has_passed(api: Api
     api.clock.advance(days=6)
     with api.unchanged("A"):
         reversed_ = api.post(path("A", "elimination/reversed"), {"reason": "Late objection"})
-        upheld = api.post(path("A", "elimination/upheld"), {"reason": "Late review"})
+        back_dated = api.post(
+            path("A", "elimination/reversed"), {"reason": "Dated inside", "effective_at": "2026-01-09T00:00:00+00:00"}
+        )
     assert_problem(reversed_, 409, "elimination-final")
-    assert_problem(upheld, 409, "elimination-final")
+    assert_problem(back_dated, 409, "elimination-final")  # back-dating cannot reopen a closed window
+    upheld = api.post(path("A", "elimination/upheld"), {"reason": "Confirmed after the window"})
+    assert upheld.status_code == 201, upheld.text
 
 
 def test_a_team_is_eliminated_once_and_only_an_elimination_can_be_upheld(api: Api) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from domain import errors
@@ -101,10 +103,12 @@ def test_only_a_pending_elimination_can_be_upheld() -> None:
     refused(errors.NoPendingEliminationError, lambda: upheld.uphold_elimination(on(16), program), program, upheld)
 
 
-def test_an_elimination_cannot_be_upheld_after_its_objection_deadline() -> None:
+def test_upholding_after_the_objection_deadline_confirms_the_elimination() -> None:
     program = opened()
     team = eliminated(program, "lg", at=10, deadline=20)
-    refused(errors.EliminationFinalError, lambda: team.uphold_elimination(on(21), program), program, team)
+    events = when(lambda: team.uphold_elimination(on(21), program), program, team)
+    assert names(events) == ["EliminationUpheld"]
+    refused(errors.NoPendingEliminationError, lambda: team.uphold_elimination(on(22), program), program, team)
 
 
 # --- reverse_elimination ------------------------------------------------------------------
@@ -153,8 +157,16 @@ def test_an_elimination_cannot_be_reversed_after_its_objection_deadline() -> Non
     refused(errors.EliminationFinalError, lambda: team.reverse_elimination(on(21), program), program, team)
 
 
-def test_a_back_dated_reversal_within_the_deadline_is_allowed() -> None:
+def test_a_reversal_recorded_after_the_deadline_is_refused_even_when_back_dated_inside_it() -> None:
     program = opened()
     team = eliminated(program, "lg", at=10, deadline=20)
-    events = when(lambda: team.reverse_elimination(on(19, recorded=25), program), program, team)
+    refused(errors.EliminationFinalError, lambda: team.reverse_elimination(on(19, recorded=25), program), program, team)
+    events = when(lambda: team.reverse_elimination(on(15, recorded=19), program), program, team)
     assert names(events) == ["SeatTaken", "EliminationReversed"]
+
+
+def test_back_dating_cannot_reach_a_finally_eliminated_team() -> None:
+    program = opened()
+    team = eliminated(program, "lg", at=10, deadline=20)
+    grant = {"resource": "gpu:B200", "quantity": 1, "period_start": date(2026, 1, 1), "period_end": date(2026, 2, 1)}
+    refused(errors.TeamInactiveError, lambda: team.grant_funding(on(19, recorded=25), program, **grant), program, team)
