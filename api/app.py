@@ -37,7 +37,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build(config, clock=clock)
-        app.state.services.projector.catch_up()
+        if app.state.services.settings.inline_projections:
+            app.state.services.projector.catch_up()
         try:
             yield
         finally:

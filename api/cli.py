@@ -389,12 +389,16 @@ def audit_checkpoint(
 def audit_verify(
     database_url: DatabaseOption = None,
     checkpoint: Annotated[Path | None, typer.Option(help="A checkpoint JSON file from earlier")] = None,
+    public_key: Annotated[
+        str | None, typer.Option(help="The registry's public key you trust (default: the local signing key's)")
+    ] = None,
 ) -> None:
     """Recompute every hash from the raw event store; with --checkpoint, prove the log only grew since."""
     services = _services(database_url)
     try:
-        old = None if checkpoint is None else Checkpoint(**orjson.loads(checkpoint.read_bytes()))
-        report = verify_log(services.registry, old, services.signer().public_key if old else "")
+        old = None if checkpoint is None else _read_checkpoint(checkpoint)
+        trusted = "" if old is None else public_key or _local_public_key(services)
+        report = verify_log(services.registry, old, trusted)
     finally:
         services.close()
     if not report.ok:
@@ -404,6 +408,22 @@ def audit_verify(
     console.print(f"Verified {report.events} events; root {report.root_hash}.")
     if report.checkpoint:
         console.print(f"Checkpoint: {report.checkpoint}.")
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    """A checkpoint as saved by `registry audit checkpoint` or from GET /audit/checkpoint."""
+    data = orjson.loads(path.read_bytes())
+    try:
+        return Checkpoint(**{name: data[name] for name in Checkpoint.__dataclass_fields__})
+    except (KeyError, TypeError):
+        raise typer.BadParameter(f"{path} is not a checkpoint", param_hint="--checkpoint") from None
+
+
+def _local_public_key(services: Services) -> str:
+    """The operator's own key; an auditor elsewhere passes --public-key instead. Never made here."""
+    if not services.settings.signing_key_file.exists():
+        raise typer.BadParameter("no local signing key: pass the registry's --public-key", param_hint="--public-key")
+    return services.signer().public_key
 
 
 def _progress() -> Progress:

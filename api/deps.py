@@ -8,8 +8,6 @@ import time
 import uuid
 from typing import Annotated, Any
 
-import psycopg
-from eventsourcing import persistence
 from fastapi import Depends, Query, Request
 
 from api import observability, schemas
@@ -137,9 +135,8 @@ def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | Non
     if services.settings.inline_projections and outcome.events and not outcome.replayed:
         try:
             services.projector.catch_up()
-        except (persistence.OperationalError, psycopg.OperationalError) as error:
-            # The decision is stored; the read models catch up on the next write or by the runner.
-            log.warning("read models not updated after position %s: %s", outcome.position, error)
+        except Exception:  # the decision is stored: answer it; the next write or the runner catches up
+            log.exception("read models not updated after position %s", outcome.position)
     body = RecordedResponse(
         position=outcome.position,
         events=[

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,8 +78,15 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        lines = [
-            f"  REGISTRY_{'_'.join(str(p) for p in issue['loc']).upper()}: {issue['msg']} (got {issue.get('input')!r})"
-            for issue in error.errors()
-        ]
+        lines = [_line(issue) for issue in error.errors()]
         raise ConfigurationError("invalid configuration:\n" + "\n".join(lines)) from None
+
+
+def _line(issue: Any) -> str:
+    name = "REGISTRY_" + "_".join(str(part) for part in issue["loc"]).upper()
+    return f"  {name}: {issue['msg']} (got {_redacted(issue.get('input'))!r})"
+
+
+def _redacted(value: object) -> object:
+    """URLs may carry a password: show them without it."""
+    return re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", value) if isinstance(value, str) else value

@@ -61,11 +61,17 @@ class Signer:
             seed = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
             )
-            try:  # exclusive create: when several workers start at once, the first key written wins for all
-                with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-                    out.write(base64.b64encode(seed).decode() + "\n")
+            # Written whole to a temporary file, then linked into place: a process that loses the race
+            # to create the key reads the winner's complete key, never a half-written file.
+            spare = path.with_name(f".{path.name}.{os.getpid()}")
+            spare.write_text(base64.b64encode(seed).decode() + "\n")
+            spare.chmod(0o600)
+            try:
+                os.link(spare, path)
             except FileExistsError:
                 pass
+            finally:
+                spare.unlink()
         return cls(Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip())))
 
     @property

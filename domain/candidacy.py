@@ -346,7 +346,7 @@ class Candidacy(Aggregate):
         gates: dict[str, bool],
         panel: list[str],
     ) -> None:
-        stamp.not_before(program.opened_at)
+        self._check_open(stamp, program)
         try:
             original = self.evaluations[evaluation]
         except KeyError:
@@ -427,7 +427,7 @@ class Candidacy(Aggregate):
             raise errors.InvalidValueError("an offer's deadline must fall before the round closes")
         if any(o.round == round_number and o.answer is None for o in self.offers.values()):
             msg = f"team {self.team_code} already holds an unanswered offer in round {round_number}"
-            raise errors.OfferAlreadyAnsweredError(msg)
+            raise errors.OfferPendingError(msg)
         number = len(self.offers) + 1
         self.trigger_event(
             self.ReEntryOffered,
@@ -451,8 +451,7 @@ class Candidacy(Aggregate):
         if not self._eligible_for(reentry.eligibility, reentry.opens_at):
             msg = f"team {self.team_code} ({self.status}) is no longer eligible for round {pending.round}"
             raise errors.NotEligibleError(msg)
-        left = self.stage if self.seated else None
-        program.take_seat(stamp, self.team_code, pending.stage, left_stage=left, round_number=pending.round)
+        program.take_seat(stamp, self.team_code, pending.stage, round_number=pending.round)
         self.trigger_event(
             self.OfferAccepted, offer=offer, round=pending.round, stage=pending.stage, **stamp.event_fields()
         )

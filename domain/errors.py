@@ -142,6 +142,10 @@ class OfferAlreadyAnsweredError(RuleViolationError):
     pass
 
 
+class OfferPendingError(RuleViolationError):
+    """The team already holds an unanswered offer in this round."""
+
+
 class OfferExpiredError(RuleViolationError):
     pass
 

@@ -91,6 +91,6 @@ def consistency(
 
 
 @router.get("/public-key", summary="The key that signs checkpoints")
-def public_key(services: ServicesDep) -> dict[str, str]:
+def public_key(services: ServicesDep, _: Reader) -> dict[str, str]:
     signer = services.signer()
     return {"public_key": signer.public_key, "key_id": signer.key_id}

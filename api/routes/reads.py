@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Depends, Query
@@ -122,10 +123,9 @@ def export_history(
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     lines = _export_lines(services, replace(where, program_code=program), format)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
-    filename = f"{program}-history.{format}"
-    return StreamingResponse(
-        lines, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    # RFC 6266/5987: codes may be Korean, and headers are Latin-1, so the name travels percent-encoded.
+    disposition = f"attachment; filename=\"history.{format}\"; filename*=UTF-8''{quote(f'{program}-history.{format}')}"
+    return StreamingResponse(lines, media_type=media, headers={"Content-Disposition": disposition})
 
 
 def _export_lines(services: ServicesDep, where: history.HistoryFilter, format: str) -> Iterator[bytes]:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -207,3 +208,29 @@ def test_an_old_checkpoint_proves_the_log_only_grew_and_exposes_a_rewrite(servic
     forged["tree_size"] -= 1
     saved.write_text(json.dumps(forged))
     assert "signature does not verify" in _verify(services, "--checkpoint", str(saved)).output
+
+
+@BOTH
+def test_an_auditor_verifies_a_checkpoint_from_the_api_with_the_public_key_they_trust(
+    services: Services, client: TestClient, tmp_path: Path
+) -> None:
+    saved = tmp_path / "from-api.json"
+    saved.write_bytes(client.get("/audit/checkpoint").content)
+    trusted = client.get("/audit/public-key").json()["public_key"]
+    elsewhere = {"REGISTRY_SIGNING_KEY_FILE": str(tmp_path / "no-such-key")}  # an auditor's machine has no key
+    url = ["--database-url", services.settings.database_url]
+    result = CliRunner().invoke(
+        cli, ["audit", "verify", "--checkpoint", str(saved), "--public-key", trusted, *url], env=elsewhere
+    )
+    assert result.exit_code == 0, result.output
+    assert "only grew" in result.output
+    without = CliRunner().invoke(cli, ["audit", "verify", "--checkpoint", str(saved), *url], env=elsewhere)
+    assert without.exit_code == 2 and "--public-key" in without.output
+    assert not (tmp_path / "no-such-key").exists()
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    forged = CliRunner().invoke(
+        cli,
+        ["audit", "verify", "--checkpoint", str(saved), "--public-key", base64.b64encode(other).decode(), *url],
+        env=elsewhere,
+    )
+    assert forged.exit_code == 1 and "signature does not verify" in forged.output

@@ -128,3 +128,26 @@ def test_history_exports_stream_every_filtered_event_as_csv_and_json_lines(servi
         everything = client.get(f"/programs/{demo.PROGRAM}/history/export", params={"format": "csv"})
         all_rows = client.get(f"/programs/{demo.PROGRAM}/history", params={"limit": 1000}).json()["events"]
         assert len(list(csv.DictReader(io.StringIO(everything.text)))) == len(all_rows) == 106
+
+
+@ALL
+def test_a_korean_programme_code_exports_under_an_encoded_file_name(services: Services) -> None:
+    from domain.registry import Context
+
+    services.registry.open_program(
+        Context(actor="test"),
+        program_code="한국-AI",
+        title_ko="한국",
+        title_en="Korea",
+        agency="A",
+        stages=[{"name": "S", "seats": 1}],
+        budgets={},
+        finalist_count=1,
+    )
+    services.projector.catch_up()
+    key = create_key(services, name="auditor", role="auditor", actor="test")
+    with TestClient(create_app(services=services), headers={"X-API-Key": key.secret}) as client:
+        exported = client.get("/programs/한국-AI/history/export", params={"format": "csv"})
+    assert exported.status_code == 200
+    assert "filename*=UTF-8''%ED%95%9C%EA%B5%AD-AI-history.csv" in exported.headers["content-disposition"]
+    assert "ProgramOpened" in exported.text

@@ -153,7 +153,7 @@ def test_a_team_holds_one_unanswered_offer_per_round() -> None:
     team = eliminated(program, "kakao")
     in_round(program)
     offer(team, program)
-    refused(errors.OfferAlreadyAnsweredError, lambda: offer(team, program, 32), program, team)
+    refused(errors.OfferPendingError, lambda: offer(team, program, 32), program, team)
 
 
 # --- accept_offer / decline_offer ---------------------------------------------------------
