@@ -237,6 +237,9 @@ class Program(Aggregate):
             raise errors.SeatUnavailableError(msg)
         if round_number is not None:
             self._check_round_seat(round_number)
+        elif team not in self.holders[stage] and self.vacancies(stage) <= self.reserved(stage, stamp.effective_at):
+            msg = f"the vacant seats of stage {stage + 1} ({self.stages[stage].name}) are held for a re-entry round"
+            raise errors.SeatUnavailableError(msg)
         self.trigger_event(
             self.SeatTaken,
             team=team,
@@ -244,6 +247,14 @@ class Program(Aggregate):
             left_stage=left_stage,
             round=round_number,
             **stamp.event_fields(),
+        )
+
+    def reserved(self, stage: int, at: datetime) -> int:
+        """Seats of a stage held for re-entry rounds open at ``at`` and not yet filled through them."""
+        return sum(
+            max(0, r.seats - self.round_fills.get(r.number, 0))
+            for r in self.rounds.values()
+            if r.stage == stage and r.is_open(at)
         )
 
     def release_seat(self, stamp: Stamp, team: str, stage: int) -> None:
@@ -289,8 +300,9 @@ class Program(Aggregate):
             raise errors.InvalidValueError(msg)
         if aware(closes_at, "closes_at") <= aware(opens_at, "opens_at"):
             raise errors.InvalidValueError("a round must close after it opens")
-        if positive(seats, "seats") > self.vacancies(stage):
-            msg = f"stage {stage + 1} has {self.vacancies(stage)} vacant seats, not {seats}"
+        free = self.vacancies(stage) - self.reserved(stage, opens_at)
+        if positive(seats, "seats") > free:
+            msg = f"stage {stage + 1} has {free} vacant seats not held by another round, not {seats}"
             raise errors.SeatUnavailableError(msg)
         number = len(self.rounds) + 1
         self.trigger_event(

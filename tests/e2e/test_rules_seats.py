@@ -61,7 +61,11 @@ def test_accepting_an_offer_into_a_stage_filled_since_is_refused(api: Api) -> No
     api.eliminate("B")
     api.open_round(stage=1, seats=1)
     api.offer("B")
-    api.advance("C", 1)  # the last stage-2 seat goes to an incumbent before B answers
+    with api.unchanged("B", "C"):  # while the round is open, its seat is held against ordinary advances
+        held = api.post(path("C", "advancements"), {"to_stage": 1})
+    assert_problem(held, 409, "seat-unavailable")
+    # a decision dated before the round opened gives the last stage-2 seat to an incumbent
+    api.team("C", "advancements", {"to_stage": 1, "effective_at": "2025-12-31T00:00:00+00:00"})
     with api.unchanged("B", "C"):
         response = api.post(path("B", "offers/1/acceptance"))
     assert_problem(response, 409, "seat-unavailable")
@@ -71,10 +75,16 @@ def test_opening_a_round_for_more_seats_than_are_vacant_is_refused(api: Api) -> 
     api.open_program(seats=(3, 2))
     api.seat("A", stage=1)
     with api.unchanged("A"):
-        response = api.post(f"/programs/{P}/re-entry-rounds", {
-            "stage": 1, "seats": 2, "eligibility": ["eliminated"],
-            "opens_at": "2026-01-01T00:00:00+00:00", "closes_at": "2026-01-31T00:00:00+00:00",
-        })
+        response = api.post(
+            f"/programs/{P}/re-entry-rounds",
+            {
+                "stage": 1,
+                "seats": 2,
+                "eligibility": ["eliminated"],
+                "opens_at": "2026-01-01T00:00:00+00:00",
+                "closes_at": "2026-01-31T00:00:00+00:00",
+            },
+        )
     assert_problem(response, 409, "seat-unavailable")
 
 

@@ -223,11 +223,25 @@ def test_a_round_fills_no_more_than_its_own_seats() -> None:
     assert "round 1" in str(error)
 
 
+def test_an_open_round_holds_its_seats_against_ordinary_advances() -> None:
+    program = stage_two_with_vacancies(1)
+    [team] = offered(program, "kakao")
+    kt = seated(program, "kt", stage=0, at=2)
+    refused(errors.SeatUnavailableError, lambda: kt.advance(on(32), program, 1), program, kt)
+    assert names(when(lambda: team.accept_offer(on(33), program, 1), program, team)) == ["SeatTaken", "OfferAccepted"]
+
+
 def test_an_acceptance_needs_a_vacant_seat_in_the_stage() -> None:
     program = stage_two_with_vacancies(1)
     [team] = offered(program, "kakao")
-    seated(program, "kt", stage=1, at=32)
+    seated(program, "kt", stage=1, at=25)  # back-dated to before the round opened, so not held off by it
     refused(errors.SeatUnavailableError, lambda: team.accept_offer(on(33), program, 1), program, team)
+
+
+def test_two_rounds_cannot_hold_the_same_vacancy() -> None:
+    program = stage_two_with_vacancies(1)
+    in_round(program)
+    refused(errors.SeatUnavailableError, lambda: in_round(program, opens=31, closes=39), program)
 
 
 def test_a_team_that_withdrew_cannot_accept_its_offer() -> None:
