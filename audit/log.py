@@ -50,11 +50,3 @@ class MerkleLog:
                 break
             found.append(merkle.leaf_hash(bytes.fromhex(item.hash)))
         return found
-
-    def leaf_of(self, position: int, size: int) -> int:
-        for item in self.links():
-            if item.position == position and item.leaf < size:
-                return item.leaf
-            if item.position > position or item.leaf >= size:
-                break
-        raise LookupError(f"no event at position {position} in the first {size} leaves")

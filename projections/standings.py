@@ -34,7 +34,7 @@ TABLES = (
 DDL = [
     "CREATE TABLE IF NOT EXISTS standings_programs (program_code TEXT PRIMARY KEY, title_ko TEXT NOT NULL,"
     " title_en TEXT NOT NULL, agency TEXT NOT NULL, opened_at TEXT NOT NULL, finalist_count INTEGER NOT NULL,"
-    " finalists TEXT NOT NULL, budgets TEXT NOT NULL, version INTEGER NOT NULL)",
+    " finalists TEXT NOT NULL, version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS standings_stages (program_code TEXT, stage INTEGER, name TEXT NOT NULL,"
     " seats INTEGER NOT NULL, criteria TEXT NOT NULL, gates TEXT NOT NULL, PRIMARY KEY (program_code, stage))",
     "CREATE TABLE IF NOT EXISTS standings_teams (program_code TEXT, team_code TEXT, name_ko TEXT NOT NULL,"
@@ -86,8 +86,8 @@ Handler = Callable[[Cursor, Any, Codes], None]
 
 def _opened(cur: Cursor, e: Program.Opened, c: Codes) -> None:
     cur.execute(
-        "INSERT INTO standings_programs VALUES (%s, %s, %s, %s, %s, %s, '[]', %s, 1)",
-        (e.code, e.title_ko, e.title_en, e.agency, iso(e.effective_at), e.finalist_count, _json(e.budgets)),
+        "INSERT INTO standings_programs VALUES (%s, %s, %s, %s, %s, %s, '[]', 1)",
+        (e.code, e.title_ko, e.title_en, e.agency, iso(e.effective_at), e.finalist_count),
     )
     cur.executemany(
         "INSERT INTO standings_stages VALUES (%s, %s, %s, %s, %s, %s)",
@@ -311,6 +311,11 @@ def list_programs(db: Database) -> list[Row]:
         )
         rows: list[Row] = cur.fetchall()
     return rows
+
+
+def program_exists(db: Database, program_code: str) -> bool:
+    with db.transaction(write=False) as cur:
+        return _one(cur, "SELECT 1 AS found FROM standings_programs WHERE program_code = %s", program_code) is not None
 
 
 def program_standings(db: Database, program_code: str, now: datetime) -> dict[str, Any] | None:

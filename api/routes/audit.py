@@ -60,20 +60,20 @@ def checkpoint(services: ServicesDep, _: Reader) -> dict[str, Any]:
 
 @router.get("/events/{position}/proof", response_model=InclusionProof, summary="Inclusion proof for one event")
 def inclusion(position: int, services: ServicesDep, _: Reader, tree_size: Size = None) -> dict[str, Any]:
-    leaves = _leaves(services, tree_size)
-    log = MerkleLog(services.registry)
-    try:
-        index = log.leaf_of(position, len(leaves))
-    except LookupError as error:
-        raise errors.NotFoundError(str(error)) from None
-    link = next(item for item in log.links() if item.leaf == index)
-    path = merkle.inclusion_proof(index, leaves)
+    links = list(MerkleLog(services.registry).links())  # one read of the chain serves the lookup and the proof
+    size = len(links) if tree_size is None else tree_size
+    if size > len(links):
+        raise errors.InvalidValueError(f"tree size {size} exceeds the log's {len(links)} events")
+    link = next((item for item in links[:size] if item.position == position), None)
+    if link is None:
+        raise errors.NotFoundError(f"no event at position {position} in the first {size} leaves")
+    leaves = [merkle.leaf_hash(bytes.fromhex(item.hash)) for item in links[:size]]
     return {
         "position": position,
-        "leaf_index": index,
-        "tree_size": len(leaves),
+        "leaf_index": link.leaf,
+        "tree_size": size,
         "event_hash": link.hash,
-        "audit_path": [node.hex() for node in path],
+        "audit_path": [node.hex() for node in merkle.inclusion_proof(link.leaf, leaves)],
     }
 
 

@@ -62,7 +62,7 @@ def get_standings(
 def get_funding(program: str, services: ServicesDep, _: Reader, __: Consistent, when: When) -> dict[str, object]:
     code = code_in_path(program)
     with read_store(services, when) as source:
-        if standings.program_standings(source.db, code, services.clock()) is None:
+        if not standings.program_exists(source.db, code):
             raise errors.ProgramNotFoundError(f"no programme {program!r}")
         return {**funding.program_funding(source.db, code), **answered_for(when)}
 

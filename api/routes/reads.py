@@ -13,6 +13,7 @@ from urllib.parse import quote
 import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 
 from api import schemas
 from api.as_of import Moment
@@ -26,12 +27,15 @@ from projections import history, standings
 from projections.runner import status
 
 router = APIRouter()
+EventType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
 Bound = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time zone")]
 
 
 def history_filter(
     team: Annotated[str | None, Query(max_length=64, description="Only this team's events")] = None,
-    type: Annotated[list[str] | None, Query(max_length=30, description="Only these event types")] = None,
+    type: Annotated[
+        list[EventType] | None, Query(max_length=30, description="Only these event types, e.g. TeamAdvanced")
+    ] = None,
     effective_from: Bound = None,
     effective_to: Bound = None,
     recorded_from: Bound = None,
@@ -82,7 +86,7 @@ def program_history(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     program = code_in_path(program)
-    if standings.program_standings(services.db, program, services.clock()) is None:
+    if not standings.program_exists(services.db, program):
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     return _page(services, replace(where, program_code=program), when, cursor, limit)
 
@@ -119,7 +123,7 @@ def export_history(
     format: Annotated[Literal["csv", "jsonl"], Query(description="csv or jsonl")] = "jsonl",
 ) -> StreamingResponse:
     program = code_in_path(program)
-    if standings.program_standings(services.db, program, services.clock()) is None:
+    if not standings.program_exists(services.db, program):
         raise errors.ProgramNotFoundError(f"no programme {program!r}")
     lines = _export_lines(services, replace(where, program_code=program), format)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"

@@ -70,7 +70,7 @@ def get_team(
     program, team = code_in_path(program), code_in_path(team, errors.TeamNotFoundError)
     now = when.as_of or services.clock()
     with read_store(services, when) as source:
-        if standings.program_standings(source.db, program, now) is None:
+        if not standings.program_exists(source.db, program):
             raise errors.ProgramNotFoundError(f"no programme {program!r}")
         record = standings.team_record(source.db, program, team, now)
         if record is None:
