@@ -14,7 +14,13 @@ from urllib.parse import unquote, urlsplit
 from eventsourcing.utils import get_topic
 
 from api.settings import Settings
-from api.store import ChainedPOPOFactory, ChainedPostgresRecorder, ChainedSQLiteRecorder, locator
+from api.store import (
+    ChainedPOPOFactory,
+    ChainedPostgresRecorder,
+    ChainedSQLiteRecorder,
+    RegistryPostgresFactory,
+    locator,
+)
 from audit.signing import Signer
 from domain.registry import Registry
 from projections import all_projections
@@ -72,7 +78,7 @@ def _store_env(settings: Settings) -> dict[str, str]:
         }
     parts = urlsplit(url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": get_topic(RegistryPostgresFactory),
         "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),
@@ -82,7 +88,8 @@ def _store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_CONNECT_TIMEOUT": str(max(1, int(settings.db_timeout))),
         "POSTGRES_MAX_WAITING": "0",  # unlimited queue; each wait is bounded by the timeout
-        "POSTGRES_PRE_PING": "y",  # a connection broken by a database restart is replaced, not used
+        # a connection broken by a database restart is replaced, not used (pinged only if the server spoke on it)
+        "POSTGRES_PRE_PING": "y",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
     }
 
@@ -104,6 +111,8 @@ def build(settings: Settings, clock: Clock = utc_now) -> Services:
     registry = Registry(event_store_env(settings), clock=clock)
     registry.locate = locator(registry)
     db = read_store(settings)
-    projector = Projector(registry, db, all_projections(), batch=settings.projection_batch)
+    projector = Projector(
+        registry, db, all_projections(), batch=settings.projection_batch, checkpoint=settings.rebuild_checkpoint
+    )
     projector.setup()
     return Services(settings, registry, db, projector, clock)

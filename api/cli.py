@@ -190,8 +190,9 @@ def standings(
     services = _services(database_url)
     try:
         services.projector.catch_up()
-        with read_store(services, when) as source:
-            found = standings_view.program_standings(source.db, program, when.as_of or services.clock())
+        with read_store(services, when, program) as source:
+            now = when.as_of or services.clock()
+            found = standings_view.program_standings(source.db, program, now, source.position)
     finally:
         services.close()
     if found is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,9 +29,11 @@ from domain.program import Program
 from domain.receipts import Receipt
 from domain.registry import Registry
 from projections.db import Cursor, Database
+from projections.rows import MemoryRows, Rows, SqlRows, Table
 
 PAGE_SIZE = 500
-INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
+INDEX_NAME = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)")
+CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
 Progress = Callable[[int, int], None]
 
@@ -45,9 +47,10 @@ class Codes:
 class Projection(Protocol):
     name: str
     tables: tuple[str, ...]
+    layout: tuple[Table, ...]
 
     def ddl(self) -> list[str]: ...
-    def handle(self, cur: Cursor, event: DecisionEvent, position: int, codes: Codes) -> None: ...
+    def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None: ...
 
 
 def iso(moment: datetime) -> str:
@@ -66,13 +69,21 @@ TRACKING_DDL = [
 
 class Projector:
     def __init__(
-        self, registry: Registry, db: Database, projections: Sequence[Projection], *, batch: int | None = None
+        self,
+        registry: Registry,
+        db: Database,
+        projections: Sequence[Projection],
+        *,
+        batch: int | None = None,
+        checkpoint: int = CHECKPOINT_EVENTS,
     ) -> None:
         self.registry = registry
         self.batch = batch
+        self.checkpoint = checkpoint
         self.db = db
         self.projections = {p.name: p for p in projections}
         self._directory: dict[UUID, Codes] = {}
+        self._new_streams: list[tuple[str, str, str | None]] = []
         self._lock = threading.Lock()
 
     def setup(self) -> None:
@@ -139,27 +150,99 @@ class Projector:
         )
 
     def _apply(self, names: list[str], events: list[tuple[int, DecisionEvent]], variant: str = "") -> None:
-        last = events[-1][0]
-        tracked = [name + variant for name in names]
+        """Apply one batch row by row, with the tracking positions, in one transaction (live catch-up)."""
         with self.db.transaction() as cur:
-            lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
-            marks = ", ".join(["%s"] * len(names))
-            cur.execute(f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){lock}", tracked)
-            reached = {r["name"]: r["position"] for r in cur.fetchall()}
-            targets = [(self.projections[n], renamed(cur, [self.projections[n]], variant), n + variant) for n in names]
-            for position, event in events:
-                if isinstance(event, OUTSIDE_PROGRAMMES):
-                    continue  # access keys and receipts belong to no programme; no read model shows them
-                codes = self._codes(cur, event)
-                for projection, target, name in targets:
-                    if position > reached[name]:
-                        projection.handle(target, event, position, codes)
-            cur.execute(
-                f"UPDATE projection_tracking SET position = %s WHERE name IN ({marks}) AND position < %s",
-                [last, *tracked, last],
-            )
+            reached = self._locked_positions(cur, names, variant)
+            rows = SqlRows(cur, variant)
+            self._handle(cur, names, variant, events, reached, rows)
+            self._advance(cur, names, variant, events[-1][0])
 
-    def _codes(self, cur: Cursor, event: DecisionEvent) -> Codes:
+    def build(
+        self, names: list[str], *, variant: str, stop: int | None = None, progress: Progress | None = None
+    ) -> int:
+        """Apply events to a variant no reader uses (a rebuild, a verification) in bulk, up to ``stop``.
+
+        Rows are kept in memory and written in bulk (``MemoryRows``); every
+        ``checkpoint`` events the tables, the stream directory and the tracking
+        positions commit together, so an interrupted build resumes from its last
+        checkpoint. Returns how many events were read.
+        """
+        start = min(self.positions(variant)[n] for n in names)
+        total, done = (stop or self.head()) - start, 0
+        rows = MemoryRows([t for n in names for t in self.projections[n].layout], variant, self.db.dialect)
+        with self.db.transaction(write=False) as cur:
+            rows.load(cur)
+        pages, finished = self._pages(start, stop), False
+        expected = self.positions(variant)
+        while not finished:
+            with self.db.transaction() as cur:
+                reached = self._locked_positions(cur, names, variant)
+                if any(reached[n + variant] != expected[n] for n in names):
+                    raise RuntimeError(f"another process is writing {', '.join(names)}{variant}; stopped")
+                rows.bind(cur)
+                applied, last, finished = 0, None, True
+                for events in pages:
+                    self._handle(cur, names, variant, events, reached, rows, defer=True)
+                    last = events[-1][0]
+                    applied, done = applied + len(events), done + len(events)
+                    if progress:
+                        progress(done, max(total, done))
+                    if applied >= self.checkpoint:
+                        finished = False
+                        break
+                rows.checkpoint()
+                self._flush_directory(cur)
+                if last is not None:
+                    self._advance(cur, names, variant, last)
+                    expected = {n: max(expected[n], last) for n in names}
+        return done
+
+    def _pages(self, start: int, stop: int | None) -> Iterator[list[tuple[int, DecisionEvent]]]:
+        while True:
+            page = self.registry.recorder.select_notifications(
+                start=start + 1, limit=self.batch or PAGE_SIZE, stop=stop
+            )
+            if not page:
+                return
+            yield [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]  # type: ignore[misc]
+            start = page[-1].id
+
+    def _locked_positions(self, cur: Cursor, names: list[str], variant: str) -> dict[str, int]:
+        """The read models' positions, locked until the transaction ends (PostgreSQL; SQLite locks it all)."""
+        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+        marks = ", ".join(["%s"] * len(names))
+        tracked = [name + variant for name in names]
+        cur.execute(f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){lock}", tracked)
+        return {r["name"]: r["position"] for r in cur.fetchall()}
+
+    def _advance(self, cur: Cursor, names: list[str], variant: str, last: int) -> None:
+        marks = ", ".join(["%s"] * len(names))
+        cur.execute(
+            f"UPDATE projection_tracking SET position = %s WHERE name IN ({marks}) AND position < %s",
+            [last, *(name + variant for name in names), last],
+        )
+
+    def _handle(
+        self,
+        cur: Cursor,
+        names: list[str],
+        variant: str,
+        events: list[tuple[int, DecisionEvent]],
+        reached: dict[str, int],
+        rows: MemoryRows | SqlRows,
+        *,
+        defer: bool = False,
+    ) -> None:
+        for position, event in events:
+            if isinstance(event, OUTSIDE_PROGRAMMES):
+                continue  # access keys and receipts belong to no programme; no read model shows them
+            codes = self._codes(cur, event, defer=defer)
+            rows.position = position
+            for name in names:
+                if position > reached[name + variant]:
+                    self.projections[name].handle(rows, event, codes)
+
+    def _codes(self, cur: Cursor, event: DecisionEvent, *, defer: bool = False) -> Codes:
         key = event.originator_id
         if isinstance(event, Program.Opened):
             codes = Codes(event.code, None)
@@ -175,13 +258,20 @@ class Projector:
             self._directory[key] = Codes(row["program_code"], row["team_code"])
             return self._directory[key]
         # Creation events are always written: the batch that first saw them may have rolled back.
-        cur.execute(
-            "INSERT INTO registry_directory (originator_id, program_code, team_code) VALUES (%s, %s, %s)"
-            " ON CONFLICT (originator_id) DO NOTHING",
-            (key.hex, codes.program_code, codes.team_code),
-        )
+        self._new_streams.append((key.hex, codes.program_code, codes.team_code))
+        if not defer:
+            self._flush_directory(cur)
         self._directory[key] = codes
         return codes
+
+    def _flush_directory(self, cur: Cursor) -> None:
+        if self._new_streams:
+            cur.executemany(
+                "INSERT INTO registry_directory (originator_id, program_code, team_code) VALUES (%s, %s, %s)"
+                " ON CONFLICT (originator_id) DO NOTHING",
+                self._new_streams,
+            )
+            self._new_streams = []
 
 
 def names_in(projections: Iterable[Projection]) -> list[str]:

@@ -17,74 +17,78 @@ from typing import Any
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
-from projections.db import Cursor, Database, Row
+from projections.db import Database, Row
 from projections.engine import Codes
+from projections.rows import Rows, Table, at, plus
 
 NAME = "funding"
-TABLES = ("funding_budgets", "funding_ledger")
-DDL = [
-    "CREATE TABLE IF NOT EXISTS funding_budgets (program_code TEXT, resource TEXT, budget BIGINT NOT NULL,"
-    " allocated BIGINT NOT NULL, PRIMARY KEY (program_code, resource))",
-    "CREATE TABLE IF NOT EXISTS funding_ledger (program_code TEXT, team_code TEXT, resource TEXT,"
-    " granted BIGINT NOT NULL, returned BIGINT NOT NULL, PRIMARY KEY (program_code, team_code, resource))",
-]
+BUDGETS = Table(
+    "funding_budgets",
+    ("program_code TEXT", "resource TEXT", "budget BIGINT NOT NULL", "allocated BIGINT NOT NULL"),
+    ("program_code", "resource"),
+)
+LEDGER = Table(
+    "funding_ledger",
+    ("program_code TEXT", "team_code TEXT", "resource TEXT", "granted BIGINT NOT NULL", "returned BIGINT NOT NULL"),
+    ("program_code", "team_code", "resource"),
+)
+ALL = (BUDGETS, LEDGER)
 
 
 class FundingProjection:
     name = NAME
-    tables: tuple[str, ...] = TABLES
+    tables: tuple[str, ...] = tuple(t.name for t in ALL)
+    layout: tuple[Table, ...] = ALL
 
     def ddl(self) -> list[str]:
-        return DDL
+        return [statement for table in ALL for statement in table.ddl()]
 
-    def handle(self, cur: Cursor, event: DecisionEvent, position: int, codes: Codes) -> None:
+    def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None:
         if isinstance(event, Program.Opened):
             for resource, budget in event.budgets.items():
-                _budget(cur, codes, resource, budget)
+                _budget(rows, codes, resource, budget)
         elif isinstance(event, Program.BudgetIncreased):
-            _budget(cur, codes, event.resource, event.amount)
+            _budget(rows, codes, event.resource, event.amount)
         elif isinstance(event, Candidacy.FundingGranted):
-            _ledger(cur, codes, event.resource, granted=event.quantity)
+            _ledger(rows, codes, event.resource, granted=event.quantity)
         elif isinstance(event, Candidacy.FundingReturned):
-            _ledger(cur, codes, event.resource, returned=event.quantity)
+            _ledger(rows, codes, event.resource, returned=event.quantity)
 
 
-def _budget(cur: Cursor, c: Codes, resource: str, amount: int) -> None:
-    cur.execute(
-        "INSERT INTO funding_budgets VALUES (%s, %s, %s, 0) ON CONFLICT (program_code, resource)"
-        " DO UPDATE SET budget = funding_budgets.budget + excluded.budget",
-        (c.program_code, resource, amount),
-    )
+def _budget(rows: Rows, c: Codes, resource: str, amount: int) -> None:
+    start = {"program_code": c.program_code, "resource": resource, "budget": 0, "allocated": 0}
+    rows.update(BUDGETS, (c.program_code, resource), start, budget=plus(amount))
 
 
-def _ledger(cur: Cursor, c: Codes, resource: str, *, granted: int = 0, returned: int = 0) -> None:
-    cur.execute(
-        "INSERT INTO funding_ledger VALUES (%s, %s, %s, %s, %s) ON CONFLICT (program_code, team_code, resource)"
-        " DO UPDATE SET granted = funding_ledger.granted + excluded.granted,"
-        " returned = funding_ledger.returned + excluded.returned",
-        (c.program_code, c.team_code, resource, granted, returned),
-    )
-    cur.execute(
-        "UPDATE funding_budgets SET allocated = allocated + %s WHERE program_code = %s AND resource = %s",
-        (granted - returned, c.program_code, resource),
-    )
+def _ledger(rows: Rows, c: Codes, resource: str, *, granted: int = 0, returned: int = 0) -> None:
+    key = {"program_code": c.program_code, "team_code": c.team_code, "resource": resource}
+    start = {**key, "granted": 0, "returned": 0}
+    rows.update(LEDGER, tuple(key.values()), start, granted=plus(granted), returned=plus(returned))
+    rows.update(BUDGETS, (c.program_code, resource), allocated=plus(granted - returned))
 
 
 # --- queries --------------------------------------------------------------------------
 
 
-def program_funding(db: Database, program_code: str) -> dict[str, Any]:
+def program_funding(db: Database, program_code: str, position: int | None = None) -> dict[str, Any]:
+    """Budgets, ledger and fairness after log position ``position`` (None: the latest)."""
+    when, params = at(position)
     with db.transaction(write=False) as cur:
-        cur.execute("SELECT * FROM funding_budgets WHERE program_code = %s ORDER BY resource", (program_code,))
+        cur.execute(
+            f"SELECT * FROM funding_budgets WHERE program_code = %s AND {when} ORDER BY resource",
+            (program_code, *params),
+        )
         budgets = cur.fetchall()
         cur.execute(
-            "SELECT * FROM funding_ledger WHERE program_code = %s ORDER BY team_code, resource", (program_code,)
+            f"SELECT * FROM funding_ledger WHERE program_code = %s AND {when} ORDER BY team_code, resource",
+            (program_code, *params),
         )
         ledger = cur.fetchall()
         # Standings are written in the same transactions as this ledger, so they agree.
         cur.execute(
-            "SELECT team_code, stage, reentrant FROM standings_teams WHERE program_code = %s AND status = 'active'",
-            (program_code,),
+            "SELECT team_code, stage, reentrant FROM standings_teams WHERE program_code = %s"
+            f" AND status = 'active' AND {when}",
+            (program_code, *params),
         )
         active = cur.fetchall()
     return {

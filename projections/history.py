@@ -13,48 +13,63 @@ from typing import Any
 import orjson
 
 from domain.events import DecisionEvent
-from projections.db import Cursor, Database, Row
+from projections.db import Database, Row
 from projections.engine import Codes, iso, json_ready
+from projections.rows import Rows, Table
 
 NAME = "history"
-TABLES = ("history_events",)
-DDL = [
-    "CREATE TABLE IF NOT EXISTS history_events (position BIGINT PRIMARY KEY, program_code TEXT NOT NULL,"
-    " team_code TEXT, event_type TEXT NOT NULL, originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL,"
-    " effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,"
-    " correlation_id TEXT NOT NULL, data TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS history_events_program ON history_events (program_code, position)",
-    "CREATE INDEX IF NOT EXISTS history_events_team ON history_events (program_code, team_code, position)",
-]
+EVENTS = Table(
+    "history_events",
+    (
+        "position BIGINT",
+        "program_code TEXT NOT NULL",
+        "team_code TEXT",
+        "event_type TEXT NOT NULL",
+        "originator_id TEXT NOT NULL",
+        "originator_version INTEGER NOT NULL",
+        "effective_at TEXT NOT NULL",
+        "recorded_at TEXT NOT NULL",
+        "actor TEXT NOT NULL",
+        "reason TEXT NOT NULL",
+        "correlation_id TEXT NOT NULL",
+        "data TEXT NOT NULL",
+    ),
+    ("position",),
+    versioned=False,
+    indexes=(
+        "history_events_program ON (program_code, position)",
+        "history_events_team ON (program_code, team_code, position)",
+    ),
+)
+TABLES = (EVENTS.name,)
 
 
 class HistoryProjection:
     name = NAME
     tables: tuple[str, ...] = TABLES
+    layout: tuple[Table, ...] = (EVENTS,)
 
     def ddl(self) -> list[str]:
-        return DDL
+        return EVENTS.ddl()
 
-    def handle(self, cur: Cursor, event: DecisionEvent, position: int, codes: Codes) -> None:
+    def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None:
         data = event.payload()
-        team = codes.team_code if codes.team_code is not None else data.get("team")
-        cur.execute(
-            "INSERT INTO history_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (position) DO NOTHING",
-            (
-                position,
-                codes.program_code,
-                team,
-                event.type_name,
-                event.originator_id.hex,
-                event.originator_version,
-                iso(event.effective_at),
-                iso(event.recorded_at),
-                event.actor,
-                event.reason,
-                event.correlation_id,
-                orjson.dumps(json_ready(data)).decode(),
-            ),
+        rows.append(
+            EVENTS,
+            {
+                "position": rows.position,
+                "program_code": codes.program_code,
+                "team_code": codes.team_code if codes.team_code is not None else data.get("team"),
+                "event_type": event.type_name,
+                "originator_id": event.originator_id.hex,
+                "originator_version": event.originator_version,
+                "effective_at": iso(event.effective_at),
+                "recorded_at": iso(event.recorded_at),
+                "actor": event.actor,
+                "reason": event.reason,
+                "correlation_id": event.correlation_id,
+                "data": orjson.dumps(json_ready(data)).decode(),
+            },
         )
 
 

@@ -31,7 +31,7 @@ def blue_green(projector: Projector, names: list[str], progress: Progress | None
     """Rebuild ``names`` beside the live tables, then switch; returns the events read."""
     _prepare(projector, names, NEXT, resume=True)
     set_status(projector, names, "rebuilding")
-    done = projector.follow(names, variant=NEXT, progress=progress)
+    done = projector.build(names, variant=NEXT, progress=progress)
     with projector._lock, projector.db.transaction() as cur:
         _lock_live(projector, cur, names)
         for name in names:
@@ -106,7 +106,7 @@ def verify(projector: Projector, names: list[str], *, limit: int = 20, attempts:
         try:
             for _ in range(attempts):
                 live = projector.positions()[name]
-                projector.follow([name], variant=SCRATCH, stop=live)
+                projector.build([name], variant=SCRATCH, stop=live)
                 found = _compare(projector, projection, live)
                 if found is not None:
                     differences += found[:limit]

@@ -20,40 +20,118 @@ from domain.events import DecisionEvent
 from domain.program import Program
 from projections.db import Cursor, Database, Row
 from projections.engine import Codes, iso, json_ready
+from projections.rows import Rows, Table, at, plus
 
 NAME = "standings"
-TABLES = (
+PROGRAMS = Table(
     "standings_programs",
-    "standings_stages",
-    "standings_teams",
-    "standings_entries",
-    "standings_scores",
-    "standings_rounds",
-    "standings_offers",
+    (
+        "program_code TEXT",
+        "title_ko TEXT NOT NULL",
+        "title_en TEXT NOT NULL",
+        "agency TEXT NOT NULL",
+        "opened_at TEXT NOT NULL",
+        "finalist_count INTEGER NOT NULL",
+        "finalists TEXT NOT NULL",
+        "version INTEGER NOT NULL",
+    ),
+    ("program_code",),
 )
-DDL = [
-    "CREATE TABLE IF NOT EXISTS standings_programs (program_code TEXT PRIMARY KEY, title_ko TEXT NOT NULL,"
-    " title_en TEXT NOT NULL, agency TEXT NOT NULL, opened_at TEXT NOT NULL, finalist_count INTEGER NOT NULL,"
-    " finalists TEXT NOT NULL, version INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS standings_stages (program_code TEXT, stage INTEGER, name TEXT NOT NULL,"
-    " seats INTEGER NOT NULL, criteria TEXT NOT NULL, gates TEXT NOT NULL, PRIMARY KEY (program_code, stage))",
-    "CREATE TABLE IF NOT EXISTS standings_teams (program_code TEXT, team_code TEXT, name_ko TEXT NOT NULL,"
-    " name_en TEXT NOT NULL, lead_organisation TEXT NOT NULL, members TEXT NOT NULL, status TEXT NOT NULL,"
-    " stage INTEGER NOT NULL, applied_at TEXT NOT NULL, reentrant INTEGER NOT NULL, finalist INTEGER NOT NULL,"
-    " elimination_reason TEXT, elimination_detail TEXT, objection_deadline TEXT, elimination_upheld INTEGER,"
-    " version INTEGER NOT NULL, PRIMARY KEY (program_code, team_code))",
-    "CREATE TABLE IF NOT EXISTS standings_entries (program_code TEXT, stage INTEGER, team_code TEXT,"
-    " outcome TEXT NOT NULL, PRIMARY KEY (program_code, stage, team_code))",
-    "CREATE TABLE IF NOT EXISTS standings_scores (program_code TEXT, team_code TEXT, stage INTEGER,"
-    " evaluation INTEGER NOT NULL, scores TEXT NOT NULL, gates TEXT NOT NULL, total TEXT NOT NULL,"
-    " passed INTEGER NOT NULL, amended INTEGER NOT NULL, PRIMARY KEY (program_code, team_code, stage))",
-    "CREATE TABLE IF NOT EXISTS standings_rounds (program_code TEXT, round INTEGER, stage INTEGER NOT NULL,"
-    " seats INTEGER NOT NULL, filled INTEGER NOT NULL, eligibility TEXT NOT NULL, opens_at TEXT NOT NULL,"
-    " closes_at TEXT NOT NULL, PRIMARY KEY (program_code, round))",
-    "CREATE TABLE IF NOT EXISTS standings_offers (program_code TEXT, team_code TEXT, offer INTEGER,"
-    " round INTEGER NOT NULL, stage INTEGER NOT NULL, deadline TEXT NOT NULL, answer TEXT,"
-    " PRIMARY KEY (program_code, team_code, offer))",
-]
+STAGES = Table(
+    "standings_stages",
+    (
+        "program_code TEXT",
+        "stage INTEGER",
+        "name TEXT NOT NULL",
+        "seats INTEGER NOT NULL",
+        "criteria TEXT NOT NULL",
+        "gates TEXT NOT NULL",
+    ),
+    ("program_code", "stage"),
+)
+TEAMS = Table(
+    "standings_teams",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "name_ko TEXT NOT NULL",
+        "name_en TEXT NOT NULL",
+        "lead_organisation TEXT NOT NULL",
+        "members TEXT NOT NULL",
+        "status TEXT NOT NULL",
+        "stage INTEGER NOT NULL",
+        "applied_at TEXT NOT NULL",
+        "reentrant INTEGER NOT NULL",
+        "finalist INTEGER NOT NULL",
+        "elimination_reason TEXT",
+        "elimination_detail TEXT",
+        "objection_deadline TEXT",
+        "elimination_upheld INTEGER",
+        "version INTEGER NOT NULL",
+    ),
+    ("program_code", "team_code"),
+)
+ENTRIES = Table(
+    "standings_entries",
+    ("program_code TEXT", "stage INTEGER", "team_code TEXT", "outcome TEXT NOT NULL"),
+    ("program_code", "stage", "team_code"),
+)
+SCORES = Table(
+    "standings_scores",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "stage INTEGER",
+        "evaluation INTEGER NOT NULL",
+        "scores TEXT NOT NULL",
+        "gates TEXT NOT NULL",
+        "total TEXT NOT NULL",
+        "passed INTEGER NOT NULL",
+        "amended INTEGER NOT NULL",
+    ),
+    ("program_code", "team_code", "stage"),
+)
+ROUNDS = Table(
+    "standings_rounds",
+    (
+        "program_code TEXT",
+        "round INTEGER",
+        "stage INTEGER NOT NULL",
+        "seats INTEGER NOT NULL",
+        "filled INTEGER NOT NULL",
+        "eligibility TEXT NOT NULL",
+        "opens_at TEXT NOT NULL",
+        "closes_at TEXT NOT NULL",
+    ),
+    ("program_code", "round"),
+)
+OFFERS = Table(
+    "standings_offers",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "offer INTEGER",
+        "round INTEGER NOT NULL",
+        "stage INTEGER NOT NULL",
+        "deadline TEXT NOT NULL",
+        "answer TEXT",
+    ),
+    ("program_code", "team_code", "offer"),
+)
+# One row per programme event: when it took effect and was recorded, so a past moment can be
+# turned into the log position whose rows show it (``api.as_of``).
+MOMENTS = Table(
+    "standings_moments",
+    ("program_code TEXT", "position BIGINT", "effective_at TEXT NOT NULL", "recorded_at TEXT NOT NULL"),
+    ("program_code", "position"),
+    versioned=False,
+    indexes=(
+        "standings_moments_effective ON (program_code, effective_at, position)",
+        "standings_moments_recorded ON (program_code, recorded_at, position)",
+    ),
+)
+ALL = (PROGRAMS, STAGES, TEAMS, ENTRIES, SCORES, ROUNDS, OFFERS, MOMENTS)
+TABLES = tuple(t.name for t in ALL)
 
 
 def _json(value: Any) -> str:
@@ -63,154 +141,161 @@ def _json(value: Any) -> str:
 class StandingsProjection:
     name = NAME
     tables: tuple[str, ...] = TABLES
+    layout: tuple[Table, ...] = ALL
 
     def ddl(self) -> list[str]:
-        return DDL
+        return [statement for table in ALL for statement in table.ddl()]
 
-    def handle(self, cur: Cursor, event: DecisionEvent, position: int, codes: Codes) -> None:
+    def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None:
+        rows.append(
+            MOMENTS,
+            {
+                "program_code": codes.program_code,
+                "position": rows.position,
+                "effective_at": iso(event.effective_at),
+                "recorded_at": iso(event.recorded_at),
+            },
+        )
         handler = _HANDLERS.get(type(event))
         if handler is not None:
-            handler(cur, event, codes)
+            handler(rows, event, codes)
         # Every event moves its record's version (the ETag), including events with no other effect here.
         if isinstance(event, Program.Event):
-            cur.execute(
-                "UPDATE standings_programs SET version = %s WHERE program_code = %s",
-                (event.originator_version, codes.program_code),
-            )
+            rows.update(PROGRAMS, (codes.program_code,), version=event.originator_version)
         else:
-            _update_team(cur, codes, codes.team_code, version=event.originator_version)
+            rows.update(TEAMS, (codes.program_code, codes.team_code), version=event.originator_version)
 
 
-Handler = Callable[[Cursor, Any, Codes], None]
+Handler = Callable[[Rows, Any, Codes], None]
 
 
-def _opened(cur: Cursor, e: Program.Opened, c: Codes) -> None:
-    cur.execute(
-        "INSERT INTO standings_programs VALUES (%s, %s, %s, %s, %s, %s, '[]', 1)",
-        (e.code, e.title_ko, e.title_en, e.agency, iso(e.effective_at), e.finalist_count),
+def _opened(rows: Rows, e: Program.Opened, c: Codes) -> None:
+    rows.put(
+        PROGRAMS,
+        {
+            "program_code": e.code,
+            "title_ko": e.title_ko,
+            "title_en": e.title_en,
+            "agency": e.agency,
+            "opened_at": iso(e.effective_at),
+            "finalist_count": e.finalist_count,
+            "finalists": "[]",
+            "version": 1,
+        },
     )
-    cur.executemany(
-        "INSERT INTO standings_stages VALUES (%s, %s, %s, %s, %s, %s)",
-        [(e.code, i, s["name"], s["seats"], _json(s["criteria"]), _json(s["gates"])) for i, s in enumerate(e.stages)],
-    )
-
-
-def _set_entry(cur: Cursor, c: Codes, stage: int, team: str, outcome: str) -> None:
-    cur.execute(
-        "INSERT INTO standings_entries VALUES (%s, %s, %s, %s)"
-        " ON CONFLICT (program_code, stage, team_code) DO UPDATE SET outcome = excluded.outcome",
-        (c.program_code, stage, team, outcome),
-    )
-
-
-def _seat_taken(cur: Cursor, e: Program.SeatTaken, c: Codes) -> None:
-    if e.left_stage is not None:
-        _set_entry(cur, c, e.left_stage, e.team, "advanced")
-    _set_entry(cur, c, e.stage, e.team, "seated")
-    if e.round is not None:
-        cur.execute(
-            "UPDATE standings_rounds SET filled = filled + 1 WHERE program_code = %s AND round = %s",
-            (c.program_code, e.round),
+    for i, s in enumerate(e.stages):
+        rows.put(
+            STAGES,
+            {
+                "program_code": e.code,
+                "stage": i,
+                "name": s["name"],
+                "seats": s["seats"],
+                "criteria": _json(s["criteria"]),
+                "gates": _json(s["gates"]),
+            },
         )
 
 
-def _round_opened(cur: Cursor, e: Program.ReEntryRoundOpened, c: Codes) -> None:
-    cur.execute(
-        "INSERT INTO standings_rounds VALUES (%s, %s, %s, %s, 0, %s, %s, %s)",
-        (c.program_code, e.round, e.stage, e.seats, _json(e.eligibility), iso(e.opens_at), iso(e.closes_at)),
+def _set_entry(rows: Rows, c: Codes, stage: int, team: str, outcome: str) -> None:
+    rows.put(ENTRIES, {"program_code": c.program_code, "stage": stage, "team_code": team, "outcome": outcome})
+
+
+def _seat_taken(rows: Rows, e: Program.SeatTaken, c: Codes) -> None:
+    if e.left_stage is not None:
+        _set_entry(rows, c, e.left_stage, e.team, "advanced")
+    _set_entry(rows, c, e.stage, e.team, "seated")
+    if e.round is not None:
+        rows.update(ROUNDS, (c.program_code, e.round), filled=plus(1))
+
+
+def _round_opened(rows: Rows, e: Program.ReEntryRoundOpened, c: Codes) -> None:
+    rows.put(
+        ROUNDS,
+        {
+            "program_code": c.program_code,
+            "round": e.round,
+            "stage": e.stage,
+            "seats": e.seats,
+            "filled": 0,
+            "eligibility": _json(e.eligibility),
+            "opens_at": iso(e.opens_at),
+            "closes_at": iso(e.closes_at),
+        },
     )
 
 
-def _finalists(cur: Cursor, e: Program.FinalistsSelected, c: Codes) -> None:
-    cur.execute(
-        "UPDATE standings_programs SET finalists = %s WHERE program_code = %s", (_json(e.teams), c.program_code)
-    )
+def _finalists(rows: Rows, e: Program.FinalistsSelected, c: Codes) -> None:
+    rows.update(PROGRAMS, (c.program_code,), finalists=_json(e.teams))
     for team in e.teams:
-        _update_team(cur, c, team, finalist=1)
+        rows.update(TEAMS, (c.program_code, team), finalist=1)
 
 
-def _update_team(cur: Cursor, c: Codes, team: str | None, **fields: Any) -> None:
-    assignments = ", ".join(f"{k} = %s" for k in fields)
-    cur.execute(
-        f"UPDATE standings_teams SET {assignments} WHERE program_code = %s AND team_code = %s",
-        [*fields.values(), c.program_code, team],
+def _team_update(rows: Rows, c: Codes, **changes: Any) -> None:
+    rows.update(TEAMS, (c.program_code, c.team_code), **changes)
+
+
+def _applied(rows: Rows, e: Candidacy.ApplicationSubmitted, c: Codes) -> None:
+    rows.put(
+        TEAMS,
+        {
+            "program_code": c.program_code,
+            "team_code": c.team_code,
+            "name_ko": e.name_ko,
+            "name_en": e.name_en,
+            "lead_organisation": e.lead_organisation,
+            "members": _json(e.members),
+            "status": "applied",
+            "stage": e.stage,
+            "applied_at": iso(e.effective_at),
+            "reentrant": 0,
+            "finalist": 0,
+            "elimination_reason": None,
+            "elimination_detail": None,
+            "objection_deadline": None,
+            "elimination_upheld": None,
+            "version": 1,
+        },
     )
 
 
-def _applied(cur: Cursor, e: Candidacy.ApplicationSubmitted, c: Codes) -> None:
-    cur.execute(
-        "INSERT INTO standings_teams VALUES (%s, %s, %s, %s, %s, %s, 'applied', %s, %s, 0, 0,"
-        " NULL, NULL, NULL, NULL, 1)",
-        (
-            c.program_code,
-            c.team_code,
-            e.name_ko,
-            e.name_en,
-            e.lead_organisation,
-            _json(e.members),
-            e.stage,
-            iso(e.effective_at),
-        ),
-    )
+def _consortium(rows: Rows, e: Candidacy.ConsortiumChanged, c: Codes) -> None:
+    def members(old: str) -> str:
+        return _json([m for m in orjson.loads(old) if m not in e.left] + list(e.joined))
+
+    _team_update(rows, c, members=members)
 
 
-def _consortium(cur: Cursor, e: Candidacy.ConsortiumChanged, c: Codes) -> None:
-    cur.execute(
-        "SELECT members FROM standings_teams WHERE program_code = %s AND team_code = %s",
-        (c.program_code, c.team_code),
-    )
-    row = cur.fetchone()
-    members = [m for m in orjson.loads(row["members"]) if m not in e.left] + list(e.joined) if row else []
-    _update_team(cur, c, c.team_code, members=_json(members))
-
-
-def _evaluated(cur: Cursor, e: Candidacy.EvaluationRecorded, c: Codes) -> None:
+def _scored(e: Candidacy.EvaluationRecorded | Candidacy.EvaluationAmended) -> dict[str, Any]:
     total = sum(e.scores.values(), Decimal(0))
-    cur.execute(
-        "INSERT INTO standings_scores VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0)"
-        " ON CONFLICT (program_code, team_code, stage) DO UPDATE SET evaluation = excluded.evaluation,"
-        " scores = excluded.scores, gates = excluded.gates, total = excluded.total,"
-        " passed = excluded.passed, amended = 0",
-        (
-            c.program_code,
-            c.team_code,
-            e.stage,
-            e.evaluation,
-            _json(e.scores),
-            _json(e.gates),
-            str(total),
-            int(all(e.gates.values())),
-        ),
-    )
+    return {
+        "scores": _json(e.scores),
+        "gates": _json(e.gates),
+        "total": str(total),
+        "passed": int(all(e.gates.values())),
+    }
 
 
-def _amended(cur: Cursor, e: Candidacy.EvaluationAmended, c: Codes) -> None:
-    total = sum(e.scores.values(), Decimal(0))
-    cur.execute(
-        "UPDATE standings_scores SET scores = %s, gates = %s, total = %s, passed = %s, amended = 1"
-        " WHERE program_code = %s AND team_code = %s AND stage = %s AND evaluation = %s",
-        (
-            _json(e.scores),
-            _json(e.gates),
-            str(total),
-            int(all(e.gates.values())),
-            c.program_code,
-            c.team_code,
-            e.stage,
-            e.evaluation,
-        ),
-    )
+def _evaluated(rows: Rows, e: Candidacy.EvaluationRecorded, c: Codes) -> None:
+    key = {"program_code": c.program_code, "team_code": c.team_code, "stage": e.stage}
+    rows.put(SCORES, {**key, "evaluation": e.evaluation, **_scored(e), "amended": 0})
 
 
-def _advanced(cur: Cursor, e: Candidacy.TeamAdvanced, c: Codes) -> None:
-    _update_team(cur, c, c.team_code, status="active", stage=e.to_stage)
+def _amended(rows: Rows, e: Candidacy.EvaluationAmended, c: Codes) -> None:
+    key = (c.program_code, c.team_code, e.stage)
+    current = rows.get(SCORES, key)
+    if current is not None and current["evaluation"] == e.evaluation:
+        rows.update(SCORES, key, **_scored(e), amended=1)
 
 
-def _eliminated(cur: Cursor, e: Candidacy.TeamEliminated, c: Codes) -> None:
-    _update_team(
-        cur,
+def _advanced(rows: Rows, e: Candidacy.TeamAdvanced, c: Codes) -> None:
+    _team_update(rows, c, status="active", stage=e.to_stage)
+
+
+def _eliminated(rows: Rows, e: Candidacy.TeamEliminated, c: Codes) -> None:
+    _team_update(
+        rows,
         c,
-        c.team_code,
         status="eliminated",
         elimination_reason=e.reason_code,
         elimination_detail=e.reason,
@@ -218,65 +303,53 @@ def _eliminated(cur: Cursor, e: Candidacy.TeamEliminated, c: Codes) -> None:
         elimination_upheld=0,
     )
     if e.was_seated:
-        _set_entry(cur, c, e.stage, c.team_code or "", "eliminated")
+        _set_entry(rows, c, e.stage, c.team_code or "", "eliminated")
 
 
-def _upheld(cur: Cursor, e: Candidacy.EliminationUpheld, c: Codes) -> None:
-    _update_team(cur, c, c.team_code, elimination_upheld=1)
+def _upheld(rows: Rows, e: Candidacy.EliminationUpheld, c: Codes) -> None:
+    _team_update(rows, c, elimination_upheld=1)
 
 
-def _reversed(cur: Cursor, e: Candidacy.EliminationReversed, c: Codes) -> None:
-    _update_team(
-        cur,
-        c,
-        c.team_code,
-        status="active" if e.was_seated else "applied",
-        stage=e.stage,
-        elimination_reason=None,
-        elimination_detail=None,
-        objection_deadline=None,
-        elimination_upheld=None,
+CLEARED = {"elimination_reason": None, "elimination_detail": None, "objection_deadline": None}
+
+
+def _reversed(rows: Rows, e: Candidacy.EliminationReversed, c: Codes) -> None:
+    status = "active" if e.was_seated else "applied"
+    _team_update(rows, c, status=status, stage=e.stage, **CLEARED, elimination_upheld=None)
+
+
+def _offered(rows: Rows, e: Candidacy.ReEntryOffered, c: Codes) -> None:
+    rows.put(
+        OFFERS,
+        {
+            "program_code": c.program_code,
+            "team_code": c.team_code,
+            "offer": e.offer,
+            "round": e.round,
+            "stage": e.stage,
+            "deadline": iso(e.deadline),
+            "answer": None,
+        },
     )
 
 
-def _offered(cur: Cursor, e: Candidacy.ReEntryOffered, c: Codes) -> None:
-    cur.execute(
-        "INSERT INTO standings_offers VALUES (%s, %s, %s, %s, %s, %s, NULL)",
-        (c.program_code, c.team_code, e.offer, e.round, e.stage, iso(e.deadline)),
-    )
+def _answer(rows: Rows, c: Codes, offer: int, answer: str) -> None:
+    rows.update(OFFERS, (c.program_code, c.team_code, offer), answer=answer)
 
 
-def _answer(cur: Cursor, c: Codes, offer: int, answer: str) -> None:
-    cur.execute(
-        "UPDATE standings_offers SET answer = %s WHERE program_code = %s AND team_code = %s AND offer = %s",
-        (answer, c.program_code, c.team_code, offer),
-    )
+def _accepted(rows: Rows, e: Candidacy.OfferAccepted, c: Codes) -> None:
+    _answer(rows, c, e.offer, "accepted")
+    _team_update(rows, c, status="active", stage=e.stage, reentrant=1, **CLEARED, elimination_upheld=None)
 
 
-def _accepted(cur: Cursor, e: Candidacy.OfferAccepted, c: Codes) -> None:
-    _answer(cur, c, e.offer, "accepted")
-    _update_team(
-        cur,
-        c,
-        c.team_code,
-        status="active",
-        stage=e.stage,
-        reentrant=1,
-        elimination_reason=None,
-        elimination_detail=None,
-        objection_deadline=None,
-        elimination_upheld=None,
-    )
+def _declined(rows: Rows, e: Candidacy.OfferDeclined, c: Codes) -> None:
+    _answer(rows, c, e.offer, "declined")
 
 
-def _declined(cur: Cursor, e: Candidacy.OfferDeclined, c: Codes) -> None:
-    _answer(cur, c, e.offer, "declined")
-
-
-def _withdrew(cur: Cursor, e: Candidacy.TeamWithdrew, c: Codes) -> None:
-    _update_team(cur, c, c.team_code, status="withdrawn")
+def _withdrew(rows: Rows, e: Candidacy.TeamWithdrew, c: Codes) -> None:
+    _team_update(rows, c, status="withdrawn")
     if e.was_seated:
-        _set_entry(cur, c, e.stage, c.team_code or "", "withdrawn")
+        _set_entry(rows, c, e.stage, c.team_code or "", "withdrawn")
 
 
 _HANDLERS: dict[type, Handler] = {
@@ -306,30 +379,37 @@ def list_programs(db: Database) -> list[Row]:
     with db.transaction(write=False) as cur:
         cur.execute(
             "SELECT p.program_code, p.title_ko, p.title_en, p.agency, p.opened_at,"
-            " (SELECT COUNT(*) FROM standings_teams t WHERE t.program_code = p.program_code) AS teams"
-            " FROM standings_programs p ORDER BY p.opened_at, p.program_code"
+            " (SELECT COUNT(*) FROM standings_teams t WHERE t.program_code = p.program_code AND t.valid_to IS NULL)"
+            " AS teams FROM standings_programs p WHERE p.valid_to IS NULL ORDER BY p.opened_at, p.program_code"
         )
         rows: list[Row] = cur.fetchall()
     return rows
 
 
-def program_exists(db: Database, program_code: str) -> bool:
+def program_exists(db: Database, program_code: str, position: int | None = None) -> bool:
+    """Whether the programme is in the read model (as it stood after ``position``; None: now)."""
+    when, params = at(position)
     with db.transaction(write=False) as cur:
-        return _one(cur, "SELECT 1 AS found FROM standings_programs WHERE program_code = %s", program_code) is not None
+        sql = f"SELECT 1 AS found FROM standings_programs WHERE program_code = %s AND {when}"
+        return _one(cur, sql, program_code, *params) is not None
 
 
-def program_standings(db: Database, program_code: str, now: datetime) -> dict[str, Any] | None:
-    """The programme's standings as of the latest recorded decision."""
+def program_standings(
+    db: Database, program_code: str, now: datetime, position: int | None = None
+) -> dict[str, Any] | None:
+    """The programme's standings after log position ``position`` (None: the latest), judged at ``now``."""
     with db.transaction(write=False) as cur:
-        program = _one(cur, "SELECT * FROM standings_programs WHERE program_code = %s", program_code)
+        rows = _Reader(cur, position, program_code)
+        program = rows.one("standings_programs")
         if program is None:
             return None
-        teams = {t["team_code"]: _team(t, now) for t in _all(cur, "standings_teams", program_code)}
-        scores = _all(cur, "standings_scores", program_code)
-        entries = _all(cur, "standings_entries", program_code)
-        stages = _all(cur, "standings_stages", program_code, order="stage")
-        rounds = _all(cur, "standings_rounds", program_code, order="round")
-        offers = _all(cur, "standings_offers", program_code, order="team_code, offer")
+        teams = {t["team_code"]: _team(t, now) for t in rows.all("standings_teams")}
+        scores = rows.all("standings_scores")
+        entries = rows.all("standings_entries")
+        stages = rows.all("standings_stages", order="stage")
+        rounds = rows.all("standings_rounds", order="round")
+        offers = rows.all("standings_offers", order="team_code, offer")
+    entered = {e["team_code"] for e in entries}
     return {
         "program_code": program_code,
         "version": program["version"],
@@ -340,25 +420,23 @@ def program_standings(db: Database, program_code: str, now: datetime) -> dict[st
         "finalist_count": program["finalist_count"],
         "finalists": orjson.loads(program["finalists"]),
         "stages": [_stage(s, entries, scores, teams) for s in stages],
-        "applicants": [t for t in teams.values() if not any(e["team_code"] == t["team_code"] for e in entries)],
+        "applicants": [t for code, t in teams.items() if code not in entered],
         "rounds": [_round(r, offers, now) for r in rounds],
     }
 
 
-def team_record(db: Database, program_code: str, team_code: str, now: datetime) -> dict[str, Any] | None:
+def team_record(
+    db: Database, program_code: str, team_code: str, now: datetime, position: int | None = None
+) -> dict[str, Any] | None:
+    """One team's record after log position ``position`` (None: the latest), judged at ``now``."""
     with db.transaction(write=False) as cur:
-        row = _one(
-            cur, "SELECT * FROM standings_teams WHERE program_code = %s AND team_code = %s", program_code, team_code
-        )
+        rows = _Reader(cur, position, program_code, team_code)
+        row = rows.one("standings_teams")
         if row is None:
             return None
-        where = "program_code = %s AND team_code = %s"
-        cur.execute(f"SELECT * FROM standings_scores WHERE {where} ORDER BY stage", (program_code, team_code))
-        scores = cur.fetchall()
-        cur.execute(f"SELECT * FROM standings_offers WHERE {where} ORDER BY offer", (program_code, team_code))
-        offers = cur.fetchall()
-        cur.execute(f"SELECT * FROM standings_entries WHERE {where} ORDER BY stage", (program_code, team_code))
-        entries = cur.fetchall()
+        scores = rows.all("standings_scores", order="stage")
+        offers = rows.all("standings_offers", order="offer")
+        entries = rows.all("standings_entries", order="stage")
     return {
         **_team(row, now),
         "version": row["version"],
@@ -368,14 +446,27 @@ def team_record(db: Database, program_code: str, team_code: str, now: datetime) 
     }
 
 
+class _Reader:
+    """Reads one programme's (or one team's) rows as they stood after a log position."""
+
+    def __init__(self, cur: Cursor, position: int | None, program_code: str, team_code: str | None = None) -> None:
+        self._cur = cur
+        when, params = at(position)
+        self._where = f"program_code = %s AND {when}" + ("" if team_code is None else " AND team_code = %s")
+        self._params = [program_code, *params, *([] if team_code is None else [team_code])]
+
+    def one(self, table: str) -> Row | None:
+        self._cur.execute(f"SELECT * FROM {table} WHERE {self._where}", self._params)
+        return self._cur.fetchone()
+
+    def all(self, table: str, order: str = "team_code") -> list[Row]:
+        self._cur.execute(f"SELECT * FROM {table} WHERE {self._where} ORDER BY {order}", self._params)
+        return self._cur.fetchall()
+
+
 def _one(cur: Cursor, sql: str, *params: Any) -> Row | None:
     cur.execute(sql, params)
     return cur.fetchone()
-
-
-def _all(cur: Cursor, table: str, program_code: str, order: str = "team_code") -> list[Row]:
-    cur.execute(f"SELECT * FROM {table} WHERE program_code = %s ORDER BY {order}", (program_code,))
-    return cur.fetchall()
 
 
 def _team(row: Row, now: datetime) -> dict[str, Any]:

@@ -49,8 +49,8 @@ def get_standings(
     programme-level decision.
     """
     code = code_in_path(program)
-    with read_store(services, when) as source:
-        found = standings.program_standings(source.db, code, when.as_of or services.clock())
+    with read_store(services, when, code) as source:
+        found = standings.program_standings(source.db, code, when.as_of or services.clock(), source.position)
     if found is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
     if when.latest:
@@ -61,10 +61,10 @@ def get_standings(
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")
 def get_funding(program: str, services: ServicesDep, _: Reader, __: Consistent, when: When) -> dict[str, object]:
     code = code_in_path(program)
-    with read_store(services, when) as source:
-        if not standings.program_exists(source.db, code):
-            raise errors.ProgramNotFoundError(f"no programme {program!r}")
-        return {**funding.program_funding(source.db, code), **answered_for(when)}
+    with read_store(services, when, code) as source:
+        if not standings.program_exists(source.db, code, source.position):
+            raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
+        return {**funding.program_funding(source.db, code, source.position), **answered_for(when)}
 
 
 @router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")  # type: ignore[arg-type]

@@ -69,13 +69,13 @@ def get_team(
     """
     program, team = code_in_path(program), code_in_path(team, errors.TeamNotFoundError)
     now = when.as_of or services.clock()
-    with read_store(services, when) as source:
-        if not standings.program_exists(source.db, program):
-            raise errors.ProgramNotFoundError(f"no programme {program!r}")
-        record = standings.team_record(source.db, program, team, now)
+    with read_store(services, when, program) as source:
+        if not standings.program_exists(source.db, program, source.position):
+            raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
+        record = standings.team_record(source.db, program, team, now, source.position)
         if record is None:
             raise errors.TeamNotFoundError(f"no team {team!r} in programme {program!r}")
-        ledger = funding.program_funding(source.db, program)["teams"]
+        ledger = funding.program_funding(source.db, program, source.position)["teams"]
     if when.latest:
         response.headers["ETag"] = f'"{record["version"]}"'
     return {**record, "funding": [line for line in ledger if line["team_code"] == team], **answered_for(when)}

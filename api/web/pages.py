@@ -46,8 +46,8 @@ def programme(
     code = code_in_path(program)
     zone = times.zone(tz)
     view = views.View(times.parse(as_of, known_at, zone), zone, tz.strip().replace(" ", "+"), after)
-    with read_store(services, view.moment) as source:
-        context = views.programme(source, code, view, services.clock())
+    with read_store(services, view.moment, code) as source:
+        context = views.programme(source, services.db, code, view, services.clock())
     if context is None:
         return error_page(request, 404, "programme not found", _missing(code, view))
     return page(

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from api.as_of import Moment, Source
 from api.web import chart, times
 from projections import funding, history, standings
+from projections.db import Database
 
 TIMELINE_PAGE = 200
 
@@ -24,16 +25,21 @@ class View:
     after: int = 0
 
 
-def programme(source: Source, code: str, view: View, now: datetime) -> dict[str, Any] | None:
-    """The programme page's context, or None when the programme does not exist (at that moment)."""
-    found = standings.program_standings(source.db, code, view.moment.as_of or view.moment.known_at or now)
+def programme(source: Source, live: Database, code: str, view: View, now: datetime) -> dict[str, Any] | None:
+    """The programme page's context, or None when the programme does not exist (at that moment).
+
+    Standings and funding come from ``source``; the timeline is the live history cut at the same moment.
+    """
+    at = source.position
+    found = standings.program_standings(source.db, code, view.moment.as_of or view.moment.known_at or now, at)
     if found is None:
         return None
     names = team_names(found)
-    ledger = funding.program_funding(source.db, code)
-    events, next_cursor = history.page(
-        source.db, history.HistoryFilter(program_code=code), after=view.after, limit=TIMELINE_PAGE
+    ledger = funding.program_funding(source.db, code, at)
+    timeline = history.HistoryFilter(
+        program_code=code, effective_to=view.moment.as_of, recorded_to=view.moment.known_at
     )
+    events, next_cursor = history.page(live, timeline, after=view.after, limit=TIMELINE_PAGE)
     return {
         "program": found,
         "names": names,

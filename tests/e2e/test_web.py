@@ -3,7 +3,7 @@
 The demo programme is recorded through the application service and read back as
 an auditor's browser would: the programme list, the programme page (standings,
 names, timeline, funding chart, checkpoint), the page as of a past date and as
-known at a past recording time (both replayed from the log), and signing in.
+known at a past recording time (both read from the versioned read-model rows), and signing in.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def test_as_of_a_date_before_the_re_entrant_accepted_one_seat_is_vacant(
     assert 'value="2026-02-09T15:00"' in section(page, "when")  # the picker shows the chosen moment
     effective = re.findall(r'data-label="Effective">([^<]+)<', section(page, "timeline"))
     assert effective and max(effective) <= "2026-02-09 15:00"
-    assert "replayed" in section(page, "checkpoint")
+    assert "as they stood after log position" in section(page, "checkpoint")
     assert seats(signed_in.get(PAGE).text, 2) == (4, 4, 0)  # the live view is untouched
 
 

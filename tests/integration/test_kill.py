@@ -32,7 +32,12 @@ P = "KILL-2026"
 
 
 def spawn(services: Services, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "REGISTRY_DATABASE_URL": services.settings.database_url, "REGISTRY_PROJECTION_BATCH": "1"}
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": services.settings.database_url,
+        "REGISTRY_PROJECTION_BATCH": "1",
+        "REGISTRY_REBUILD_CHECKPOINT": "1",
+    }
     return subprocess.Popen(
         [sys.executable, "-c", "from api.cli import main; main()", "projections", *args],
         env=env,

@@ -21,8 +21,8 @@ from api.keys import create_key
 from domain.events import DecisionEvent
 from domain.registry import Context
 from projections import all_projections
-from projections.db import Cursor
 from projections.engine import Codes, Projector
+from projections.rows import Rows, Table
 from projections.runner import Runner, status
 
 BOTH = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -38,6 +38,7 @@ class Witness:
 
     name = "witness"
     tables: tuple[str, ...] = ()
+    layout: tuple[Table, ...] = ()
 
     def __init__(self) -> None:
         self.seen: list[int] = []
@@ -45,8 +46,8 @@ class Witness:
     def ddl(self) -> list[str]:
         return []
 
-    def handle(self, cur: Cursor, event: DecisionEvent, position: int, codes: Codes) -> None:
-        self.seen.append(position)
+    def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None:
+        self.seen.append(rows.position)
 
 
 def postgres_url(services: Services) -> str | None:

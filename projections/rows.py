@@ -1,0 +1,293 @@
+"""Read-model rows, versioned by log position, and the two stores handlers write them through.
+
+Every table of a read model keeps each row's versions: a version is valid from
+the log position of the event that wrote it (``valid_from``) until the position
+of the event that replaced it (``valid_to``, NULL while it is current). The
+present is ``valid_to IS NULL``; the read model *as it stood after position p*
+is ``valid_from <= p AND (valid_to IS NULL OR valid_to > p)``. That is what
+makes past views cheap (see ``api.as_of``): no replay, one more predicate.
+Several writes to one row by one event make one version. Append-only tables
+(``versioned=False``) hold facts that never change, such as the history.
+
+Handlers do not write SQL. They read and write rows through a ``Rows`` store:
+
+- ``SqlRows`` writes each change as it happens, inside the caller's transaction
+  (live catch-up: a few events at a time);
+- ``MemoryRows`` keeps the current rows in memory, streams finished versions out
+  in bulk (``COPY`` on PostgreSQL), and makes the tables match its state at
+  each checkpoint (rebuilds: millions of events, a checkpoint every few
+  thousand batches).
+
+Both run the same handlers over the same positions, so they produce the same
+rows; the rebuild property test holds them to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+from projections.db import Cursor, Row
+
+Key = tuple[Any, ...]
+Change = Any  # a new value, or a function of the old one (see ``plus``)
+FLUSH_ROWS = 5_000  # finished versions buffered per table before they are streamed out
+
+
+@dataclass(frozen=True)
+class Table:
+    """A read-model table: its columns (``"name TYPE"``), the columns that identify a row, its indexes."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    versioned: bool = True
+    indexes: tuple[str, ...] = ()  # "index_name ON (col, …)"
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        data = tuple(c.split()[0] for c in self.columns)
+        return (*data, "valid_from", "valid_to") if self.versioned else data
+
+    def ddl(self) -> list[str]:
+        key = ", ".join(self.key)
+        if not self.versioned:
+            body = ", ".join(self.columns)
+            statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({body}, PRIMARY KEY ({key}))"]
+        else:
+            body = ", ".join([*self.columns, "valid_from BIGINT NOT NULL", "valid_to BIGINT"])
+            statements = [
+                f"CREATE TABLE IF NOT EXISTS {self.name} ({body}, PRIMARY KEY ({key}, valid_from))",
+                f"CREATE UNIQUE INDEX IF NOT EXISTS {self.name}_now ON {self.name} ({key}) WHERE valid_to IS NULL",
+            ]
+        for index in self.indexes:
+            name, columns = index.split(" ON ")
+            statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.name} {columns}")
+        return statements
+
+    def key_of(self, row: Row) -> Key:
+        return tuple(row[k] for k in self.key)
+
+
+def at(position: int | None, alias: str = "") -> tuple[str, list[int]]:
+    """The SQL condition (and its parameters) picking the versions valid after ``position`` (None: now)."""
+    prefix = f"{alias}." if alias else ""
+    if position is None:
+        return f"{prefix}valid_to IS NULL", []
+    return (
+        f"{prefix}valid_from <= %s AND ({prefix}valid_to IS NULL OR {prefix}valid_to > %s)",
+        [position, position],
+    )
+
+
+def plus(amount: int) -> Callable[[Any], Any]:
+    """A change that adds ``amount`` to the old value."""
+    return lambda old: old + amount
+
+
+class Rows(Protocol):
+    """What a handler sees: the current rows, written at ``position`` (the event being applied)."""
+
+    position: int
+
+    def get(self, table: Table, key: Key) -> Row | None: ...
+    def put(self, table: Table, row: Row) -> None: ...
+    def update(self, table: Table, key: Key, default: Row | None = None, **changes: Change) -> None: ...
+    def append(self, table: Table, row: Row) -> None: ...
+
+
+def _changed(old: Row, changes: dict[str, Change]) -> Row:
+    new = dict(old)
+    for column, change in changes.items():
+        new[column] = change(old[column]) if callable(change) else change
+    return new
+
+
+class _Versions:
+    """The write rules both stores share; subclasses say how a version is stored."""
+
+    position: int = 0
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        raise NotImplementedError
+
+    def put(self, table: Table, row: Row) -> None:
+        """Make ``row`` the current version of its key (inserting the key if it is new)."""
+        key = table.key_of(row)
+        self._store(table, key, self.get(table, key), {**row, "valid_from": self.position, "valid_to": None})
+
+    def update(self, table: Table, key: Key, default: Row | None = None, **changes: Change) -> None:
+        """Change some columns of a row; a missing row is left missing unless a ``default`` starts it."""
+        old = self.get(table, key)
+        base = old if old is not None else default
+        if base is None:
+            return
+        new = _changed(base, changes)
+        new["valid_from"], new["valid_to"] = self.position, None
+        if old is not None and all(new[c] == old[c] for c in changes):
+            return  # nothing changed: no new version
+        self._store(table, key, old, new)
+
+    def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
+        raise NotImplementedError
+
+
+class SqlRows(_Versions):
+    """Writes each change at once with the caller's cursor (inside its transaction).
+
+    Rows read or written are remembered for the transaction, so a batch of events
+    about one team reads its row once. Only one transaction applies a read model
+    at a time (its tracking row is locked), so what is remembered stays true.
+    """
+
+    def __init__(self, cur: Cursor, variant: str = "") -> None:
+        self._cur = cur
+        self._variant = variant
+        self._seen: dict[tuple[str, Key], Row | None] = {}
+
+    def _name(self, table: Table) -> str:
+        return table.name + self._variant
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        seen = (table.name, key)
+        if seen not in self._seen:
+            where = " AND ".join(f"{k} = %s" for k in table.key)
+            self._cur.execute(f"SELECT * FROM {self._name(table)} WHERE {where} AND valid_to IS NULL", key)
+            self._seen[seen] = self._cur.fetchone()
+        return self._seen[seen]
+
+    def append(self, table: Table, row: Row) -> None:
+        columns = ", ".join(table.names)
+        marks = ", ".join(["%s"] * len(table.names))
+        self._cur.execute(
+            f"INSERT INTO {self._name(table)} ({columns}) VALUES ({marks})"
+            f" ON CONFLICT ({', '.join(table.key)}) DO NOTHING",
+            [row[c] for c in table.names],
+        )
+
+    def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
+        name, where = self._name(table), " AND ".join(f"{k} = %s" for k in table.key)
+        if old is not None and old["valid_from"] == self.position:
+            data = [c for c in table.names if c not in table.key and c not in ("valid_from", "valid_to")]
+            assignments = ", ".join(f"{c} = %s" for c in data)
+            self._cur.execute(
+                f"UPDATE {name} SET {assignments} WHERE {where} AND valid_to IS NULL", [*(new[c] for c in data), *key]
+            )
+        else:
+            if old is not None:
+                self._cur.execute(
+                    f"UPDATE {name} SET valid_to = %s WHERE {where} AND valid_to IS NULL", [self.position, *key]
+                )
+            columns = ", ".join(table.names)
+            marks = ", ".join(["%s"] * len(table.names))
+            self._cur.execute(f"INSERT INTO {name} ({columns}) VALUES ({marks})", [new[c] for c in table.names])
+        self._seen[(table.name, key)] = new
+
+
+@dataclass
+class _Current:
+    row: Row
+    saved: bool  # this version is in the table as the current one (as of the last checkpoint)
+
+
+@dataclass
+class MemoryRows(_Versions):
+    """Keeps current rows in memory and writes in bulk; the tables match it after each ``checkpoint``.
+
+    Between checkpoints, finished versions and appended rows are streamed into
+    the tables (inside the checkpoint's transaction); current versions are
+    written at the checkpoint, after the versions the tables held as current
+    have been closed. ``load`` resumes from what an earlier checkpoint left.
+    """
+
+    tables: Sequence[Table]
+    variant: str = ""
+    dialect: str = "postgres"
+    _current: dict[str, dict[Key, _Current]] = field(default_factory=dict)
+    _out: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    _closures: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    _unsaved: dict[str, dict[Key, _Current]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for table in self.tables:
+            self._current[table.name] = {}
+            self._out[table.name] = []
+            self._closures[table.name] = []
+            self._unsaved[table.name] = {}
+        self._by_name = {t.name: t for t in self.tables}
+        self._cur: Cursor | None = None
+
+    def bind(self, cur: Cursor) -> None:
+        """Write through ``cur`` (the transaction that ends with the next checkpoint)."""
+        self._cur = cur
+
+    def load(self, cur: Cursor) -> None:
+        """Take the current rows the tables hold (a resumed rebuild)."""
+        for table in self.tables:
+            if table.versioned:
+                cur.execute(f"SELECT * FROM {table.name}{self.variant} WHERE valid_to IS NULL")
+                self._current[table.name] = {table.key_of(r): _Current(r, True) for r in cur.fetchall()}
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        found = self._current[table.name].get(key)
+        return None if found is None else found.row
+
+    def append(self, table: Table, row: Row) -> None:
+        self._emit(table, row)
+
+    def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
+        current = self._current[table.name]
+        if old is not None and old["valid_from"] != self.position:
+            finished = current[key]
+            if finished.saved:
+                self._closures[table.name].append((self.position, *key, old["valid_from"]))
+            else:
+                self._emit(table, {**old, "valid_to": self.position})
+        current[key] = self._unsaved[table.name][key] = _Current(new, False)
+
+    def _emit(self, table: Table, row: Row) -> None:
+        out = self._out[table.name]
+        out.append(tuple(row[c] for c in table.names))
+        if len(out) >= FLUSH_ROWS:
+            self._write(table, out)
+            out.clear()
+
+    def checkpoint(self) -> None:
+        """Make the tables hold exactly this state (the caller then commits with the tracking positions)."""
+        for table in self.tables:
+            self._close(table, self._closures[table.name])
+            self._closures[table.name] = []
+            unsaved = self._unsaved[table.name].values()
+            self._write(table, self._out[table.name] + [tuple(c.row[n] for n in table.names) for c in unsaved])
+            self._out[table.name] = []
+            for current in unsaved:
+                current.saved = True
+            self._unsaved[table.name] = {}
+
+    def _close(self, table: Table, closures: list[tuple[Any, ...]]) -> None:
+        if not closures:
+            return
+        where = " AND ".join(f"{k} = %s" for k in table.key)
+        self._cursor().executemany(
+            f"UPDATE {table.name}{self.variant} SET valid_to = %s WHERE {where} AND valid_from = %s", closures
+        )
+
+    def _write(self, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        cur, name, columns = self._cursor(), table.name + self.variant, ", ".join(table.names)
+        if self.dialect == "postgres":
+            with cur.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(table.names))
+            cur.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", rows)
+
+    def _cursor(self) -> Cursor:
+        if self._cur is None:
+            raise RuntimeError("MemoryRows.bind() a cursor before writing")
+        return self._cur
