@@ -13,6 +13,7 @@ same transaction so each read model can file an event under its programme.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,6 +33,7 @@ from projections.db import Cursor, Database
 from projections.rows import MemoryRows, Rows, SqlRows, Table
 
 PAGE_SIZE = 500
+log = logging.getLogger("registry.projections")
 INDEX_NAME = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)")
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
@@ -91,7 +93,28 @@ class Projector:
             for statement in TRACKING_DDL:
                 cur.execute(statement)
             for projection in self.projections.values():
+                if self._outdated(cur, projection):
+                    log.warning("read model %s has tables of an older layout; rebuilding it from the log", projection.name)
+                    for table in projection.tables:
+                        cur.execute(f"DROP TABLE IF EXISTS {table}")
+                    cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name,))
                 self.create(cur, projection)
+
+    def _outdated(self, cur: Cursor, projection: Projection) -> bool:
+        """Whether a table of ``projection`` exists without the columns its layout has now."""
+        for table in projection.layout:
+            if self.db.dialect == "postgres":
+                cur.execute(
+                    "SELECT column_name AS name FROM information_schema.columns"
+                    " WHERE table_name = %s AND table_schema = current_schema()",
+                    (table.name,),
+                )
+            else:
+                cur.execute(f"PRAGMA table_info({table.name})")
+            found = {r["name"] for r in cur.fetchall()}
+            if found and found != set(table.names):
+                return True
+        return False
 
     def select(self, names: Iterable[str] | None) -> list[str]:
         chosen = list(names or self.projections)
