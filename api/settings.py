@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     )
     projection_batch: int = Field(500, ge=1, le=100_000, description="Events per read-model transaction")
     rebuild_checkpoint: int = Field(
-        50_000, ge=1, le=10_000_000, description="Events a rebuild applies between commits (how far a kill sets it back)"
+        50_000, ge=1, le=10_000_000, description="Events a rebuild applies between commits (what a kill can lose)"
     )
     pool_size: int = Field(8, ge=1, le=200, description="PostgreSQL connections per process")
     db_timeout: float = Field(1.0, gt=0, le=60, description="Seconds to wait for a database connection")

@@ -94,7 +94,7 @@ class Projector:
                 cur.execute(statement)
             for projection in self.projections.values():
                 if self._outdated(cur, projection):
-                    log.warning("read model %s has tables of an older layout; rebuilding it from the log", projection.name)
+                    log.warning("read model %s has tables of an older layout; rebuilding it", projection.name)
                     for table in projection.tables:
                         cur.execute(f"DROP TABLE IF EXISTS {table}")
                     cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name,))

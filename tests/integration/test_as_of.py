@@ -45,7 +45,8 @@ def answers(db: Database, code: str, now: datetime, position: int | None) -> dic
     found = standings.program_standings(db, code, now, position)
     if found is None:
         return {"standings": None}
-    teams = [t["team_code"] for t in found["applicants"]] + [t["team_code"] for s in found["stages"] for t in s["teams"]]
+    seated = [t["team_code"] for s in found["stages"] for t in s["teams"]]
+    teams = [t["team_code"] for t in found["applicants"]] + seated
     return {
         "standings": found,
         "funding": funding.program_funding(db, code, position),
