@@ -1,7 +1,11 @@
-"""The scratch PostgreSQL database the benchmarks fill, and plain connections to it.
+"""The scratch PostgreSQL databases the benchmarks fill, and plain connections to them.
 
 The server defaults to the local one; ``BENCH_SERVER_URL`` names another
-(any database on it: the scratch database is created beside it and dropped after).
+(any database on it: the scratch databases are created beside it and dropped after).
+The scratch database is ``registry_bench`` unless ``BENCH_DATABASE`` (or
+``python -m bench.run --database``) names another, so two runs on one server —
+a ``make bench`` and the quick test, say — never share one. Scenarios that need
+a second, empty database name it after the first (``registry_bench_import``).
 """
 
 from __future__ import annotations
@@ -12,16 +16,27 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 DEFAULT_SERVER_URL = "postgresql://root@127.0.0.1:5432/postgres"
-BENCH_DATABASE = "registry_bench"
+DEFAULT_DATABASE = "registry_bench"
 
 
 def server_url() -> str:
     return os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER_URL)
 
 
-def url(name: str) -> str:
-    """The URL of database ``name`` on the benchmark server."""
-    return urlunsplit(urlsplit(server_url())._replace(path=f"/{name}"))
+def bench_database() -> str:
+    """The scratch database's name: ``BENCH_DATABASE``, else ``registry_bench``."""
+    return os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE)
+
+
+def url(name: str, server: str | None = None) -> str:
+    """The URL of database ``name`` on the benchmark server (or on the server of the URL ``server``)."""
+    return urlunsplit(urlsplit(server or server_url())._replace(path=f"/{name}"))
+
+
+def beside(database_url: str, suffix: str) -> str:
+    """The URL of a sibling scratch database: the same server, the name with ``_suffix`` appended."""
+    parts = urlsplit(database_url)
+    return urlunsplit(parts._replace(path=f"{parts.path}_{suffix}"))
 
 
 def _admin(database_url: str) -> tuple[psycopg.Connection[tuple[object, ...]], str]:

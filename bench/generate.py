@@ -8,6 +8,9 @@ in log order, into the target database through the registry's own recorder
 of events asked for, so the log may end part-way through a programme — a
 valid prefix, as a live log always is.
 
+``generate_big`` appends one programme of thousands of teams (scenario f) the
+same way, decided in this process.
+
     python -m bench.generate --events 200000 --database-url postgresql://root@127.0.0.1:5432/registry_bench
 """
 
@@ -21,14 +24,16 @@ import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
+from datetime import datetime
 
 from eventsourcing.persistence import StoredEvent
 
 from api.bootstrap import build
 from api.settings import Settings
 from bench import database
-from bench.story import Clock, Programme
+from bench.story import BigProgramme, Clock, Programme
 from domain.program import Program
+from domain.registry import Registry
 
 PROGRAMMES_PER_CHUNK = 40  # about 17,000 events: a few MB to pickle, a few seconds to decide
 EVENTS_PER_PROGRAMME = 400  # roughly, on average: sizes the chunks of a small log
@@ -54,13 +59,24 @@ def decide_chunk(first: int, count: int) -> list[StoredEvent]:
     try:
         for number in range(first, first + count):
             Programme(source.registry, clock, number).tell()
-        recorder = source.registry.recorder
-        return [
-            StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
-            for n in recorder.select_notifications(start=1, limit=recorder.max_notification_id() or 0)
-        ]
+        return stored_events(source.registry)
     finally:
         source.close()
+
+
+def stored_events(registry: Registry) -> list[StoredEvent]:
+    """Every event an in-memory registry stored, in log order."""
+    recorder = registry.recorder
+    return [
+        StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+        for n in recorder.select_notifications(start=1, limit=recorder.max_notification_id() or 0)
+    ]
+
+
+def copy(target: Registry, stored: list[StoredEvent]) -> None:
+    """Append ``stored`` to ``target``'s log through its recorder (hash chain included), a batch at a time."""
+    for i in range(0, len(stored), INSERT_BATCH):
+        target.recorder.insert_events(stored[i : i + INSERT_BATCH])
 
 
 def chunks(workers: int, size: int) -> Generator[list[StoredEvent], None, None]:
@@ -88,8 +104,7 @@ def generate(url: str, events: int, workers: int | None = None) -> Generated:
         for stored in itertools.chain([first], decided):
             wanted = stored[: events - written]
             programmes += sum(1 for e in wanted if e.topic == OPENED)
-            for i in range(0, len(wanted), INSERT_BATCH):
-                target.registry.recorder.insert_events(wanted[i : i + INSERT_BATCH])
+            copy(target.registry, wanted)
             written += len(wanted)
             if written >= events:
                 break
@@ -99,11 +114,46 @@ def generate(url: str, events: int, workers: int | None = None) -> Generated:
     return Generated(written, programmes, time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class Big:
+    """The one big programme appended to a log: its code, size and span of effective times."""
+
+    code: str
+    events: int
+    teams: int
+    opened: datetime
+    last: datetime  # the registry's clock after the last decision: a little after it took effect
+    seconds: float  # deciding and copying
+
+
+def generate_big(url: str, events: int) -> Big:
+    """Append one programme of about ``events`` events (``BigProgramme``) to the registry at ``url``.
+
+    Decided on the in-memory store in this process, then copied like the other
+    programmes: its events land, in order, after everything already in the log.
+    """
+    started = time.perf_counter()
+    clock = Clock()
+    source = build(Settings(database_url="memory://"), clock=clock)
+    try:
+        story = BigProgramme(source.registry, clock, events)
+        story.tell()
+        stored = stored_events(source.registry)
+    finally:
+        source.close()
+    target = build(Settings(database_url=url))
+    try:
+        copy(target.registry, stored)
+    finally:
+        target.close()
+    return Big(story.code, len(stored), len(story.teams), story.opened, clock.now, time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="about 20,000 events")
-    parser.add_argument("--database-url", default=database.url(database.BENCH_DATABASE))
+    parser.add_argument("--database-url", default=database.url(database.bench_database()))
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     events = 20_000 if args.quick else args.events

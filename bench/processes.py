@@ -31,8 +31,14 @@ class Exit:
 class Child:
     """A started child process, reaped by pid so its exit can be polled without blocking."""
 
-    def __init__(self, args: list[str], database_url: str, log: IO[bytes] | int = subprocess.DEVNULL) -> None:
-        env = {**os.environ, "REGISTRY_DATABASE_URL": database_url}
+    def __init__(
+        self,
+        args: list[str],
+        database_url: str,
+        log: IO[bytes] | int = subprocess.DEVNULL,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        env = {**os.environ, "REGISTRY_DATABASE_URL": database_url, **(extra_env or {})}
         self.started = time.perf_counter()
         self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -72,11 +78,18 @@ def peak_rss_mb(status_file: str = "/proc/self/status") -> float | None:
 
 def registry(args: list[str], database_url: str) -> str:
     """Run ``registry ARGS`` to completion and return its output; fail loudly if it fails."""
+    return timed_registry(args, database_url)[0]
+
+
+def timed_registry(args: list[str], database_url: str) -> tuple[str, float]:
+    """Run ``registry ARGS`` to completion; its output and wall-clock seconds (interpreter start-up included)."""
     env = {**os.environ, "REGISTRY_DATABASE_URL": database_url}
+    started = time.perf_counter()
     done = subprocess.run([*REGISTRY, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
     if done.returncode:
         raise RuntimeError(f"registry {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-    return done.stdout
+    return done.stdout, seconds
 
 
 def free_port() -> int:

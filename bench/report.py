@@ -13,9 +13,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.base import Result
 from bench.database import server_version
 from bench.processes import ROOT
-from bench.scenarios import Result
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 COLUMNS = ("Scenario", "Measure", "Ours", "Raw", "Ratio", "Target", "Pass", "Notes")
@@ -85,8 +85,14 @@ def cells(result: Result) -> list[str]:
 
 
 def show(results: Sequence[Result], console: Console) -> None:
-    """The table without its notes column (too wide for a terminal); the notes follow it, numbered."""
-    table = Table("#", *COLUMNS[:-1], title="Benchmarks", title_justify="left")
+    """The table without its notes column (too wide for a terminal); the notes follow it, numbered.
+
+    Scenario names are never wrapped, so each row starts with its scenario's whole label.
+    """
+    table = Table("#", title="Benchmarks", title_justify="left")
+    table.add_column(COLUMNS[0], no_wrap=True)
+    for column in COLUMNS[1:-1]:
+        table.add_column(column)
     for number, result in enumerate(results, 1):
         row = cells(result)
         colour = {"pass": "green", "FAIL": "red"}.get(row[6], "")
@@ -96,7 +102,9 @@ def show(results: Sequence[Result], console: Console) -> None:
         console.print(f"{number}. {result.notes}")
 
 
-def write(results: Sequence[Result], host: Machine, command: str, preamble: Sequence[str]) -> Path:
+def write(
+    results: Sequence[Result], host: Machine, command: str, preamble: Sequence[str], path: Path = RESULTS
+) -> Path:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     rows += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(r)) + " |" for r in results]
@@ -119,5 +127,5 @@ def write(results: Sequence[Result], host: Machine, command: str, preamble: Sequ
         *rows,
         "",
     ]
-    RESULTS.write_text("\n".join(text))
-    return RESULTS
+    path.write_text("\n".join(text))
+    return path

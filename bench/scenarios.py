@@ -1,10 +1,15 @@
 """The benchmark scenarios: each measures our figure beside a raw baseline taken in the same run.
 
 A scenario is a function from the prepared ``Bench`` to ``Result`` rows; add one
-by writing the function and listing it in ``SCENARIOS``. Speed is judged only as
-a ratio to the raw figure, because the machine is shared and noisy; absolute
-numbers are for the record. Scenarios run in list order on one database, and
-each leaves the read models live and at the head of the log.
+by writing the function and listing it, with its label, in ``SCENARIOS``. Speed
+is judged only as a ratio to the raw figure, because the machine is shared and
+noisy; absolute numbers are for the record. Scenarios run in list order on one
+database, and each leaves the read models live (a scenario that needs them at
+the head of the log catches them up first).
+
+This module holds the first two (a. rebuild, b. reads during a blue/green
+rebuild); the others live beside it: ``bench.throughput`` (c, e),
+``bench.append`` (d), ``bench.bitemporal`` (f), ``bench.whole_log`` (g, h).
 """
 
 from __future__ import annotations
@@ -13,19 +18,19 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2 as httpx
 import orjson
 import psycopg
 
-from api.bootstrap import build
-from api.settings import Settings
-from bench.processes import REGISTRY, Child, free_port, registry
+from bench.append import store_append
+from bench.base import Bench, Result, Scenario, api_key, catch_up, serving
+from bench.bitemporal import as_of_standings
+from bench.processes import REGISTRY, Child
+from bench.throughput import http_standings, http_write
+from bench.whole_log import audit_verify, import_log
 
 RAW_PAGE = (
     "SELECT notification_id, originator_id, originator_version, topic, state FROM registry_events"
@@ -38,31 +43,6 @@ READ_INTERVAL = 0.05  # seconds between standings reads: enough to see the switc
 IDLE_READS = 50
 READS_AFTER_EXIT = 10
 ALTERED = " (altered before the rebuild)"
-
-
-@dataclass(frozen=True)
-class Bench:
-    """What every scenario gets: the filled database, its size, and a directory for child logs."""
-
-    database_url: str
-    events: int
-    quick: bool
-    logs: Path
-
-
-@dataclass(frozen=True)
-class Result:
-    scenario: str
-    measure: str
-    ours: str
-    raw: str
-    ratio: float | None
-    target: str
-    passed: bool | None  # None: reported for the record, not judged
-    notes: str = ""
-
-
-Scenario = Callable[[Bench], list[Result]]
 
 
 # --- a. rebuild rate ----------------------------------------------------------------------
@@ -144,20 +124,6 @@ def reads_during_rebuild(bench: Bench) -> list[Result]:
     return judge(watched, idle, bench.events)
 
 
-def catch_up(database_url: str) -> None:
-    """Bring the live read models to the head (a no-op after scenario a)."""
-    services = build(Settings(database_url=database_url))
-    try:
-        services.projector.catch_up()
-    finally:
-        services.close()
-
-
-def api_key(database_url: str) -> str:
-    output = registry(["keys", "create", "--role", "auditor", "--name", "bench"], database_url)
-    return next(word for word in output.split() if word.startswith("rk_"))
-
-
 def alter_title(database_url: str) -> tuple[str, str]:
     """Make one programme's live row visibly different from what a rebuild writes; returns code and title."""
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -167,34 +133,6 @@ def alter_title(database_url: str) -> tuple[str, str]:
             "UPDATE standings_programs SET title_en = title_en || %s WHERE program_code = %s", (ALTERED, program)
         )
     return str(program), str(title)
-
-
-@contextmanager
-def serving(bench: Bench) -> Iterator[str]:
-    """``registry serve`` on a free port, up and answering /health, stopped on exit."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with (bench.logs / "serve.log").open("wb") as log:
-        server = Child([*REGISTRY, "serve", "--port", str(port)], bench.database_url, log)
-        try:
-            wait_until_up(base, server)
-            yield base
-        finally:
-            server.stop()
-
-
-def wait_until_up(base: str, server: Child, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the server exited during start-up; see serve.log")
-        try:
-            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")
 
 
 def read(http: httpx.Client, path: str, expected: dict[str, Any], since: float) -> Read:
@@ -276,10 +214,13 @@ def judge(watched: Watched, idle: list[float], events: int) -> list[Result]:
     ]
 
 
-SCENARIOS: list[Scenario] = [rebuild_rate, reads_during_rebuild]
-
-
-def skipped(scenario: Scenario, error: BaseException) -> Result:
-    """A row for a scenario that could not run, so the table still shows it."""
-    name = scenario.__name__.replace("_", " ")
-    return replace(Result(name, "—", "—", "—", None, "—", False), notes=f"did not run: {error}")
+SCENARIOS: list[Scenario] = [
+    Scenario("a. rebuild rate", rebuild_rate),
+    Scenario("b. reads during blue/green rebuild", reads_during_rebuild),
+    Scenario("c. HTTP write, 8 clients", http_write),
+    Scenario("d. store-level append", store_append),
+    Scenario("e. HTTP standings read, 8 clients", http_standings),
+    Scenario("f. as-of standings, big programme", as_of_standings),
+    Scenario("g. audit verify, whole log", audit_verify),
+    Scenario("h. import vs COPY", import_log),
+]

@@ -312,3 +312,21 @@ class Programme:
         if chosen:
             ctx = self.ctx(day, "The most competitive teams")
             self.registry.select_finalists(ctx, self.code, teams=chosen)
+
+
+class BigProgramme(Programme):
+    """One programme of thousands of teams: the same story, always three stages, seats in proportion.
+
+    Opens on the generated log's first day (``FIRST_OPENING``), so its life
+    overlaps the first generated programmes', as programmes of one agency do.
+    """
+
+    EVENTS_PER_TEAM = 6.3  # what the story records per applicant at this shape, measured
+
+    def __init__(self, registry: Registry, clock: Clock, events: int, code: str = "BENCH-BIG") -> None:
+        super().__init__(registry, clock, number=0)
+        self.code, self.opened = code, FIRST_OPENING
+        self.applicants = max(12, round(events / self.EVENTS_PER_TEAM))
+        first = self.applicants // 4
+        self.seats = [max(2, first // 2**s) for s in range(3)]
+        self.finalists = 2

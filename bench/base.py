@@ -1,0 +1,174 @@
+"""What every scenario shares: the prepared bench, its result rows, and servers started as child processes.
+
+A scenario is a labelled function from the prepared ``Bench`` to ``Result``
+rows (``bench.scenarios.SCENARIOS`` lists them). Speed is judged only as a
+ratio to a raw figure taken in the same run, because the machine is shared and
+noisy; absolute numbers are for the record.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2 as httpx
+import psycopg
+from psycopg.rows import TupleRow
+
+from api.bootstrap import build
+from api.settings import Settings
+from bench.processes import REGISTRY, Child, free_port, registry
+
+HTTP_WORKERS = 2  # uvicorn worker processes for every server the HTTP scenarios compare (one per core)
+EVENTS_TABLE = "registry_events"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How long and how big each scenario runs: the full run, or the quick one (CI, a first look)."""
+
+    load_seconds: float  # measured HTTP load per server (c, e)
+    warmup_seconds: float  # load before the measured window, not counted
+    append_seconds: float  # store-level appends per side (d)
+    big_events: int  # the one big programme's events (f)
+    reads: int  # at most this many sequential reads of each view (f) …
+    read_budget: float  # … and none started once this many seconds have gone on that view (one always is)
+
+
+FULL = Sizes(
+    load_seconds=25,
+    warmup_seconds=3,
+    append_seconds=10,
+    big_events=100_000,
+    reads=15,
+    read_budget=120,
+)
+QUICK = Sizes(
+    load_seconds=2,
+    warmup_seconds=0.5,
+    append_seconds=1.5,
+    big_events=2_000,
+    reads=5,
+    read_budget=10,
+)
+
+
+@dataclass(frozen=True)
+class Bench:
+    """What every scenario gets: the filled database, its size, and a directory for child logs."""
+
+    database_url: str
+    events: int
+    quick: bool
+    logs: Path
+
+    @property
+    def sizes(self) -> Sizes:
+        return QUICK if self.quick else FULL
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: str
+    measure: str
+    ours: str
+    raw: str
+    ratio: float | None
+    target: str
+    passed: bool | None  # None: reported for the record, not judged
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario's label (how its first row starts, and its name if it cannot run) and what runs it."""
+
+    label: str
+    run: Callable[[Bench], list[Result]]
+
+
+def skipped(scenario: Scenario, error: BaseException) -> Result:
+    """A row for a scenario that could not run, so the table still shows it."""
+    return Result(scenario.label, "—", "—", "—", None, "—", False, f"did not run: {error}")
+
+
+# --- the registry, as a client sees it ------------------------------------------------------
+
+
+def catch_up(database_url: str) -> int:
+    """Bring the live read models to the head of the log; returns the events applied."""
+    services = build(Settings(database_url=database_url))
+    try:
+        return services.projector.catch_up()
+    finally:
+        services.close()
+
+
+def api_key(database_url: str, role: str = "auditor") -> str:
+    """A new API key's secret, issued with ``registry keys create``."""
+    output = registry(["keys", "create", "--role", role, "--name", f"bench-{role}"], database_url)
+    return next(word for word in output.split() if word.startswith("rk_"))
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def create_events_like(conn: psycopg.Connection[TupleRow], table: str) -> None:
+    """An empty table shaped like the event store's: the same columns, primary key and position index."""
+    conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute(
+        f"CREATE TABLE {table} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text,"
+        " state bytea, notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
+    )
+    conn.execute(f"CREATE UNIQUE INDEX {table}_position ON {table} (notification_id ASC)")
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+def registry_server(workers: int = 1) -> Callable[[int], list[str]]:
+    """``registry serve`` on a given port (uvicorn with httptools and uvloop, see ``api.cli.serve``)."""
+    return lambda port: [*REGISTRY, "serve", "--port", str(port), "--workers", str(workers)]
+
+
+def raw_server(workers: int = HTTP_WORKERS) -> Callable[[int], list[str]]:
+    """The bare FastAPI baseline (``bench.raw_server``) with the same uvicorn settings."""
+    return lambda port: [sys.executable, "-m", "bench.raw_server", "--port", str(port), "--workers", str(workers)]
+
+
+@contextmanager
+def serving(
+    bench: Bench,
+    command: Callable[[int], list[str]] | None = None,
+    log_name: str = "serve.log",
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """A server (by default ``registry serve``) on a free port, up and answering /health, stopped on exit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (bench.logs / log_name).open("wb") as log:
+        server = Child((command or registry_server())(port), bench.database_url, log, env)
+        try:
+            wait_until_up(base, server, log_name)
+            yield base
+        finally:
+            server.stop()
+
+
+def wait_until_up(base: str, server: Child, log_name: str = "serve.log", timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited during start-up; see {log_name}")
+        try:
+            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")

@@ -1,0 +1,209 @@
+"""HTTP throughput under 8 concurrent clients: ours against a bare FastAPI server with the same settings.
+
+Both servers run as uvicorn with httptools, uvloop and ``HTTP_WORKERS``
+worker processes: ``registry serve`` with its defaults otherwise (inline
+projections, a JSON request log line per request), and ``bench.raw_server``.
+The same load generator (``bench.load``, a process of its own) drives both,
+one server at a time, so neither shares the machine with the other.
+
+c. Writes: each request submits the application of a new team to an open
+   programme (a decision that succeeds, 201) against ``POST /rows``, an INSERT
+   of one row of the same body and a COMMIT. Requests/s and p99 latency.
+e. Reads: the standings of a typical generated programme against a fixed JSON
+   document of the same bytes. Requests/s.
+
+A run in which any request fails (not 2xx, or no answer) does not pass.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx2 as httpx
+import orjson
+import psycopg
+
+from bench import load
+from bench.base import (
+    HTTP_WORKERS,
+    Bench,
+    Result,
+    api_key,
+    bearer,
+    catch_up,
+    create_events_like,
+    raw_server,
+    registry_server,
+    serving,
+)
+from bench.figures import median
+from bench.load import Load, Outcome
+from bench.raw_server import RAW_TABLE
+
+CLIENTS = 8
+MIN_WRITE_RATE_RATIO = 0.8
+MAX_WRITE_P99_RATIO = 2.0
+MIN_READ_RATE_RATIO = 0.5
+WRITE_PROGRAMME = "BENCH-HTTP-WRITES"
+GENERATED = re.compile(r"^BENCH-\d+$")  # the programmes bench.generate told, not those scenarios open
+APPLICATION = orjson.dumps(
+    {
+        "team_code": "W@N@",
+        "name_ko": "벤치 컨소시엄 @N@",
+        "name_en": "Bench Consortium @N@",
+        "lead_organisation": "Bench Labs @N@",
+        "members": ["KAIST", "Chipwave"],
+        "contact": "w@N@@bench.example",
+        "reason": "Application received",
+    }
+).decode()
+
+
+def programme_spec(code: str) -> dict[str, Any]:
+    """A programme open to applications, shaped like the generated ones."""
+    criteria = [{"code": "benchmark", "max_points": 40}, {"code": "expert", "max_points": 35}]
+    return {
+        "program_code": code,
+        "title_ko": "벤치마크 사업",
+        "title_en": "Benchmark programme",
+        "agency": "Ministry of Science and ICT",
+        "stages": [{"name": "Stage 1", "seats": 10, "criteria": criteria, "gates": ["independence"]}],
+        "budgets": {"gpu:H100": 10_000},
+        "finalist_count": 2,
+        "reason": "Opened for the benchmark",
+    }
+
+
+def drive(
+    bench: Bench, url: str, method: str = "GET", headers: dict[str, str] | None = None, body: str = ""
+) -> Outcome:
+    sizes = bench.sizes
+    spec = Load(url, method, headers or {}, body, CLIENTS, sizes.warmup_seconds, sizes.load_seconds)
+    return load.run(spec)
+
+
+def outcome_note(name: str, outcome: Outcome) -> str:
+    note = (
+        f"{name}: {outcome.requests:,} requests in {outcome.seconds:.0f} s, p50 {outcome.p50_ms:.1f} ms,"
+        f" p99 {outcome.p99_ms:.1f} ms, max {outcome.max_ms:.0f} ms; answers {outcome.summary()}"
+    )
+    return note + (f"; first failure: {outcome.sample!r}" if outcome.sample else "")
+
+
+# --- c. writes --------------------------------------------------------------------------------
+
+
+def http_write(bench: Bench) -> list[Result]:
+    catch_up(bench.database_url)
+    headers = bearer(api_key(bench.database_url, "admin"))
+    with serving(bench, registry_server(HTTP_WORKERS), "serve-writes.log") as base:
+        opened = httpx.post(f"{base}/programs", json=programme_spec(WRITE_PROGRAMME), headers=headers, timeout=30)
+        if opened.status_code != 201:
+            raise RuntimeError(f"could not open {WRITE_PROGRAMME}: {opened.status_code} {opened.text[:300]}")
+        ours = drive(bench, f"{base}/programs/{WRITE_PROGRAMME}/teams", "POST", headers, APPLICATION)
+        applications = programmes(base, headers).get(WRITE_PROGRAMME, 0)
+    with psycopg.connect(bench.database_url, autocommit=True) as conn:
+        create_events_like(conn, RAW_TABLE)
+    env = {"BENCH_RAW_DATABASE_URL": bench.database_url}
+    with serving(bench, raw_server(), "raw-writes.log", env) as base:
+        raw = drive(bench, f"{base}/rows", "POST", headers, APPLICATION)
+    with psycopg.connect(bench.database_url, autocommit=True) as conn:
+        row = conn.execute(f"SELECT COUNT(*) FROM {RAW_TABLE}").fetchone()
+        conn.execute(f"DROP TABLE {RAW_TABLE}")
+    return write_results(ours, raw, (applications, int(row[0]) if row else 0))
+
+
+def programmes(base: str, headers: dict[str, str]) -> dict[str, int]:
+    """Every programme's code and number of teams, from ``GET /programs``."""
+    answer = httpx.get(f"{base}/programs", headers=headers, timeout=60)
+    answer.raise_for_status()
+    return {str(p["program_code"]): int(p.get("teams", 0)) for p in answer.json()}
+
+
+def write_results(ours: Outcome, raw: Outcome, stored: tuple[int, int]) -> list[Result]:
+    """The two rows of c; every request must have succeeded, and every 201 must have stored what it said."""
+    created = ours.statuses.get("201", 0), raw.statuses.get("201", 0)
+    clean = not ours.failed and not raw.failed and stored == created
+    rate_ratio = ours.rate / raw.rate if raw.rate else None
+    p99_ratio = ours.p99_ms / raw.p99_ms if raw.p99_ms else None
+    how = (
+        f"{CLIENTS} keep-alive clients (bench.load, own process), {HTTP_WORKERS} uvicorn workers each"
+        " (httptools, uvloop); ours: POST /programs/{p}/teams, one new team's application per request"
+        " (registry serve, inline projections); raw: bare FastAPI POST /rows, INSERT of the same body as one"
+        " events-shaped row + COMMIT (psycopg pool of 8)"
+    )
+    checks = (
+        f"teams in the programme afterwards {stored[0]:,} (201 answers {created[0]:,});"
+        f" raw rows stored {stored[1]:,} (201 answers {created[1]:,})"
+    )
+    return [
+        Result(
+            "c. HTTP write, 8 clients",
+            "requests/s",
+            f"{ours.rate:,.0f}",
+            f"{raw.rate:,.0f}",
+            rate_ratio,
+            f"≥ {MIN_WRITE_RATE_RATIO}× raw, no errors",
+            clean and rate_ratio is not None and rate_ratio >= MIN_WRITE_RATE_RATIO,
+            f"{how}; {outcome_note('ours', ours)}; {outcome_note('raw', raw)}; {checks}",
+        ),
+        Result(
+            "c. HTTP write p99 latency",
+            "p99 ms",
+            f"{ours.p99_ms:,.1f}",
+            f"{raw.p99_ms:,.1f}",
+            p99_ratio,
+            f"≤ {MAX_WRITE_P99_RATIO:g}× raw, no errors",
+            clean and p99_ratio is not None and p99_ratio <= MAX_WRITE_P99_RATIO,
+            f"the same runs; p50 ours {ours.p50_ms:.1f} ms, raw {raw.p50_ms:.1f} ms;"
+            f" failed requests ours {ours.failed:,}, raw {raw.failed:,}",
+        ),
+    ]
+
+
+# --- e. reads ---------------------------------------------------------------------------------
+
+
+def http_standings(bench: Bench) -> list[Result]:
+    catch_up(bench.database_url)
+    headers = bearer(api_key(bench.database_url))
+    document = bench.logs / "standings.json"
+    with serving(bench, registry_server(HTTP_WORKERS), "serve-standings.log") as base:
+        code, teams = typical_programme(base, headers)
+        path = f"/programs/{code}/standings"
+        first = httpx.get(base + path, headers=headers, timeout=30)
+        if first.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {first.status_code}: {first.text[:300]}")
+        document.write_bytes(first.content)
+        ours = drive(bench, base + path, headers=headers)
+    with serving(bench, raw_server(), "raw-standings.log", {"BENCH_RAW_DOCUMENT": str(document)}) as base:
+        raw = drive(bench, f"{base}/document", headers=headers)
+    ratio = ours.rate / raw.rate if raw.rate else None
+    how = (
+        f"{code} ({teams:,} teams, a {len(first.content):,}-byte answer), {CLIENTS} keep-alive clients,"
+        f" {HTTP_WORKERS} uvicorn workers each (httptools, uvloop); ours: GET {path} with an auditor key;"
+        " raw: bare FastAPI async GET /document answering the same bytes read once at start-up"
+    )
+    return [
+        Result(
+            "e. HTTP standings read, 8 clients",
+            "requests/s",
+            f"{ours.rate:,.0f}",
+            f"{raw.rate:,.0f}",
+            ratio,
+            f"≥ {MIN_READ_RATE_RATIO}× raw, no errors",
+            not ours.failed and not raw.failed and ratio is not None and ratio >= MIN_READ_RATE_RATIO,
+            f"{how}; {outcome_note('ours', ours)}; {outcome_note('raw', raw)}",
+        )
+    ]
+
+
+def typical_programme(base: str, headers: dict[str, str]) -> tuple[str, int]:
+    """The generated programme with the median number of teams, from ``GET /programs``."""
+    generated = sorted((teams, code) for code, teams in programmes(base, headers).items() if GENERATED.match(code))
+    if not generated:
+        raise RuntimeError("no generated programme to read")
+    teams = median([float(t) for t, _ in generated])
+    count, code = min(generated, key=lambda p: abs(p[0] - teams))
+    return code, count
