@@ -347,7 +347,7 @@ def import_(file: Path, database_url: DatabaseOption = None) -> None:
     services = _services(database_url)
     try:
         written = import_log(services.registry, file)
-        services.projector.catch_up()
+        services.projector.rebuild()  # the read models start empty: build them in bulk
     except ImportRefusedError as error:
         console.print(f"[red]Refused {file}: {error}. Nothing was imported.[/red]", soft_wrap=True)
         raise typer.Exit(1) from None

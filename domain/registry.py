@@ -97,10 +97,10 @@ class Registry(Application[UUID]):
             raise errors.ProgramNotFoundError(f"no programme {program_code!r}") from None
 
     def candidacy(self, program_code: str, team_code: str) -> Candidacy:
-        self.program(program_code)
         try:
             return self._get(Candidacy.id_for(program_code, team_code), Candidacy)
         except (AggregateNotFoundError, errors.InvalidValueError):
+            self.program(program_code)  # no such programme is the better answer, when it is the reason
             msg = f"no team {team_code!r} in programme {program_code!r}"
             raise errors.TeamNotFoundError(msg) from None
 

@@ -8,6 +8,7 @@ when read, so they can never disagree with the rows they come from.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -510,11 +511,12 @@ def _stage(stage: Row, entries: list[Row], scores: list[Row], teams: dict[str, d
     index = stage["stage"]
     here = [e for e in entries if e["stage"] == index]
     by_team = {s["team_code"]: _score(s) for s in scores if s["stage"] == index}
-    totals = sorted((Decimal(s["total"]) for s in by_team.values()), reverse=True)
+    totals = sorted(Decimal(s["total"]) for s in by_team.values())
     rows = []
     for entry in here:
         score = by_team.get(entry["team_code"])
-        rank = None if score is None else 1 + sum(t > Decimal(score["total"]) for t in totals)
+        # 1 + how many totals are higher: ties share a rank
+        rank = None if score is None else 1 + len(totals) - bisect_right(totals, Decimal(score["total"]))
         rows.append({**teams[entry["team_code"]], "outcome": entry["outcome"], "evaluation": score, "rank": rank})
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["team_code"]))
     holders = [r["team_code"] for r in rows if r["outcome"] == "seated"]
