@@ -137,19 +137,18 @@ class Projector:
     ) -> int:
         """Apply events to one variant of the read models (live, or ``__next`` beside them) up to ``stop``."""
         start = min(self.positions(variant)[n] for n in names)
-        total, done = (stop or self.head()) - start, 0
+        total, done, limit = (stop or self.head()) - start if progress else 0, 0, self.batch or PAGE_SIZE
         while True:
-            page = self.registry.recorder.select_notifications(
-                start=start + 1, limit=self.batch or PAGE_SIZE, stop=stop
-            )
-            if not page:
+            page = self.registry.recorder.select_notifications(start=start + 1, limit=limit, stop=stop)
+            if page:
+                events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
+                self._apply(names, events, variant)  # type: ignore[arg-type]
+                start = page[-1].id
+                done += len(page)
+                if progress:
+                    progress(done, max(total, done))
+            if len(page) < limit:  # the log's end as of this read; later events are the next call's
                 return done
-            events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
-            self._apply(names, events, variant)  # type: ignore[arg-type]
-            start = page[-1].id
-            done += len(page)
-            if progress:
-                progress(done, max(total, done))
 
     def positions(self, variant: str = "") -> dict[str, int]:
         with self.db.transaction(write=False) as cur:
