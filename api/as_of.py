@@ -8,8 +8,9 @@ it took effect and was recorded (``standings_moments``). So a moment is
 answered in two steps:
 
 1. Find ``p``, the last position before the programme's first event that does
-   *not* count. Every programme event up to ``p`` counts, so the rows valid at
-   ``p`` are exactly the programme after them.
+   *not* count (and no further than the read models have applied). Every
+   programme event up to ``p`` counts, so the rows valid at ``p`` are exactly
+   the programme after them; they stay as they are whatever is recorded later.
 2. Find the events after ``p`` that count anyway: decisions back-dated to
    before the moment, or recorded before it by a process whose commit came
    later. Usually there are none, and the page reads the rows valid at ``p``:
@@ -38,7 +39,7 @@ from domain.events import DecisionEvent
 from projections.db import Cursor, Database, SQLiteDatabase
 from projections.engine import Codes, Projector, iso
 from projections.funding import FundingProjection
-from projections.rows import at
+from projections.rows import versions_at
 from projections.standings import StandingsProjection
 
 SPARSE = 20  # fetch events one by one when they are this much sparser than the positions they span
@@ -63,12 +64,13 @@ class Moment:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a page reads a programme from, and at which log position (None: its current rows)."""
+    """Where a page reads a programme from, and at which log position (None: the current rows of ``db``)."""
 
     db: Database
     head: int  # the last log position when the page was built
     position: int | None = None
-    replayed: int | None = None  # events replayed into a scratch store; None when none were needed
+    base: int | None = None  # the log position whose rows the page starts from (None: the present)
+    replayed: int | None = None  # later events replayed on top in a scratch store; None when none were needed
 
 
 @contextmanager
@@ -79,21 +81,29 @@ def read_store(services: Services, moment: Moment, program_code: str) -> Iterato
         yield Source(services.db, head)
         return
     with services.db.transaction(write=False) as cur:
+        if services.db.dialect == "postgres":  # one snapshot for the positions, the moments and the rows after
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         position, late = _resolve(cur, moment, program_code)
     if not late:
-        yield Source(services.db, head, position)
+        yield Source(services.db, head, position, position)
         return
     scratch = SQLiteDatabase(":memory:")
     try:
         replayed = _replay(services, scratch, program_code, position, late)
-        yield Source(scratch, head, None, replayed)
+        yield Source(scratch, head, None, position, replayed)
     finally:
         scratch.close()
 
 
-def _resolve(cur: Cursor, moment: Moment, program_code: str) -> tuple[int | None, list[int]]:
-    """The position whose rows show the moment (None: the current rows) and the later events that count too."""
-    first_excluded: list[int] = []
+def _resolve(cur: Cursor, moment: Moment, program_code: str) -> tuple[int, list[int]]:
+    """The position whose rows show the moment and the later events that count too.
+
+    The position is never past what both read models have applied, so the rows
+    read at it are fixed: a decision recorded while the page is built changes nothing.
+    """
+    cur.execute("SELECT name, position FROM projection_tracking WHERE name IN (%s, %s)", SEEDED_NAMES)
+    reached = {r["name"]: int(r["position"]) for r in cur.fetchall()}
+    position = min(reached.get(name, 0) for name in SEEDED_NAMES)
     for column, bound in (("effective_at", moment.as_of), ("recorded_at", moment.known_at)):
         if bound is not None:
             cur.execute(
@@ -102,10 +112,7 @@ def _resolve(cur: Cursor, moment: Moment, program_code: str) -> tuple[int | None
             )
             row = cur.fetchone()
             if row is not None and row["first"] is not None:
-                first_excluded.append(int(row["first"]))
-    if not first_excluded:
-        return None, []
-    position = min(first_excluded) - 1
+                position = min(position, int(row["first"]) - 1)
     conditions, params = _admitted(moment)
     cur.execute(
         f"SELECT position FROM standings_moments WHERE program_code = %s AND position > %s AND {conditions}"
@@ -125,16 +132,17 @@ def _admitted(moment: Moment) -> tuple[str, list[str]]:
 
 
 SEEDED = (StandingsProjection(), FundingProjection())
+SEEDED_NAMES = tuple(projection.name for projection in SEEDED)
 
 
-def _replay(services: Services, scratch: Database, program_code: str, position: int | None, late: list[int]) -> int:
+def _replay(services: Services, scratch: Database, program_code: str, position: int, late: list[int]) -> int:
     """Copy the programme's rows at ``position`` into ``scratch`` and apply the ``late`` events on top."""
     projector = Projector(services.registry, scratch, list(SEEDED))
     projector.setup()
     names = list(projector.projections)
     directory = _seed(services.db, scratch, program_code, position)
     with scratch.transaction() as cur:
-        cur.execute("UPDATE projection_tracking SET position = %s", (position or 0,))
+        cur.execute("UPDATE projection_tracking SET position = %s", (position,))
         cur.execute("SELECT team_code FROM standings_teams")
         teams = {r["team_code"] for r in cur.fetchall()}
     applied: list[tuple[int, DecisionEvent]] = []
@@ -152,14 +160,13 @@ def _replay(services: Services, scratch: Database, program_code: str, position: 
     return len(applied)
 
 
-def _seed(live: Database, scratch: Database, program_code: str, position: int | None) -> dict[str, Codes]:
+def _seed(live: Database, scratch: Database, program_code: str, position: int) -> dict[str, Codes]:
     """Copy the programme's rows valid at ``position`` and its streams' directory entries into ``scratch``."""
-    when, params = at(position)
     tables = [table for projection in SEEDED for table in projection.layout if table.versioned]
     copied: dict[str, list[dict[str, Any]]] = {}
     with live.transaction(write=False) as cur:
         for table in tables:
-            cur.execute(f"SELECT * FROM {table.name} WHERE program_code = %s AND {when}", (program_code, *params))
+            cur.execute(*versions_at(table.name, "program_code = %s", [program_code], position))
             copied[table.name] = [{**r, "valid_to": None} for r in cur.fetchall()]
         cur.execute("SELECT * FROM registry_directory WHERE program_code = %s", (program_code,))
         directory = cur.fetchall()

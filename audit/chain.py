@@ -51,7 +51,7 @@ def canonical(topic: str, stream: UUID, version: int, state: bytes, prev: str) -
     if _LONG_NUMBER.search(state) is None:
         try:
             return orjson.dumps({**fields, "state": orjson.loads(state)}, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONDecodeError:
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # not strict JSON, or nested too deep for orjson
             pass
     document = {**fields, "state": json.loads(state)}
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from projections.rows import MemoryRows, Rows, SqlRows, Table
 PAGE_SIZE = 500
 log = logging.getLogger("registry.projections")
 INDEX_NAME = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)")
+SQLITE_HOLD_SECONDS = 0.5
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
 Progress = Callable[[int, int], None]
@@ -95,9 +97,10 @@ class Projector:
             for projection in self.projections.values():
                 if self._outdated(cur, projection):
                     log.warning("read model %s has tables of an older layout; rebuilding it", projection.name)
-                    for table in projection.tables:
-                        cur.execute(f"DROP TABLE IF EXISTS {table}")
-                    cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name,))
+                    for variant in ("", "__next", "__verify"):  # an unfinished rebuild's tables are as old
+                        for table in projection.tables:
+                            cur.execute(f"DROP TABLE IF EXISTS {table}{variant}")
+                        cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name + variant,))
                 self.create(cur, projection)
 
     def _outdated(self, cur: Cursor, projection: Projection) -> bool:
@@ -142,7 +145,9 @@ class Projector:
             page = self.registry.recorder.select_notifications(start=start + 1, limit=limit, stop=stop)
             if page:
                 events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
-                self._apply(names, events, variant)  # type: ignore[arg-type]
+                if not self._apply(names, events, variant, after=start):  # type: ignore[arg-type]
+                    start = min(self.positions(variant)[n] for n in names)  # a rebuild switched in: go back
+                    continue
                 start = page[-1].id
                 done += len(page)
                 if progress:
@@ -171,13 +176,23 @@ class Projector:
             (projection.name + variant,),
         )
 
-    def _apply(self, names: list[str], events: list[tuple[int, DecisionEvent]], variant: str = "") -> None:
-        """Apply one batch row by row, with the tracking positions, in one transaction (live catch-up)."""
+    def _apply(
+        self, names: list[str], events: list[tuple[int, DecisionEvent]], variant: str = "", after: int | None = None
+    ) -> bool:
+        """Apply one batch row by row, with the tracking positions, in one transaction (live catch-up).
+
+        ``after`` is the position the batch was read after. A read model found
+        behind it (a blue/green switch put older rows in place meanwhile) would
+        miss the events between: nothing is applied and False is returned.
+        """
         with self.db.transaction() as cur:
             reached = self._locked_positions(cur, names, variant)
+            if after is not None and min(reached.get(n + variant, 0) for n in names) < after:
+                return False
             rows = SqlRows(cur, variant)
             self._handle(cur, names, variant, events, reached, rows)
             self._advance(cur, names, variant, events[-1][0])
+        return True
 
     def build(
         self, names: list[str], *, variant: str, stop: int | None = None, progress: Progress | None = None
@@ -189,14 +204,15 @@ class Projector:
         positions commit together, so an interrupted build resumes from its last
         checkpoint. Returns how many events were read.
         """
-        start = min(self.positions(variant)[n] for n in names)
+        expected = self.positions(variant)  # before the rows: a checkpoint committed after this is noticed below
+        start = min(expected[n] for n in names)
         total, done = (stop or self.head()) - start, 0
         rows = MemoryRows([t for n in names for t in self.projections[n].layout], variant, self.db.dialect)
         with self.db.transaction(write=False) as cur:
             rows.load(cur)
         pages, finished = self._pages(start, stop), False
-        expected = self.positions(variant)
         while not finished:
+            began = time.monotonic()
             with self.db.transaction() as cur:
                 reached = self._locked_positions(cur, names, variant)
                 if any(reached[n + variant] != expected[n] for n in names):
@@ -209,7 +225,7 @@ class Projector:
                     applied, done = applied + len(events), done + len(events)
                     if progress:
                         progress(done, max(total, done))
-                    if applied >= self.checkpoint:
+                    if applied >= self.checkpoint or self._holding_too_long(began):
                         finished = False
                         break
                 rows.checkpoint()
@@ -218,6 +234,10 @@ class Projector:
                     self._advance(cur, names, variant, last)
                     expected = {n: max(expected[n], last) for n in names}
         return done
+
+    def _holding_too_long(self, began: float) -> bool:
+        """SQLite has one writer: commit often enough that the API's writes wait at most a moment."""
+        return self.db.dialect == "sqlite" and time.monotonic() - began > SQLITE_HOLD_SECONDS
 
     def _pages(self, start: int, stop: int | None) -> Iterator[list[tuple[int, DecisionEvent]]]:
         while True:

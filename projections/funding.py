@@ -19,7 +19,7 @@ from domain.events import DecisionEvent
 from domain.program import Program
 from projections.db import Database, Row
 from projections.engine import Codes
-from projections.rows import Rows, Table, at, plus
+from projections.rows import Rows, Table, plus, versions_at
 
 NAME = "funding"
 BUDGETS = Table(
@@ -72,24 +72,14 @@ def _ledger(rows: Rows, c: Codes, resource: str, *, granted: int = 0, returned: 
 
 def program_funding(db: Database, program_code: str, position: int | None = None) -> dict[str, Any]:
     """Budgets, ledger and fairness after log position ``position`` (None: the latest)."""
-    when, params = at(position)
+    scope = "program_code = %s"
     with db.transaction(write=False) as cur:
-        cur.execute(
-            f"SELECT * FROM funding_budgets WHERE program_code = %s AND {when} ORDER BY resource",
-            (program_code, *params),
-        )
+        cur.execute(*versions_at("funding_budgets", scope, [program_code], position, "resource"))
         budgets = cur.fetchall()
-        cur.execute(
-            f"SELECT * FROM funding_ledger WHERE program_code = %s AND {when} ORDER BY team_code, resource",
-            (program_code, *params),
-        )
+        cur.execute(*versions_at("funding_ledger", scope, [program_code], position, "team_code, resource"))
         ledger = cur.fetchall()
         # Standings are written in the same transactions as this ledger, so they agree.
-        cur.execute(
-            "SELECT team_code, stage, reentrant FROM standings_teams WHERE program_code = %s"
-            f" AND status = 'active' AND {when}",
-            (program_code, *params),
-        )
+        cur.execute(*versions_at("standings_teams", f"{scope} AND status = 'active'", [program_code], position))
         active = cur.fetchall()
     return {
         "program_code": program_code,

@@ -15,12 +15,12 @@ compares the two row by row inside one snapshot.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from projections.db import Cursor
 from projections.engine import INDEX_NAME, Progress, Projection, Projector
+from projections.rows import Table
 from projections.runner import set_status
 
 NEXT = "__next"
@@ -107,7 +107,7 @@ def verify(projector: Projector, names: list[str], *, limit: int = 20, attempts:
             for _ in range(attempts):
                 live = projector.positions()[name]
                 projector.build([name], variant=SCRATCH, stop=live)
-                found = _compare(projector, projection, live)
+                found = _compare(projector, projection, live, limit)
                 if found is not None:
                     differences += found[:limit]
                     break
@@ -120,7 +120,7 @@ def verify(projector: Projector, names: list[str], *, limit: int = 20, attempts:
     return differences
 
 
-def _compare(projector: Projector, projection: Projection, position: int) -> list[Difference] | None:
+def _compare(projector: Projector, projection: Projection, position: int, limit: int) -> list[Difference] | None:
     """The differences at ``position``, read in one snapshot; None if the live model moved on meanwhile."""
     with projector.db.transaction(write=False) as cur:
         if projector.db.dialect == "postgres":
@@ -133,18 +133,18 @@ def _compare(projector: Projector, projection: Projection, position: int) -> lis
         if reached.get(projection.name) != position or reached.get(projection.name + SCRATCH, 0) < position:
             return None
         found: list[Difference] = []
-        for table in projection.tables:
-            live = Counter(_rows(cur, table))
-            rebuilt = Counter(_rows(cur, table + SCRATCH))
-            found += [Difference(table, "live only", dict(r)) for r in sorted((live - rebuilt).elements(), key=repr)]
-            found += [Difference(table, "rebuild only", dict(r)) for r in sorted((rebuilt - live).elements(), key=repr)]
+        for table in projection.layout:
+            found += _only_in(cur, table, "", SCRATCH, "live only", limit)
+            found += _only_in(cur, table, SCRATCH, "", "rebuild only", limit)
         return found
 
 
-def _rows(cur: Cursor, table: str) -> list[tuple[tuple[str, Any], ...]]:
-    cur.execute(f"SELECT * FROM {table}")
-    return [tuple(sorted((k, _comparable(v)) for k, v in row.items())) for row in cur.fetchall()]
-
-
-def _comparable(value: Any) -> Any:
-    return repr(value) if value is not None and not isinstance(value, (str, int, float)) else value
+def _only_in(cur: Cursor, table: Table, side: str, other: str, label: str, limit: int) -> list[Difference]:
+    """Rows of one side missing from the other, compared by the database (every row has a key, so sets will do)."""
+    columns = ", ".join(table.names)
+    cur.execute(
+        f"SELECT {columns} FROM {table.name}{side} EXCEPT SELECT {columns} FROM {table.name}{other}"
+        f" ORDER BY {columns} LIMIT %s",
+        (limit,),
+    )
+    return [Difference(table.name, label, dict(row)) for row in cur.fetchall()]

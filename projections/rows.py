@@ -58,9 +58,12 @@ class Table:
             statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({body}, PRIMARY KEY ({key}))"]
         else:
             body = ", ".join([*self.columns, "valid_from BIGINT NOT NULL", "valid_to BIGINT"])
+            scope = self.key[0]  # versions are read per programme (see ``versions_at``)
             statements = [
                 f"CREATE TABLE IF NOT EXISTS {self.name} ({body}, PRIMARY KEY ({key}, valid_from))",
                 f"CREATE UNIQUE INDEX IF NOT EXISTS {self.name}_now ON {self.name} ({key}) WHERE valid_to IS NULL",
+                f"CREATE INDEX IF NOT EXISTS {self.name}_closed ON {self.name} ({scope}, valid_to)"
+                " WHERE valid_to IS NOT NULL",
             ]
         for index in self.indexes:
             name, columns = index.split(" ON ")
@@ -71,15 +74,24 @@ class Table:
         return tuple(row[k] for k in self.key)
 
 
-def at(position: int | None, alias: str = "") -> tuple[str, list[int]]:
-    """The SQL condition (and its parameters) picking the versions valid after ``position`` (None: now)."""
-    prefix = f"{alias}." if alias else ""
+def versions_at(
+    table: str, where: str, params: Sequence[Any], position: int | None, order: str = ""
+) -> tuple[str, list[Any]]:
+    """A query for the rows of ``table`` matching ``where`` as they stood after ``position`` (None: now).
+
+    Rows valid at a position are the current ones created by then, and the
+    closed ones that were still open then. Each half has its index (``_now`` and
+    ``_closed``), so the cost grows with what changed since ``position``, not with
+    every version the programme ever had.
+    """
+    ordered = f" ORDER BY {order}" if order else ""
     if position is None:
-        return f"{prefix}valid_to IS NULL", []
-    return (
-        f"{prefix}valid_from <= %s AND ({prefix}valid_to IS NULL OR {prefix}valid_to > %s)",
-        [position, position],
+        return f"SELECT * FROM {table} WHERE {where} AND valid_to IS NULL{ordered}", list(params)
+    sql = (
+        f"SELECT * FROM {table} WHERE {where} AND valid_to IS NULL AND valid_from <= %s"
+        f" UNION ALL SELECT * FROM {table} WHERE {where} AND valid_to > %s AND valid_from <= %s{ordered}"
     )
+    return sql, [*params, position, *params, position, position]
 
 
 def plus(amount: int) -> Callable[[Any], Any]:

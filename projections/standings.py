@@ -21,7 +21,7 @@ from domain.events import DecisionEvent
 from domain.program import Program
 from projections.db import Cursor, Database, Row
 from projections.engine import Codes, iso, json_ready
-from projections.rows import Rows, Table, at, plus
+from projections.rows import Rows, Table, plus, versions_at
 
 NAME = "standings"
 PROGRAMS = Table(
@@ -389,10 +389,8 @@ def list_programs(db: Database) -> list[Row]:
 
 def program_exists(db: Database, program_code: str, position: int | None = None) -> bool:
     """Whether the programme is in the read model (as it stood after ``position``; None: now)."""
-    when, params = at(position)
     with db.transaction(write=False) as cur:
-        sql = f"SELECT 1 AS found FROM standings_programs WHERE program_code = %s AND {when}"
-        return _one(cur, sql, program_code, *params) is not None
+        return _Reader(cur, position, program_code).one("standings_programs") is not None
 
 
 def program_standings(
@@ -452,16 +450,16 @@ class _Reader:
 
     def __init__(self, cur: Cursor, position: int | None, program_code: str, team_code: str | None = None) -> None:
         self._cur = cur
-        when, params = at(position)
-        self._where = f"program_code = %s AND {when}" + ("" if team_code is None else " AND team_code = %s")
-        self._params = [program_code, *params, *([] if team_code is None else [team_code])]
+        self._position = position
+        self._where = "program_code = %s" + ("" if team_code is None else " AND team_code = %s")
+        self._params = [program_code] + ([] if team_code is None else [team_code])
 
     def one(self, table: str) -> Row | None:
-        self._cur.execute(f"SELECT * FROM {table} WHERE {self._where}", self._params)
+        self._cur.execute(*versions_at(table, self._where, self._params, self._position))
         return self._cur.fetchone()
 
     def all(self, table: str, order: str = "team_code") -> list[Row]:
-        self._cur.execute(f"SELECT * FROM {table} WHERE {self._where} ORDER BY {order}", self._params)
+        self._cur.execute(*versions_at(table, self._where, self._params, self._position, order))
         return self._cur.fetchall()
 
 
@@ -514,6 +512,8 @@ def _stage(stage: Row, entries: list[Row], scores: list[Row], teams: dict[str, d
     totals = sorted(Decimal(s["total"]) for s in by_team.values())
     rows = []
     for entry in here:
+        if entry["team_code"] not in teams:
+            continue  # a seat decided with effect before the team's application, viewed in between
         score = by_team.get(entry["team_code"])
         # 1 + how many totals are higher: ties share a rank
         rank = None if score is None else 1 + len(totals) - bisect_right(totals, Decimal(score["total"]))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import tempfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from api.bootstrap import Services, build
 from api.settings import Settings
 from domain.candidacy import Candidacy
 from domain.program import Program
+from domain.registry import Context
 from projections import funding, standings
 from projections.db import Database, SQLiteDatabase
 from projections.engine import Projector
@@ -126,3 +127,74 @@ def test_past_moments_answer_as_their_definition_on_postgres(postgres_server_url
         check_moments(services, clock, steps)
     finally:
         services.close()
+
+
+def application(services: Services, team: str, effective_at: datetime | None = None) -> None:
+    services.registry.submit_application(
+        Context(actor="official:test", effective_at=effective_at, reason="접수"),
+        attempts.PROGRAM,
+        team_code=team,
+        name_ko=team,
+        name_en=team,
+        lead_organisation="KAIST",
+        members=["KAIST"],
+    )
+
+
+@pytest.fixture
+def opened(services: Services, clock: Clock) -> Services:
+    attempts.open_programme(services.registry, clock.now)
+    clock.advance(hours=1)
+    application(services, "AAA")
+    services.projector.catch_up()
+    return services
+
+
+def test_a_decision_recorded_while_a_past_page_is_read_does_not_show_in_it(opened: Services, clock: Clock) -> None:
+    moment = Moment(None, clock.now + TICK)  # nothing recorded so far is excluded
+    with read_store(opened, moment, attempts.PROGRAM) as source:
+        clock.advance(hours=1)
+        application(opened, "BBB")
+        opened.projector.catch_up()
+        found = standings.program_standings(source.db, attempts.PROGRAM, clock.now, source.position)
+    assert found is not None
+    assert [t["team_code"] for t in found["applicants"]] == ["AAA"]
+
+
+def test_a_read_model_behind_the_others_does_not_leak_later_rows(opened: Services, clock: Clock) -> None:
+    before_grant = clock.now + TICK
+    clock.advance(hours=1)
+    opened.registry.grant_funding(
+        Context(actor="official:test", reason="배정"),
+        attempts.PROGRAM,
+        "AAA",
+        resource="gpu:B200",
+        quantity=10,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 2, 1),
+    )
+    opened.projector.catch_up(["funding", "history"])  # the standings runner lags behind
+    with read_store(opened, Moment(before_grant, None), attempts.PROGRAM) as source:
+        ledger = funding.program_funding(source.db, attempts.PROGRAM, source.position)
+    assert ledger["teams"] == []
+
+
+def test_a_seat_back_dated_before_the_application_leaves_the_moment_between_readable(
+    services: Services, clock: Clock
+) -> None:
+    opened_at = clock.now
+    attempts.open_programme(services.registry, opened_at)
+    clock.advance(days=5)
+    application(services, "AAA")
+    clock.advance(days=1)
+    services.registry.advance_team(
+        Context(actor="official:test", effective_at=opened_at + timedelta(days=1), reason="선정"),
+        attempts.PROGRAM,
+        "AAA",
+        to_stage=0,
+    )
+    services.projector.catch_up()
+    moment = Moment(opened_at + timedelta(days=2), None)
+    with read_store(services, moment, attempts.PROGRAM) as source:
+        found = standings.program_standings(source.db, attempts.PROGRAM, clock.now, source.position)
+    assert found is not None and found["stages"][0]["holders"] == [] and found["applicants"] == []

@@ -20,11 +20,15 @@ from api.app import create_app
 from api.bootstrap import Services
 from api.cli import app as cli
 from api.keys import create_key
-from projections.rebuild import verify
+from domain.registry import Context
+from projections import all_projections
+from projections.engine import Projector
+from projections.rebuild import NEXT, _lock_live, _prepare, _switch, verify
 from tests.conftest import Clock
 
 pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 STANDINGS = f"/programs/{demo.PROGRAM}/standings"
+CTX = Context(actor="official:test", reason="접수")
 
 
 class RebuildInterruptedError(Exception):
@@ -122,3 +126,30 @@ def test_verify_passes_on_a_healthy_store_and_names_a_row_altered_by_hand(servic
         ("funding_ledger", "rebuild only", "HANBIT", "krw:data"),
     ]
     assert differences[0].row["granted"] == differences[1].row["granted"] + 1
+
+
+def test_a_runner_following_when_a_rebuild_switches_in_goes_back_and_misses_nothing(
+    services: Services, clock: Clock
+) -> None:
+    demo.load(services.registry)
+    services.projector.catch_up()
+    names = list(services.projector.projections)
+    _prepare(services.projector, names, NEXT, resume=True)
+    services.projector.build(names, variant=NEXT)  # the shadow reaches the head as it is now
+    for number in range(9):
+        clock.advance(minutes=1)
+        services.registry.submit_application(
+            CTX, demo.PROGRAM, team_code=f"LATE{number}", name_ko="늦은 팀", name_en="Late", lead_organisation="KAIST"
+        )
+    runner = Projector(services.registry, services.db, all_projections(), batch=3)  # another process's runner
+
+    def switch_once(done: int, total: int) -> None:  # the end of blue_green(), while the runner is mid-way
+        if done == 3:
+            with services.db.transaction() as cur:
+                _lock_live(services.projector, cur, names)
+                for name in names:
+                    _switch(services.projector, cur, services.projector.projections[name])
+
+    runner.follow(names, progress=switch_once)
+    assert set(services.projector.positions().values()) == {services.projector.head()}
+    assert verify(services.projector, names) == []
