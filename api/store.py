@@ -33,7 +33,6 @@ one idle longest.
 
 from __future__ import annotations
 
-import select
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -42,19 +41,17 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import (
-    ConnectionPool,
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg import Connection
-from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from audit.chain import CHAIN_DDL, Link, canonical, link
 from domain.registry import Locate, Registry
+from projections.db import passive_check
 
 APPEND_FUNCTION = "registry_append"
 PREV_PREFIX = b'{"prev":"'
@@ -191,17 +188,6 @@ def chain_tail(event: StoredEvent) -> bytes:
     document = canonical(event.topic, stream, event.originator_version, event.state, "")
     assert document.startswith(PREV_PREFIX + b'"')
     return document[len(PREV_PREFIX) :]
-
-
-def passive_check(conn: Connection[Any]) -> None:
-    """Ping a pooled connection only if it is not idle and healthy, or the server has spoken on it since."""
-    pgconn = conn.pgconn
-    if pgconn.status == ConnStatus.OK and pgconn.transaction_status == TransactionStatus.IDLE:
-        poll = select.poll()
-        poll.register(pgconn.socket, select.POLLIN)
-        if not poll.poll(0):
-            return
-    ConnectionPool.check_connection(conn)
 
 
 class RegistryPostgresFactory(PostgresFactory):

@@ -8,12 +8,17 @@ projection's tracking position commit together.
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+
+from psycopg import Connection
+from psycopg.pq import ConnStatus, TransactionStatus
+from psycopg_pool import ConnectionPool
 
 Row = dict[str, Any]
 
@@ -124,7 +129,7 @@ class PostgresDatabase:
             max_size=pool_size,
             timeout=timeout,
             kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(timeout))},
-            check=ConnectionPool.check_connection,  # replace connections a database restart broke
+            check=passive_check,  # replace connections a database restart broke, without a ping per checkout
             open=True,
         )
 
@@ -135,3 +140,14 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def passive_check(conn: Connection[Any]) -> None:
+    """Ping a pooled connection only if it is not idle and healthy, or the server has spoken on it since."""
+    pgconn = conn.pgconn
+    if pgconn.status == ConnStatus.OK and pgconn.transaction_status == TransactionStatus.IDLE:
+        poll = select.poll()
+        poll.register(pgconn.socket, select.POLLIN)
+        if not poll.poll(0):
+            return
+    ConnectionPool.check_connection(conn)

@@ -139,14 +139,14 @@ class Projector:
         self, names: list[str], *, variant: str = "", stop: int | None = None, progress: Progress | None = None
     ) -> int:
         """Apply events to one variant of the read models (live, or ``__next`` beside them) up to ``stop``."""
-        start = min(self.positions(variant)[n] for n in names)
+        start = self._lowest(names, variant)
         total, done, limit = (stop or self.head()) - start if progress else 0, 0, self.batch or PAGE_SIZE
         while True:
             page = self.registry.recorder.select_notifications(start=start + 1, limit=limit, stop=stop)
             if page:
                 events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
                 if not self._apply(names, events, variant, after=start):  # type: ignore[arg-type]
-                    start = min(self.positions(variant)[n] for n in names)  # a rebuild switched in: go back
+                    start = self._lowest(names, variant)  # a rebuild switched in older rows: go back
                     continue
                 start = page[-1].id
                 done += len(page)
@@ -154,6 +154,10 @@ class Projector:
                     progress(done, max(total, done))
             if len(page) < limit:  # the log's end as of this read; later events are the next call's
                 return done
+
+    def _lowest(self, names: list[str], variant: str) -> int:
+        reached = self.positions(variant)
+        return min(reached[n] for n in names)
 
     def positions(self, variant: str = "") -> dict[str, int]:
         with self.db.transaction(write=False) as cur:
