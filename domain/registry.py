@@ -155,10 +155,16 @@ class Registry(Application[UUID]):
         return self._decide(ctx, decide)
 
     def submit_application(self, ctx: Context, program_code: str, **application: Any) -> Recorded:
+        tries = 0
+
         def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
+            nonlocal tries
+            tries += 1
             program = self._expect(ctx, self.program(program_code))
             team_code = application["team_code"]
-            if Candidacy.id_for(program.code, team_code) in self.repository:
+            # A second application of a team conflicts with the first when saved; only the retry that
+            # follows asks the store whether the team already applied (a round trip spared on every first try).
+            if tries > 1 and Candidacy.id_for(program.code, team_code) in self.repository:
                 msg = f"team {team_code!r} already applied to programme {program_code!r}"
                 raise errors.DuplicateApplicationError(msg)
             return [Candidacy.submit(stamp, program, **application)], None
