@@ -60,7 +60,12 @@ class Child:
         return self.wait()
 
     def _wait(self, flags: int) -> Exit | None:
-        pid, status = os.waitpid(self.process.pid, flags)
+        if self.process.returncode is not None:  # already reaped (``Popen.terminate`` polls first)
+            return Exit(self.process.returncode, time.perf_counter() - self.started)
+        try:
+            pid, status = os.waitpid(self.process.pid, flags)
+        except ChildProcessError:  # reaped by subprocess meanwhile; it kept the exit code
+            return Exit(self.process.wait(), time.perf_counter() - self.started)
         if pid == 0:
             return None
         self.process.returncode = os.waitstatus_to_exitcode(status)

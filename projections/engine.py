@@ -37,6 +37,7 @@ PAGE_SIZE = 500
 log = logging.getLogger("registry.projections")
 INDEX_NAME = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)")
 SQLITE_HOLD_SECONDS = 0.5
+ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkpoint (see ``MemoryRows``)
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
 Progress = Callable[[int, int], None]
@@ -84,6 +85,7 @@ class Projector:
         self.registry = registry
         self.batch = batch
         self.checkpoint = checkpoint
+        self.rows_in_memory = ROWS_IN_MEMORY
         self.db = db
         self.projections = {p.name: p for p in projections}
         self._directory: dict[UUID, Codes] = {}
@@ -211,9 +213,10 @@ class Projector:
         expected = self.positions(variant)  # before the rows: a checkpoint committed after this is noticed below
         start = min(expected[n] for n in names)
         total, done = (stop or self.head()) - start, 0
-        rows = MemoryRows([t for n in names for t in self.projections[n].layout], variant, self.db.dialect)
-        with self.db.transaction(write=False) as cur:
-            rows.load(cur)
+        layout = [t for n in names for t in self.projections[n].layout]
+        rows = MemoryRows(layout, variant, self.db.dialect, keep=self.rows_in_memory)
+        if any(expected[n] for n in names):
+            rows.load()  # resuming: the rows so far are in the tables
         pages, finished = self._pages(start, stop), False
         while not finished:
             began = time.monotonic()

@@ -24,6 +24,7 @@ rows; the rebuild property test holds them to it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -198,7 +199,7 @@ class SqlRows(_Versions):
         self._seen[(table.name, key)] = new
 
 
-@dataclass
+@dataclass(slots=True)
 class _Current:
     row: Row
     saved: bool  # this version is in the table as the current one (as of the last checkpoint)
@@ -211,12 +212,19 @@ class MemoryRows(_Versions):
     Between checkpoints, finished versions and appended rows are streamed into
     the tables (inside the checkpoint's transaction); current versions are
     written at the checkpoint, after the versions the tables held as current
-    have been closed. ``load`` resumes from what an earlier checkpoint left.
+    have been closed.
+
+    Memory stays bounded: after a checkpoint, when more than ``keep`` current
+    rows are held, the rows of the programmes touched longest ago are dropped
+    (the tables hold them) and read back, all of a programme's at once, the
+    next time one of them is needed. A resumed build (``load``) starts that way,
+    with every programme in the tables only.
     """
 
     tables: Sequence[Table]
     variant: str = ""
     dialect: str = "postgres"
+    keep: int = 100_000
     _current: dict[str, dict[Key, _Current]] = field(default_factory=dict)
     _out: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     _closures: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
@@ -230,21 +238,36 @@ class MemoryRows(_Versions):
             self._unsaved[table.name] = {}
         self._by_name = {t.name: t for t in self.tables}
         self._cur: Cursor | None = None
+        self._touched: dict[Any, int] = {}  # programme → the last position that wrote one of its rows
+        self._in_memory: set[Any] = set()  # programmes whose current rows are all in memory
+        self._all_in_memory = True  # False once resumed: a programme not in memory is in the tables
 
     def bind(self, cur: Cursor) -> None:
         """Write through ``cur`` (the transaction that ends with the next checkpoint)."""
         self._cur = cur
 
-    def load(self, cur: Cursor) -> None:
-        """Take the current rows the tables hold (a resumed rebuild)."""
-        for table in self.tables:
-            if table.versioned:
-                cur.execute(f"SELECT * FROM {table.name}{self.variant} WHERE valid_to IS NULL")
-                self._current[table.name] = {table.key_of(r): _Current(r, True) for r in cur.fetchall()}
+    def load(self) -> None:
+        """Resume from the tables: the current rows an earlier checkpoint left are read when needed."""
+        self._all_in_memory = False
 
     def get(self, table: Table, key: Key) -> Row | None:
+        if not self._all_in_memory and key[0] not in self._in_memory:
+            self._read_back(key[0])
         found = self._current[table.name].get(key)
         return None if found is None else found.row
+
+    def _read_back(self, scope: Any) -> None:
+        """Bring one programme's current rows back from the tables."""
+        cur = self._cursor()
+        for table in self.tables:
+            if table.versioned:
+                cur.execute(
+                    f"SELECT * FROM {table.name}{self.variant} WHERE {table.key[0]} = %s AND valid_to IS NULL",
+                    (scope,),
+                )
+                self._current[table.name].update((table.key_of(r), _Current(r, True)) for r in cur.fetchall())
+        self._in_memory.add(scope)
+        self._touched[scope] = self.position
 
     def append(self, table: Table, row: Row) -> None:
         self._emit(table, row)
@@ -258,6 +281,8 @@ class MemoryRows(_Versions):
             else:
                 self._emit(table, {**old, "valid_to": self.position})
         current[key] = self._unsaved[table.name][key] = _Current(new, False)
+        self._in_memory.add(key[0])
+        self._touched[key[0]] = self.position
 
     def _emit(self, table: Table, row: Row) -> None:
         out = self._out[table.name]
@@ -277,6 +302,23 @@ class MemoryRows(_Versions):
             for current in unsaved:
                 current.saved = True
             self._unsaved[table.name] = {}
+        self._forget_oldest()
+
+    def _forget_oldest(self) -> None:
+        """Drop the rows of the programmes touched longest ago, down to half of ``keep`` (all are saved now)."""
+        held = Counter(key[0] for rows in self._current.values() for key in rows)
+        if sum(held.values()) <= self.keep:
+            return
+        kept, room = set(), self.keep // 2
+        for scope in sorted(held, key=lambda s: self._touched.get(s, 0), reverse=True):
+            if held[scope] > room:
+                break
+            kept.add(scope)
+            room -= held[scope]
+        for name, rows in self._current.items():
+            self._current[name] = {key: row for key, row in rows.items() if key[0] in kept}
+        self._in_memory = kept
+        self._all_in_memory = False
 
     def _close(self, table: Table, closures: list[tuple[Any, ...]]) -> None:
         if not closures:
