@@ -59,10 +59,6 @@ class Moment:
     def latest(self) -> bool:
         return self.as_of is None and self.known_at is None
 
-    def admits(self, event: DecisionEvent) -> bool:
-        return (self.as_of is None or event.effective_at <= self.as_of) and (
-            self.known_at is None or event.recorded_at <= self.known_at
-        )
 
 
 @dataclass(frozen=True)

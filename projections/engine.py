@@ -137,18 +137,16 @@ class Projector:
         with self._lock:
             return self.follow(chosen, progress=progress)
 
-    def follow(
-        self, names: list[str], *, variant: str = "", stop: int | None = None, progress: Progress | None = None
-    ) -> int:
-        """Apply events to one variant of the read models (live, or ``__next`` beside them) up to ``stop``."""
-        start = self._lowest(names, variant)
+    def follow(self, names: list[str], *, stop: int | None = None, progress: Progress | None = None) -> int:
+        """Apply events to the live read models, batch by batch, up to ``stop`` (rebuilds use ``build``)."""
+        start = self._lowest(names)
         total, done, limit = (stop or self.head()) - start if progress else 0, 0, self.batch or PAGE_SIZE
         while True:
             page = self.registry.recorder.select_notifications(start=start + 1, limit=limit, stop=stop)
             if page:
                 events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
-                if not self._apply(names, events, variant, after=start):  # type: ignore[arg-type]
-                    start = self._lowest(names, variant)  # a rebuild switched in older rows: go back
+                if not self._apply(names, events, after=start):  # type: ignore[arg-type]
+                    start = self._lowest(names)  # a rebuild switched in older rows: go back
                     continue
                 start = page[-1].id
                 done += len(page)
@@ -157,8 +155,8 @@ class Projector:
             if len(page) < limit:  # the log's end as of this read; later events are the next call's
                 return done
 
-    def _lowest(self, names: list[str], variant: str) -> int:
-        reached = self.positions(variant)
+    def _lowest(self, names: list[str]) -> int:
+        reached = self.positions()
         return min(reached[n] for n in names)
 
     def positions(self, variant: str = "") -> dict[str, int]:
@@ -174,17 +172,14 @@ class Projector:
         return blue_green(self, self.select(names), progress)
 
     def create(self, cur: Cursor, projection: Projection, variant: str = "") -> None:
-        target = renamed(cur, [projection], variant)
-        for statement in projection.ddl():
-            target.execute(statement)
+        for statement in renamed(projection, variant):
+            cur.execute(statement)
         cur.execute(
             "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
             (projection.name + variant,),
         )
 
-    def _apply(
-        self, names: list[str], events: list[tuple[int, DecisionEvent]], variant: str = "", after: int | None = None
-    ) -> bool:
+    def _apply(self, names: list[str], events: list[tuple[int, DecisionEvent]], after: int | None = None) -> bool:
         """Apply one batch row by row, with the tracking positions, in one transaction (live catch-up).
 
         ``after`` is the position the batch was read after. A read model found
@@ -192,12 +187,11 @@ class Projector:
         miss the events between: nothing is applied and False is returned.
         """
         with self.db.transaction() as cur:
-            reached = self._locked_positions(cur, names, variant)
-            if after is not None and min(reached.get(n + variant, 0) for n in names) < after:
+            reached = self._locked_positions(cur, names, "")
+            if after is not None and min(reached.get(n, 0) for n in names) < after:
                 return False
-            rows = SqlRows(cur, variant)
-            self._handle(cur, names, variant, events, reached, rows)
-            self._advance(cur, names, variant, events[-1][0])
+            self._handle(cur, names, "", events, reached, SqlRows(cur))
+            self._advance(cur, names, "", events[-1][0])
         return True
 
     def build(
@@ -332,33 +326,13 @@ def names_in(projections: Iterable[Projection]) -> list[str]:
     return found
 
 
-class _Renamed:
-    """A cursor that writes to a variant of the read models: ``standings_teams`` → ``standings_teams__next``."""
-
-    def __init__(self, cur: Cursor, names: list[str], variant: str) -> None:
-        self._cur = cur
-        self._pattern = re.compile(r"\b(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
-        self._variant = variant
-
-    def _sql(self, sql: str) -> str:
-        return self._pattern.sub(lambda m: m.group(1) + self._variant, sql)
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cur.execute(self._sql(sql), params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        return self._cur.executemany(self._sql(sql), rows)
-
-    def fetchall(self) -> list[dict[str, Any]]:
-        return self._cur.fetchall()
-
-    def fetchone(self) -> dict[str, Any] | None:
-        return self._cur.fetchone()
-
-
-def renamed(cur: Cursor, projections: list[Projection], variant: str) -> Cursor:
-    names = names_in(projections)
-    return _Renamed(cur, names, variant) if variant and names else cur
+def renamed(projection: Projection, variant: str) -> list[str]:
+    """The read model's DDL for a variant of its tables: ``standings_teams`` → ``standings_teams__next``."""
+    names = names_in([projection])
+    if not variant or not names:
+        return projection.ddl()
+    pattern = re.compile(r"\b(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
+    return [pattern.sub(lambda m: m.group(1) + variant, statement) for statement in projection.ddl()]
 
 
 def json_ready(value: Any) -> Any:

@@ -155,19 +155,15 @@ class SqlRows(_Versions):
     at a time (its tracking row is locked), so what is remembered stays true.
     """
 
-    def __init__(self, cur: Cursor, variant: str = "") -> None:
+    def __init__(self, cur: Cursor) -> None:
         self._cur = cur
-        self._variant = variant
         self._seen: dict[tuple[str, Key], Row | None] = {}
-
-    def _name(self, table: Table) -> str:
-        return table.name + self._variant
 
     def get(self, table: Table, key: Key) -> Row | None:
         seen = (table.name, key)
         if seen not in self._seen:
             where = " AND ".join(f"{k} = %s" for k in table.key)
-            self._cur.execute(f"SELECT * FROM {self._name(table)} WHERE {where} AND valid_to IS NULL", key)
+            self._cur.execute(f"SELECT * FROM {table.name} WHERE {where} AND valid_to IS NULL", key)
             self._seen[seen] = self._cur.fetchone()
         return self._seen[seen]
 
@@ -175,13 +171,13 @@ class SqlRows(_Versions):
         columns = ", ".join(table.names)
         marks = ", ".join(["%s"] * len(table.names))
         self._cur.execute(
-            f"INSERT INTO {self._name(table)} ({columns}) VALUES ({marks})"
+            f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
             f" ON CONFLICT ({', '.join(table.key)}) DO NOTHING",
             [row[c] for c in table.names],
         )
 
     def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
-        name, where = self._name(table), " AND ".join(f"{k} = %s" for k in table.key)
+        name, where = table.name, " AND ".join(f"{k} = %s" for k in table.key)
         if old is not None and old["valid_from"] == self.position:
             data = [c for c in table.names if c not in table.key and c not in ("valid_from", "valid_to")]
             assignments = ", ".join(f"{c} = %s" for c in data)
@@ -236,7 +232,6 @@ class MemoryRows(_Versions):
             self._out[table.name] = []
             self._closures[table.name] = []
             self._unsaved[table.name] = {}
-        self._by_name = {t.name: t for t in self.tables}
         self._cur: Cursor | None = None
         self._touched: dict[Any, int] = {}  # programme → the last position that wrote one of its rows
         self._in_memory: set[Any] = set()  # programmes whose current rows are all in memory

@@ -513,7 +513,9 @@ def _stage(stage: Row, entries: list[Row], scores: list[Row], teams: dict[str, d
     rows = []
     for entry in here:
         if entry["team_code"] not in teams:
-            continue  # a seat decided with effect before the team's application, viewed in between
+            # Decisions about a team may be dated back to the opening, before its application took effect
+            # (applications recorded late); a moment in between shows the seat's decision but not the team.
+            continue
         score = by_team.get(entry["team_code"])
         # 1 + how many totals are higher: ties share a rank
         rank = None if score is None else 1 + len(totals) - bisect_right(totals, Decimal(score["total"]))

@@ -63,7 +63,10 @@ def reference(services: Services, moment: Moment, code: str, now: datetime) -> d
         projector.setup()
         created, counted = set(), []
         for position, item in logged(services.projector):
-            if not in_programme(item) or not moment.admits(item):
+            counts = (moment.as_of is None or item.effective_at <= moment.as_of) and (
+                moment.known_at is None or item.recorded_at <= moment.known_at
+            )
+            if not in_programme(item) or not counts:
                 continue
             if isinstance(item, Program.Opened | Candidacy.ApplicationSubmitted):
                 created.add(item.originator_id)
@@ -185,7 +188,7 @@ def test_a_seat_back_dated_before_the_application_leaves_the_moment_between_read
     opened_at = clock.now
     attempts.open_programme(services.registry, opened_at)
     clock.advance(days=5)
-    application(services, "AAA")
+    application(services, "AAA")  # effective when recorded
     clock.advance(days=1)
     services.registry.advance_team(
         Context(actor="official:test", effective_at=opened_at + timedelta(days=1), reason="선정"),
