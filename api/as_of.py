@@ -66,7 +66,6 @@ class Source:
     """Where a page reads a programme from, and at which log position (None: the current rows of ``db``)."""
 
     db: Database
-    head: int  # the last log position when the page was built
     position: int | None = None
     base: int | None = None  # the log position whose rows the page starts from (None: the present)
     replayed: int | None = None  # later events replayed on top in a scratch store; None when none were needed
@@ -75,21 +74,20 @@ class Source:
 @contextmanager
 def read_store(services: Services, moment: Moment, program_code: str) -> Iterator[Source]:
     """The read models as ``program_code`` stood at ``moment`` (see the module docstring)."""
-    head = services.projector.head()
     if moment.latest:
-        yield Source(services.db, head)
+        yield Source(services.db)
         return
     with services.db.transaction(write=False) as cur:
         if services.db.dialect == "postgres":  # one snapshot for the positions, the moments and the rows after
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         position, late = _resolve(cur, moment, program_code)
     if not late:
-        yield Source(services.db, head, position, position)
+        yield Source(services.db, position, position)
         return
     scratch = SQLiteDatabase(":memory:")
     try:
         replayed = _replay(services, scratch, program_code, position, late)
-        yield Source(scratch, head, None, position, replayed)
+        yield Source(scratch, None, position, replayed)
     finally:
         scratch.close()
 

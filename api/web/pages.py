@@ -46,8 +46,9 @@ def programme(
     code = code_in_path(program)
     zone = times.zone(tz)
     view = views.View(times.parse(as_of, known_at, zone), zone, tz.strip().replace(" ", "+"), after)
+    head = services.projector.head()  # the log the page answers from, shown with its checkpoint
     with read_store(services, view.moment, code) as source:
-        context = views.programme(source, services.db, code, view, services.clock())
+        context = views.programme(source, services.db, head, code, view, services.clock())
     if context is None:
         return error_page(request, 404, "programme not found", _missing(code, view))
     return page(

@@ -25,7 +25,9 @@ class View:
     after: int = 0
 
 
-def programme(source: Source, live: Database, code: str, view: View, now: datetime) -> dict[str, Any] | None:
+def programme(
+    source: Source, live: Database, head: int, code: str, view: View, now: datetime
+) -> dict[str, Any] | None:
     """The programme page's context, or None when the programme does not exist (at that moment).
 
     Standings and funding come from ``source``; the timeline is the live history cut at the same moment.
@@ -49,8 +51,9 @@ def programme(source: Source, live: Database, code: str, view: View, now: dateti
         "events": [timeline_row(e) for e in events],
         "next_page": None if next_cursor is None else query(view, after=next_cursor),
         "source": source,
+        "head": head,
         "view": view,
-        "answering": answering(view, source),
+        "answering": answering(view, head),
         "query_values": {
             "as_of": times.picker(view.moment.as_of, view.tz),
             "known_at": times.picker(view.moment.known_at, view.tz),
@@ -65,11 +68,11 @@ def team_names(found: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {t["team_code"]: {"ko": t["name_ko"], "en": t["name_en"]} for t in teams}
 
 
-def answering(view: View, source: Source) -> dict[str, str]:
+def answering(view: View, head: int) -> dict[str, str]:
     """The two times the page answers for, in words."""
     return {
         "as_of": _said(view.moment.as_of, view.tz, "now (latest)"),
-        "known_at": _said(view.moment.known_at, view.tz, f"everything recorded up to log position {source.head}"),
+        "known_at": _said(view.moment.known_at, view.tz, f"everything recorded up to log position {head}"),
     }
 
 
