@@ -18,6 +18,7 @@ from api.store import (
     ChainedPOPOFactory,
     ChainedPostgresRecorder,
     ChainedSQLiteRecorder,
+    FastJSONTranscoder,
     RegistryPostgresFactory,
     locator,
 )
@@ -61,7 +62,7 @@ CACHE = {"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
 def event_store_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing library's environment for the configured database."""
-    return {**CACHE, **_store_env(settings)}
+    return {**CACHE, "TRANSCODER_TOPIC": get_topic(FastJSONTranscoder), **_store_env(settings)}
 
 
 def _store_env(settings: Settings) -> dict[str, str]:

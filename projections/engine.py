@@ -21,8 +21,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
+
+import orjson
 
 from domain.access import ApiKey
 from domain.candidacy import Candidacy
@@ -34,13 +37,24 @@ from projections.db import Cursor, Database
 from projections.rows import MemoryRows, Rows, SqlRows, Table
 
 PAGE_SIZE = 500
+BUILD_PAGE_SIZE = 1_000
 log = logging.getLogger("registry.projections")
 INDEX_NAME = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)")
-SQLITE_HOLD_SECONDS = 0.5
+HOLD_SECONDS = 0.5
 ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkpoint (see ``MemoryRows``)
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
+BULK_AFTER = 5_000  # a catch-up further behind than this many events applies them in bulk first
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
 Progress = Callable[[int, int], None]
+
+
+class Overtaken(RuntimeError):
+    """Another process applied events to the read models a build is writing, or is applying them now (``busy``)."""
+
+    def __init__(self, message: str, *, busy: bool, done: int) -> None:
+        super().__init__(message)
+        self.busy = busy
+        self.done = done  # events this build had applied and committed before it stopped
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,7 @@ class Projection(Protocol):
     def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None: ...
 
 
+@lru_cache(maxsize=4096)  # an event's moments are written by several read models
 def iso(moment: datetime) -> str:
     """Timestamps are stored as UTC ISO 8601 text of fixed width, so text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
@@ -86,6 +101,7 @@ class Projector:
         self.batch = batch
         self.checkpoint = checkpoint
         self.rows_in_memory = ROWS_IN_MEMORY
+        self.bulk_after = BULK_AFTER
         self.db = db
         self.projections = {p.name: p for p in projections}
         self._directory: dict[UUID, Codes] = {}
@@ -132,10 +148,26 @@ class Projector:
         return self.registry.recorder.max_notification_id() or 0
 
     def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
-        """Apply every event after each read model's position; returns how many were read."""
+        """Apply every event after each read model's position; returns how many were read.
+
+        A read model more than ``bulk_after`` events behind (a new database, a
+        layout change, a runner stopped for long) is first brought up in bulk,
+        as a rebuild is (``build``), then row by row. If another process is
+        already applying it in bulk, this returns at once and leaves it to that one.
+        """
         chosen = self.select(names)
         with self._lock:
-            return self.follow(chosen, progress=progress)
+            done = 0
+            while self.head() - self._lowest(chosen) > self.bulk_after:
+                try:
+                    done += self.build(chosen, variant="", progress=progress)
+                except Overtaken as overtaken:
+                    done += overtaken.done
+                    if overtaken.busy:
+                        log.info("%s: another process is catching up in bulk; left to it", ", ".join(chosen))
+                        return done
+                    # moved meanwhile (another process's bulk ended, a blue/green switch): look again
+            return done + self.follow(chosen, progress=progress)
 
     def follow(self, names: list[str], *, stop: int | None = None, progress: Progress | None = None) -> int:
         """Apply events to the live read models, batch by batch, up to ``stop`` (rebuilds use ``build``)."""
@@ -171,9 +203,11 @@ class Projector:
 
         return blue_green(self, self.select(names), progress)
 
-    def create(self, cur: Cursor, projection: Projection, variant: str = "") -> None:
+    def create(self, cur: Cursor, projection: Projection, variant: str = "", *, indexes: bool = True) -> None:
+        """Create the read model's tables (``indexes=False``: with their primary keys only, see ``build``)."""
         for statement in renamed(projection, variant):
-            cur.execute(statement)
+            if indexes or statement.startswith("CREATE TABLE"):
+                cur.execute(statement)
         cur.execute(
             "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
             (projection.name + variant,),
@@ -197,12 +231,23 @@ class Projector:
     def build(
         self, names: list[str], *, variant: str, stop: int | None = None, progress: Progress | None = None
     ) -> int:
-        """Apply events to a variant no reader uses (a rebuild, a verification) in bulk, up to ``stop``.
+        """Apply events in bulk, up to ``stop``: to a variant no reader uses (a rebuild, a verification),
+        or to the live tables (``variant=""``: a catch-up far behind).
+
+        The variant's tables may have only their primary keys (which is all a
+        build reads by): their other indexes are cheaper to build once, at the
+        end, than to maintain row by row (``projections.rebuild``).
 
         Rows are kept in memory and written in bulk (``MemoryRows``); every
         ``checkpoint`` events the tables, the stream directory and the tracking
         positions commit together, so an interrupted build resumes from its last
-        checkpoint. Returns how many events were read.
+        checkpoint. Returns how many events were read. Raises ``Overtaken``
+        if another process moved the positions meanwhile (its rows are then in
+        the tables, not in this build's memory), or, on the live tables, holds
+        them now.
+
+        On the live tables a checkpoint also comes at least every
+        ``HOLD_SECONDS``: live appliers and blue/green switches wait for it.
         """
         expected = self.positions(variant)  # before the rows: a checkpoint committed after this is noticed below
         start = min(expected[n] for n in names)
@@ -215,9 +260,13 @@ class Projector:
         while not finished:
             began = time.monotonic()
             with self.db.transaction() as cur:
-                reached = self._locked_positions(cur, names, variant)
-                if any(reached[n + variant] != expected[n] for n in names):
-                    raise RuntimeError(f"another process is writing {', '.join(names)}{variant}; stopped")
+                reached = self._locked_positions(cur, names, variant, skip_locked=not variant)
+                if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
+                    raise Overtaken(
+                        f"another process is writing {', '.join(names)}{variant}; stopped",
+                        busy=len(reached) < len(names),
+                        done=done,
+                    )
                 rows.bind(cur)
                 applied, last, finished = 0, None, True
                 for events in pages:
@@ -226,7 +275,7 @@ class Projector:
                     applied, done = applied + len(events), done + len(events)
                     if progress:
                         progress(done, max(total, done))
-                    if applied >= self.checkpoint or self._holding_too_long(began):
+                    if applied >= self.checkpoint or self._holding_too_long(began, live=not variant):
                         finished = False
                         break
                 rows.checkpoint()
@@ -236,23 +285,32 @@ class Projector:
                     expected = {n: max(expected[n], last) for n in names}
         return done
 
-    def _holding_too_long(self, began: float) -> bool:
-        """SQLite has one writer: commit often enough that the API's writes wait at most a moment."""
-        return self.db.dialect == "sqlite" and time.monotonic() - began > SQLITE_HOLD_SECONDS
+    def _holding_too_long(self, began: float, *, live: bool) -> bool:
+        """Commit often enough that what waits for this transaction waits at most a moment.
+
+        That is the API's writes on SQLite (it has one writer), and on the live
+        tables anything else applying them.
+        """
+        return (live or self.db.dialect == "sqlite") and time.monotonic() - began > HOLD_SECONDS
 
     def _pages(self, start: int, stop: int | None) -> Iterator[list[tuple[int, DecisionEvent]]]:
         while True:
             page = self.registry.recorder.select_notifications(
-                start=start + 1, limit=self.batch or PAGE_SIZE, stop=stop
+                start=start + 1, limit=self.batch or BUILD_PAGE_SIZE, stop=stop
             )
             if not page:
                 return
             yield [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]  # type: ignore[misc]
             start = page[-1].id
 
-    def _locked_positions(self, cur: Cursor, names: list[str], variant: str) -> dict[str, int]:
-        """The read models' positions, locked until the transaction ends (PostgreSQL; SQLite locks it all)."""
-        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+    def _locked_positions(
+        self, cur: Cursor, names: list[str], variant: str, *, skip_locked: bool = False
+    ) -> dict[str, int]:
+        """The read models' positions, locked until the transaction ends (PostgreSQL; SQLite locks it all).
+
+        ``skip_locked``: rows another transaction holds are left out instead of waited for.
+        """
+        lock = (" FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE") if self.db.dialect == "postgres" else ""
         marks = ", ".join(["%s"] * len(names))
         tracked = [name + variant for name in names]
         cur.execute(f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){lock}", tracked)
@@ -346,3 +404,16 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_ready(v) for v in value]
     return value
+
+
+def to_json(value: Any) -> str:
+    """``value`` as JSON text in the form read models store (``json_ready``), encoded in one pass."""
+    return orjson.dumps(value, default=_stored_form, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+
+
+def _stored_form(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

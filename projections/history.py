@@ -14,7 +14,7 @@ import orjson
 
 from domain.events import DecisionEvent
 from projections.db import Database, Row
-from projections.engine import Codes, iso, json_ready
+from projections.engine import Codes, iso, to_json
 from projections.rows import Rows, Table
 
 NAME = "history"
@@ -68,7 +68,7 @@ class HistoryProjection:
                 "actor": event.actor,
                 "reason": event.reason,
                 "correlation_id": event.correlation_id,
-                "data": orjson.dumps(json_ready(data)).decode(),
+                "data": to_json(data),
             },
         )
 

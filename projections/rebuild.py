@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from projections.db import Cursor
-from projections.engine import INDEX_NAME, Progress, Projection, Projector
+from projections.engine import INDEX_NAME, Progress, Projection, Projector, renamed
 from projections.rows import Table
 from projections.runner import set_status
 
@@ -32,6 +32,11 @@ def blue_green(projector: Projector, names: list[str], progress: Progress | None
     _prepare(projector, names, NEXT, resume=True)
     set_status(projector, names, "rebuilding")
     done = projector.build(names, variant=NEXT, progress=progress)
+    if projector.db.dialect == "postgres":  # built here, the switch only renames them (SQLite builds them there)
+        with projector.db.transaction() as cur:
+            for name in names:
+                for statement in _indexes(projector.projections[name], NEXT):
+                    cur.execute(statement)
     with projector._lock, projector.db.transaction() as cur:
         _lock_live(projector, cur, names)
         for name in names:
@@ -50,7 +55,7 @@ def _prepare(projector: Projector, names: list[str], variant: str, *, resume: bo
             projection = projector.projections[name]
             _drop(cur, projection, variant)
             cur.execute("DELETE FROM projection_tracking WHERE name = %s", (name + variant,))
-            projector.create(cur, projection, variant)
+            projector.create(cur, projection, variant, indexes=False)  # built once at the end (see ``build``)
 
 
 def _drop(cur: Cursor, projection: Projection, variant: str) -> None:
@@ -66,6 +71,9 @@ def _lock_live(projector: Projector, cur: Cursor, names: list[str]) -> None:
 
 def _switch(projector: Projector, cur: Cursor, projection: Projection) -> None:
     """In the caller's transaction: the shadow tables become the live ones, with their position."""
+    if projector.db.dialect == "postgres":
+        for statement in _indexes(projection, NEXT):  # IF NOT EXISTS: usually built before the switch
+            cur.execute(statement)
     _drop(cur, projection, "")
     for table in projection.tables:
         cur.execute(f"ALTER TABLE {table}{NEXT} RENAME TO {table}")
@@ -88,6 +96,10 @@ def _switch(projector: Projector, cur: Cursor, projection: Projection) -> None:
     position = 0 if row is None else row["position"]
     cur.execute("UPDATE projection_tracking SET position = %s WHERE name = %s", (position, projection.name))
     cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name + NEXT,))
+
+
+def _indexes(projection: Projection, variant: str) -> list[str]:
+    return [statement for statement in renamed(projection, variant) if INDEX_NAME.search(statement)]
 
 
 @dataclass(frozen=True)

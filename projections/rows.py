@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, Protocol
 
 from projections.db import Cursor, Row
@@ -52,6 +53,11 @@ class Table:
         data = tuple(c.split()[0] for c in self.columns)
         return (*data, "valid_from", "valid_to") if self.versioned else data
 
+    @cached_property
+    def values(self) -> Callable[[Row], tuple[Any, ...]]:
+        """A row's values in column order."""
+        return itemgetter(*self.names)  # every table has more than one column, so this makes a tuple
+
     def ddl(self) -> list[str]:
         key = ", ".join(self.key)
         if not self.versioned:
@@ -71,8 +77,13 @@ class Table:
             statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.name} {columns}")
         return statements
 
-    def key_of(self, row: Row) -> Key:
-        return tuple(row[k] for k in self.key)
+    @cached_property
+    def key_of(self) -> Callable[[Row], Key]:
+        """A row's key, as a tuple."""
+        if len(self.key) == 1:
+            (column,) = self.key
+            return lambda row: (row[column],)
+        return itemgetter(*self.key)
 
 
 def versions_at(
@@ -281,7 +292,7 @@ class MemoryRows(_Versions):
 
     def _emit(self, table: Table, row: Row) -> None:
         out = self._out[table.name]
-        out.append(tuple(row[c] for c in table.names))
+        out.append(table.values(row))
         if len(out) >= FLUSH_ROWS:
             self._write(table, out)
             out.clear()
@@ -292,7 +303,7 @@ class MemoryRows(_Versions):
             self._close(table, self._closures[table.name])
             self._closures[table.name] = []
             unsaved = self._unsaved[table.name].values()
-            self._write(table, self._out[table.name] + [tuple(c.row[n] for n in table.names) for c in unsaved])
+            self._write(table, self._out[table.name] + [table.values(c.row) for c in unsaved])
             self._out[table.name] = []
             for current in unsaved:
                 current.saved = True

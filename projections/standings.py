@@ -20,7 +20,7 @@ from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
 from projections.db import Cursor, Database, Row
-from projections.engine import Codes, iso, json_ready
+from projections.engine import Codes, iso, to_json
 from projections.rows import Rows, Table, plus, versions_at
 
 NAME = "standings"
@@ -136,7 +136,7 @@ TABLES = tuple(t.name for t in ALL)
 
 
 def _json(value: Any) -> str:
-    return orjson.dumps(json_ready(value)).decode()
+    return to_json(value)
 
 
 class StandingsProjection:

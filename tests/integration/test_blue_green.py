@@ -106,6 +106,40 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(services: Services, sma
     assert verify(services.projector, list(services.projector.projections)) == []
 
 
+def indexes(services: Services) -> set[tuple[str, str]]:
+    """(table, index) of every index on the read models' tables."""
+    tables = [t for p in services.projector.projections.values() for t in p.tables]
+    marks = ", ".join(["%s"] * len(tables))
+    with services.db.transaction(write=False) as cur:
+        if services.db.dialect == "postgres":
+            cur.execute(
+                f"SELECT tablename AS tbl, indexname AS name FROM pg_indexes WHERE tablename IN ({marks})", tables
+            )
+        else:
+            cur.execute(
+                f"SELECT tbl_name AS tbl, name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})",
+                tables,
+            )
+        return {(r["tbl"], r["name"]) for r in cur.fetchall()}
+
+
+def test_a_rebuild_interrupted_before_its_indexes_ends_with_every_index_a_fresh_store_has(
+    services: Services, small_pages: None
+) -> None:
+    """A build writes tables with their primary keys only; the switch must leave every index in place."""
+    fresh = indexes(services)
+    assert {name for _, name in fresh} >= {"standings_teams_now", "history_events_team", "standings_moments_recorded"}
+    demo.load(services.registry)
+    services.projector.catch_up()
+    names = list(services.projector.projections)
+    _prepare(services.projector, names, NEXT, resume=True)
+    services.projector.build(names, variant=NEXT)  # built, then stopped before the indexes and the switch
+    services.projector.rebuild()  # resumes: nothing left to read, so only the indexes and the switch
+    assert indexes(services) == fresh
+    services.projector.rebuild()  # and a rebuild from scratch
+    assert indexes(services) == fresh
+
+
 def test_verify_passes_on_a_healthy_store_and_names_a_row_altered_by_hand(services: Services) -> None:
     demo.load(services.registry)
     services.projector.catch_up()
