@@ -48,7 +48,7 @@ OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
 Progress = Callable[[int, int], None]
 
 
-class Overtaken(RuntimeError):
+class OvertakenError(RuntimeError):
     """Another process applied events to the read models a build is writing, or is applying them now (``busy``)."""
 
     def __init__(self, message: str, *, busy: bool, done: int) -> None:
@@ -161,7 +161,7 @@ class Projector:
             while self.head() - self._lowest(chosen) > self.bulk_after:
                 try:
                     done += self.build(chosen, variant="", progress=progress)
-                except Overtaken as overtaken:
+                except OvertakenError as overtaken:
                     done += overtaken.done
                     if overtaken.busy:
                         log.info("%s: another process is catching up in bulk; left to it", ", ".join(chosen))
@@ -241,7 +241,7 @@ class Projector:
         Rows are kept in memory and written in bulk (``MemoryRows``); every
         ``checkpoint`` events the tables, the stream directory and the tracking
         positions commit together, so an interrupted build resumes from its last
-        checkpoint. Returns how many events were read. Raises ``Overtaken``
+        checkpoint. Returns how many events were read. Raises ``OvertakenError``
         if another process moved the positions meanwhile (its rows are then in
         the tables, not in this build's memory), or, on the live tables, holds
         them now.
@@ -262,7 +262,7 @@ class Projector:
             with self.db.transaction() as cur:
                 reached = self._locked_positions(cur, names, variant, skip_locked=not variant)
                 if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
-                    raise Overtaken(
+                    raise OvertakenError(
                         f"another process is writing {', '.join(names)}{variant}; stopped",
                         busy=len(reached) < len(names),
                         done=done,

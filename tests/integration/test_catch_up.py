@@ -91,7 +91,7 @@ def test_processes_catching_up_in_bulk_at_once_apply_every_event_once(services: 
         start.wait()
         try:
             done.append(racer.catch_up())
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+        except Exception as error:  # reported by the assertion below
             errors.append(error)
 
     threads = [threading.Thread(target=race, args=(racer,)) for racer in racers]
