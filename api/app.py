@@ -38,7 +38,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build(config, clock=clock)
         if app.state.services.settings.inline_projections:
-            app.state.services.projector.catch_up()
+            app.state.services.projector.catch_up(wait=False)  # serve meanwhile; /health shows the lag
         try:
             yield
         finally:

@@ -134,7 +134,7 @@ def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | Non
     observability.events_recorded(outcome.events, replayed=outcome.replayed)
     if services.settings.inline_projections and outcome.events and not outcome.replayed:
         try:
-            services.projector.catch_up()
+            services.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
         except Exception:  # the decision is stored: answer it; the next write or the runner catches up
             log.exception("read models not updated after position %s", outcome.position)
     body = RecordedResponse(

@@ -50,7 +50,7 @@ from eventsourcing.postgres import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from audit.chain import CHAIN_DDL, Link, canonical, link
+from audit.chain import CHAIN_DDL, LONG_NUMBER, Link, canonical, link
 from domain.registry import Locate, Registry
 from projections.db import passive_check
 
@@ -314,11 +314,14 @@ class FastJSONTranscoder(JSONTranscoder):
     Encoding is unchanged (the stored bytes, and so the chain's hashes, stay as
     the library writes them). Decoding parses with orjson and then revives the
     ``{"_type_": …, "_data_": …}`` objects innermost first, as the library's
-    ``object_hook`` does; what orjson refuses and the standard library accepts
-    (integers beyond 64 bits, ``NaN``) is decoded the library's way.
+    ``object_hook`` does. What orjson reads differently from the standard
+    library is decoded the library's way: numbers of 19 digits or more (orjson
+    makes floats of integers beyond 64 bits) and what it refuses (``NaN``).
     """
 
     def decode(self, data: bytes) -> Any:
+        if LONG_NUMBER.search(data) is not None:
+            return super().decode(data)
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError:

@@ -19,7 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timezone
+from datetime import time as time_of_day
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
@@ -72,9 +73,15 @@ class Projection(Protocol):
     def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None: ...
 
 
-@lru_cache(maxsize=4096)  # an event's moments are written by several read models
 def iso(moment: datetime) -> str:
     """Timestamps are stored as UTC ISO 8601 text of fixed width, so text order is time order."""
+    if type(moment.tzinfo) is timezone:  # a fixed offset, as every stored time decodes to: one text per instant
+        return _iso_at_fixed_offset(moment)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@lru_cache(maxsize=4096)  # an event's moments are written by several read models
+def _iso_at_fixed_offset(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -147,26 +154,30 @@ class Projector:
     def head(self) -> int:
         return self.registry.recorder.max_notification_id() or 0
 
-    def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
+    def catch_up(
+        self, names: Iterable[str] | None = None, progress: Progress | None = None, *, wait: bool = True
+    ) -> int:
         """Apply every event after each read model's position; returns how many were read.
 
         A read model more than ``bulk_after`` events behind (a new database, a
         layout change, a runner stopped for long) is first brought up in bulk,
         as a rebuild is (``build``), then row by row. If another process is
-        already applying it in bulk, this returns at once and leaves it to that one.
+        applying it in bulk meanwhile, this waits its turn and goes on from where
+        that one got; with ``wait=False`` (a best effort: after a write, at
+        start-up) it returns at once instead, before the head, and leaves it to that one.
         """
         chosen = self.select(names)
         with self._lock:
             done = 0
             while self.head() - self._lowest(chosen) > self.bulk_after:
                 try:
-                    done += self.build(chosen, variant="", progress=progress)
+                    done += self.build(chosen, variant="", progress=progress, wait=wait)
                 except OvertakenError as overtaken:
                     done += overtaken.done
                     if overtaken.busy:
                         log.info("%s: another process is catching up in bulk; left to it", ", ".join(chosen))
                         return done
-                    # moved meanwhile (another process's bulk ended, a blue/green switch): look again
+                    # moved meanwhile (another process's bulk went on, a blue/green switch): look again
             return done + self.follow(chosen, progress=progress)
 
     def follow(self, names: list[str], *, stop: int | None = None, progress: Progress | None = None) -> int:
@@ -204,9 +215,14 @@ class Projector:
         return blue_green(self, self.select(names), progress)
 
     def create(self, cur: Cursor, projection: Projection, variant: str = "", *, indexes: bool = True) -> None:
-        """Create the read model's tables (``indexes=False``: with their primary keys only, see ``build``)."""
+        """Create the read model's tables; ``indexes=False``: only with the indexes a build reads by.
+
+        Those are the primary keys and the current rows' unique indexes (rows
+        are read back by programme, see ``MemoryRows``; the unique index also
+        refuses a second current row at once, not at the end).
+        """
         for statement in renamed(projection, variant):
-            if indexes or statement.startswith("CREATE TABLE"):
+            if indexes or statement.startswith("CREATE TABLE") or "WHERE valid_to IS NULL" in statement:
                 cur.execute(statement)
         cur.execute(
             "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
@@ -229,22 +245,28 @@ class Projector:
         return True
 
     def build(
-        self, names: list[str], *, variant: str, stop: int | None = None, progress: Progress | None = None
+        self,
+        names: list[str],
+        *,
+        variant: str,
+        stop: int | None = None,
+        progress: Progress | None = None,
+        wait: bool = True,
     ) -> int:
         """Apply events in bulk, up to ``stop``: to a variant no reader uses (a rebuild, a verification),
         or to the live tables (``variant=""``: a catch-up far behind).
 
-        The variant's tables may have only their primary keys (which is all a
-        build reads by): their other indexes are cheaper to build once, at the
-        end, than to maintain row by row (``projections.rebuild``).
+        The variant's tables may have only the indexes a build reads by (see
+        ``create``): the others are cheaper to build once, at the end, than to
+        maintain row by row (``projections.rebuild``).
 
         Rows are kept in memory and written in bulk (``MemoryRows``); every
         ``checkpoint`` events the tables, the stream directory and the tracking
         positions commit together, so an interrupted build resumes from its last
         checkpoint. Returns how many events were read. Raises ``OvertakenError``
         if another process moved the positions meanwhile (its rows are then in
-        the tables, not in this build's memory), or, on the live tables, holds
-        them now.
+        the tables, not in this build's memory), or holds them now and
+        ``wait`` is False.
 
         On the live tables a checkpoint also comes at least every
         ``HOLD_SECONDS``: live appliers and blue/green switches wait for it.
@@ -260,7 +282,7 @@ class Projector:
         while not finished:
             began = time.monotonic()
             with self.db.transaction() as cur:
-                reached = self._locked_positions(cur, names, variant, skip_locked=not variant)
+                reached = self._locked_positions(cur, names, variant, skip_locked=not wait)
                 if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
                     raise OvertakenError(
                         f"another process is writing {', '.join(names)}{variant}; stopped",
@@ -416,4 +438,8 @@ def _stored_form(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, (date, time_of_day)):  # passed through with datetimes; orjson would write these as isoformat
+        return value.isoformat()
+    if isinstance(value, tuple):  # a named tuple (orjson writes plain ones itself)
+        return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")

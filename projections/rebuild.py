@@ -37,6 +37,11 @@ def blue_green(projector: Projector, names: list[str], progress: Progress | None
             for name in names:
                 for statement in _indexes(projector.projections[name], NEXT):
                     cur.execute(statement)
+        # and the events recorded while they were built, so the switch does not set the read models back by them
+        so_far = done
+        done += projector.build(
+            names, variant=NEXT, progress=progress and (lambda n, total: progress(so_far + n, so_far + total))
+        )
     with projector._lock, projector.db.transaction() as cur:
         _lock_live(projector, cur, names)
         for name in names:

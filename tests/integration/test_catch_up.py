@@ -14,6 +14,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import pytest
 
 from api import demo
@@ -80,17 +81,18 @@ def test_a_catch_up_goes_in_bulk_only_when_far_behind(services: Services) -> Non
 def test_processes_catching_up_in_bulk_at_once_apply_every_event_once(services: Services, postgres_url: str) -> None:
     demo.load(services.registry)
     head = services.projector.head()
+    events = len(services.registry.recorder.select_notifications(start=1, limit=head))
     racers = []
-    for _ in range(3):  # three API processes starting together on a store whose read models are empty
+    for _ in range(3):  # three processes starting together on a store whose read models are empty
         racer = Projector(services.registry, PostgresDatabase(postgres_url, pool_size=2), all_projections())
         racer.bulk_after, racer.batch, racer.checkpoint = 0, 3, 2
         racers.append(racer)
-    start, errors, done = threading.Barrier(len(racers)), [], []
+    start, errors, applied = threading.Barrier(len(racers)), [], []
 
     def race(racer: Projector) -> None:
         start.wait()
         try:
-            done.append(racer.catch_up())
+            applied.append(racer.catch_up())  # waits its turn, goes on from where the others got
         except Exception as error:  # reported by the assertion below
             errors.append(error)
 
@@ -101,16 +103,43 @@ def test_processes_catching_up_in_bulk_at_once_apply_every_event_once(services: 
         thread.join(timeout=120)
     try:
         assert errors == []
-        assert len(done) == len(racers)
+        assert len(applied) == len(racers)
+        assert sum(applied) == events  # each event applied by exactly one of them
         assert set(services.projector.positions().values()) == {head}
         assert verify(services.projector, list(services.projector.projections)) == []
-        with services.db.transaction(write=False) as cur:
-            cur.execute("SELECT COUNT(*) AS n, COUNT(DISTINCT position) AS positions FROM history_events")
-            counted = cur.fetchone()
-        assert counted is not None and counted["n"] == counted["positions"] > 0
     finally:
         for racer in racers:
             racer.db.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store", ["postgres"])
+def test_a_best_effort_catch_up_leaves_a_busy_read_model_and_a_plain_one_waits_for_it(
+    services: Services, postgres_url: str
+) -> None:
+    demo.load(services.registry)
+    projector = services.projector
+    projector.bulk_after = 0
+    head = projector.head()
+    with psycopg.connect(postgres_url) as other:  # another process, in the middle of applying the read models
+        other.execute("SELECT position FROM projection_tracking FOR UPDATE")
+
+        best_effort: list[int] = []
+        leaving = threading.Thread(target=lambda: best_effort.append(projector.catch_up(wait=False)))
+        leaving.start()
+        leaving.join(timeout=30)
+        assert not leaving.is_alive() and best_effort == [0]  # it returned without waiting, and applied nothing
+        assert set(projector.positions().values()) == {0}
+
+        waited: list[int] = []
+        waiting = threading.Thread(target=lambda: waited.append(projector.catch_up()))
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive()  # it cannot finish while the rows are held: it waits
+        other.rollback()
+    waiting.join(timeout=60)
+    assert waited and waited[0] > 0
+    assert set(projector.positions().values()) == {head}
 
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
