@@ -1,4 +1,5 @@
-"""Run in a measured child process: rebuild every read model blue/green, print what it took as JSON.
+"""Run in a measured child process: rebuild every read model blue/green (or, with ``catch-up``, empty
+them and catch them up from the start of the log), print what it took as JSON.
 
 The database comes from ``REGISTRY_DATABASE_URL``, as for the ``registry`` command.
 Timing covers ``Projector.rebuild`` only, not interpreter start-up and imports;
@@ -8,9 +9,10 @@ the peak memory is the whole process's (``VmHWM``, see ``bench.processes``).
 from __future__ import annotations
 
 import json
+import sys
 import time
 
-from api.bootstrap import build
+from api.bootstrap import Services, build
 from api.settings import Settings
 from bench.processes import peak_rss_mb
 
@@ -18,12 +20,26 @@ from bench.processes import peak_rss_mb
 def main() -> None:
     services = build(Settings())
     try:
-        started = time.perf_counter()
-        events = services.projector.rebuild()
+        if sys.argv[1:] == ["catch-up"]:
+            empty(services)
+            started = time.perf_counter()
+            events = services.projector.catch_up()
+        else:
+            started = time.perf_counter()
+            events = services.projector.rebuild()
         seconds = time.perf_counter() - started
     finally:
         services.close()
     print(json.dumps({"events": events, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+
+
+def empty(services: Services) -> None:
+    """Empty every read model and set its position to the start, as a new database's are."""
+    with services.db.transaction() as cur:
+        for projection in services.projector.projections.values():
+            for table in projection.tables:
+                cur.execute(f"DELETE FROM {table}")
+        cur.execute("UPDATE projection_tracking SET position = 0")
 
 
 if __name__ == "__main__":

@@ -85,19 +85,26 @@ def write_floor(database_url: str) -> tuple[float, int]:
     return seconds, rows
 
 
-def rebuild_rate(bench: Bench) -> list[Result]:
-    raw = statistics.median(raw_read_rate(bench.database_url) for _ in range(RAW_REPEATS))
-    log_path = bench.logs / "rebuild.log"
+def timed_child(bench: Bench, args: list[str], log_name: str) -> dict[str, Any]:
+    """Run ``bench.child`` with ``args`` in a process of its own; what it reports."""
+    log_path = bench.logs / log_name
     with log_path.open("wb") as log:
-        done = Child([sys.executable, "-m", "bench.child"], bench.database_url, log).wait()
+        done = Child([sys.executable, "-m", "bench.child", *args], bench.database_url, log).wait()
     output = log_path.read_text()
     if done.code:
-        raise RuntimeError(f"the rebuild failed ({done.code}):\n{output}")
-    report = json.loads(output.strip().splitlines()[-1])
+        raise RuntimeError(f"bench.child {' '.join(args)} failed ({done.code}):\n{output}")
+    report: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return report
+
+
+def rebuild_rate(bench: Bench) -> list[Result]:
+    raw = statistics.median(raw_read_rate(bench.database_url) for _ in range(RAW_REPEATS))
+    report = timed_child(bench, [], "rebuild.log")
     ours = report["events"] / report["seconds"]
     how = f"{report['events']:,} events in {report['seconds']:.1f} s (Projector.rebuild in a child process)"
     floor_seconds, floor_rows = write_floor(bench.database_url)
     floor = report["events"] / floor_seconds
+    caught_up = timed_child(bench, ["catch-up"], "catch-up.log")
     return [
         Result(
             "a. rebuild rate",
@@ -120,6 +127,18 @@ def rebuild_rate(bench: Bench) -> list[Result]:
             f"the fastest any rebuild of these read models can go here: PostgreSQL alone writing the rows the"
             f" rebuild wrote ({floor_rows:,} in {floor_seconds:.1f} s, INSERT … SELECT into empty twins of the"
             f" tables, then their indexes); ours is {ours / floor:.2f}× this floor",
+        ),
+        Result(
+            "a. catch-up from empty",
+            "events/s",
+            f"{caught_up['events'] / caught_up['seconds']:,.0f}",
+            f"{raw:,.0f}",
+            caught_up["events"] / caught_up["seconds"] / raw,
+            "for the record",
+            None,
+            f"the read models emptied and caught up by Projector.catch_up in a child process (as after a layout"
+            f" change or on a new database: in bulk on the live tables, then row by row): {caught_up['events']:,}"
+            f" events in {caught_up['seconds']:.1f} s, peak RSS {caught_up['peak_rss_mb']:,.0f} MB",
         ),
         Result(
             "a. rebuild peak memory",
