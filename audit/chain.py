@@ -31,7 +31,7 @@ import orjson
 
 # orjson reads integers beyond 64 bits as floats: leave a state with a number that long to json. (A string
 # that happens to look like one after a colon, comma or bracket only costs the slower path.)
-LONG_NUMBER = re.compile(rb"(?:^|[:\[,])\s*-?\d{19}")
+_LONG_NUMBER = re.compile(rb"(?:^|[:\[,])\s*-?\d{19}")
 CHAIN_DDL = [
     "CREATE TABLE IF NOT EXISTS registry_chain (leaf BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE,"
     " stream TEXT NOT NULL, version INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
@@ -48,7 +48,7 @@ def canonical(topic: str, stream: UUID, version: int, state: bytes, prev: str) -
     strict JSON); ``tests/unit/test_chain.py`` holds the two to the same output.
     """
     fields = {"prev": prev, "stream": str(stream), "topic": topic, "version": version}
-    if LONG_NUMBER.search(state) is None:
+    if _LONG_NUMBER.search(state) is None:
         try:
             return orjson.dumps({**fields, "state": orjson.loads(state)}, option=orjson.OPT_SORT_KEYS)
         except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # not strict JSON, or nested too deep for orjson

@@ -438,7 +438,7 @@ def _stored_form(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return iso(value)
-    if isinstance(value, (date, time_of_day)):  # passed through with datetimes; orjson would write these as isoformat
+    if isinstance(value, (date, time_of_day)):  # passed through with datetimes; ISO 8601, as Python writes them
         return value.isoformat()
     if isinstance(value, tuple):  # a named tuple (orjson writes plain ones itself)
         return list(value)
