@@ -169,7 +169,11 @@ class Projector:
         chosen = self.select(names)
         with self._lock:
             done = 0
-            while self.head() - self._lowest(chosen) > self.bulk_after:
+            while True:
+                applied, far_behind = self._follow(chosen, progress=progress, bulk_after=self.bulk_after)
+                done += applied
+                if not far_behind:
+                    return done
                 try:
                     done += self.build(chosen, variant="", progress=progress, wait=wait)
                 except OvertakenError as overtaken:
@@ -178,14 +182,30 @@ class Projector:
                         log.info("%s: another process is catching up in bulk; left to it", ", ".join(chosen))
                         return done
                     # moved meanwhile (another process's bulk went on, a blue/green switch): look again
-            return done + self.follow(chosen, progress=progress)
 
     def follow(self, names: list[str], *, stop: int | None = None, progress: Progress | None = None) -> int:
         """Apply events to the live read models, batch by batch, up to ``stop`` (rebuilds use ``build``)."""
+        return self._follow(names, stop=stop, progress=progress)[0]
+
+    def _follow(
+        self,
+        names: list[str],
+        *,
+        stop: int | None = None,
+        progress: Progress | None = None,
+        bulk_after: int | None = None,
+    ) -> tuple[int, bool]:
+        """``follow``, and whether it stopped first because the log reaches more than ``bulk_after`` further.
+
+        That is looked at only when the first page comes back full, so a catch-up
+        a few events behind (after each write) costs no query more.
+        """
         start = self._lowest(names)
         total, done, limit = (stop or self.head()) - start if progress else 0, 0, self.batch or PAGE_SIZE
         while True:
             page = self.registry.recorder.select_notifications(start=start + 1, limit=limit, stop=stop)
+            if bulk_after is not None and not done and len(page) == limit and self.head() - start > bulk_after:
+                return 0, True
             if page:
                 events = [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]
                 if not self._apply(names, events, after=start):  # type: ignore[arg-type]
@@ -196,7 +216,7 @@ class Projector:
                 if progress:
                     progress(done, max(total, done))
             if len(page) < limit:  # the log's end as of this read; later events are the next call's
-                return done
+                return done, False
 
     def _lowest(self, names: list[str]) -> int:
         reached = self.positions()

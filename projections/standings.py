@@ -135,10 +135,6 @@ ALL = (PROGRAMS, STAGES, TEAMS, ENTRIES, SCORES, ROUNDS, OFFERS, MOMENTS)
 TABLES = tuple(t.name for t in ALL)
 
 
-def _json(value: Any) -> str:
-    return to_json(value)
-
-
 class StandingsProjection:
     name = NAME
     tables: tuple[str, ...] = TABLES
@@ -192,8 +188,8 @@ def _opened(rows: Rows, e: Program.Opened, c: Codes) -> None:
                 "stage": i,
                 "name": s["name"],
                 "seats": s["seats"],
-                "criteria": _json(s["criteria"]),
-                "gates": _json(s["gates"]),
+                "criteria": to_json(s["criteria"]),
+                "gates": to_json(s["gates"]),
             },
         )
 
@@ -219,7 +215,7 @@ def _round_opened(rows: Rows, e: Program.ReEntryRoundOpened, c: Codes) -> None:
             "stage": e.stage,
             "seats": e.seats,
             "filled": 0,
-            "eligibility": _json(e.eligibility),
+            "eligibility": to_json(e.eligibility),
             "opens_at": iso(e.opens_at),
             "closes_at": iso(e.closes_at),
         },
@@ -227,7 +223,7 @@ def _round_opened(rows: Rows, e: Program.ReEntryRoundOpened, c: Codes) -> None:
 
 
 def _finalists(rows: Rows, e: Program.FinalistsSelected, c: Codes) -> None:
-    rows.update(PROGRAMS, (c.program_code,), finalists=_json(e.teams))
+    rows.update(PROGRAMS, (c.program_code,), finalists=to_json(e.teams))
     for team in e.teams:
         rows.update(TEAMS, (c.program_code, team), finalist=1)
 
@@ -245,7 +241,7 @@ def _applied(rows: Rows, e: Candidacy.ApplicationSubmitted, c: Codes) -> None:
             "name_ko": e.name_ko,
             "name_en": e.name_en,
             "lead_organisation": e.lead_organisation,
-            "members": _json(e.members),
+            "members": to_json(e.members),
             "status": "applied",
             "stage": e.stage,
             "applied_at": iso(e.effective_at),
@@ -262,7 +258,7 @@ def _applied(rows: Rows, e: Candidacy.ApplicationSubmitted, c: Codes) -> None:
 
 def _consortium(rows: Rows, e: Candidacy.ConsortiumChanged, c: Codes) -> None:
     def members(old: str) -> str:
-        return _json([m for m in orjson.loads(old) if m not in e.left] + list(e.joined))
+        return to_json([m for m in orjson.loads(old) if m not in e.left] + list(e.joined))
 
     _team_update(rows, c, members=members)
 
@@ -270,8 +266,8 @@ def _consortium(rows: Rows, e: Candidacy.ConsortiumChanged, c: Codes) -> None:
 def _scored(e: Candidacy.EvaluationRecorded | Candidacy.EvaluationAmended) -> dict[str, Any]:
     total = sum(e.scores.values(), Decimal(0))
     return {
-        "scores": _json(e.scores),
-        "gates": _json(e.gates),
+        "scores": to_json(e.scores),
+        "gates": to_json(e.gates),
         "total": str(total),
         "passed": int(all(e.gates.values())),
     }
