@@ -60,7 +60,6 @@ class Moment:
         return self.as_of is None and self.known_at is None
 
 
-
 @dataclass(frozen=True)
 class Source:
     """Where a page reads a programme from, and at which log position (None: the current rows of ``db``)."""

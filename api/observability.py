@@ -348,4 +348,3 @@ def logging_config(level: str) -> dict[str, Any]:
 def configure_logging(level: str) -> None:
     """Send every log record to stderr as one JSON object per line."""
     logging.config.dictConfig(logging_config(level))
-

@@ -182,8 +182,7 @@ class SqlRows(_Versions):
         columns = ", ".join(table.names)
         marks = ", ".join(["%s"] * len(table.names))
         self._cur.execute(
-            f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
-            f" ON CONFLICT ({', '.join(table.key)}) DO NOTHING",
+            f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT ({', '.join(table.key)}) DO NOTHING",
             [row[c] for c in table.names],
         )
 

@@ -25,9 +25,7 @@ class View:
     after: int = 0
 
 
-def programme(
-    source: Source, live: Database, head: int, code: str, view: View, now: datetime
-) -> dict[str, Any] | None:
+def programme(source: Source, live: Database, head: int, code: str, view: View, now: datetime) -> dict[str, Any] | None:
     """The programme page's context, or None when the programme does not exist (at that moment).
 
     Standings and funding come from ``source``; the timeline is the live history cut at the same moment.

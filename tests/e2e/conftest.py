@@ -78,17 +78,33 @@ class Api:
     def open_program(
         self, seats: tuple[int, ...] = (3, 2), finalists: int = 1, budgets: dict[str, int] | None = None
     ) -> dict[str, Any]:
-        stages = [{"name": f"Stage {i + 1}", "seats": n, "criteria": CRITERIA, "gates": ["independence"]}
-                  for i, n in enumerate(seats)]
-        return self.ok("/programs", {
-            "program_code": P, "title_ko": "시험 사업", "title_en": "Test programme", "agency": "MSIT",
-            "stages": stages, "budgets": BUDGETS if budgets is None else budgets, "finalist_count": finalists,
-            "effective_at": OPENED, "reason": "Programme announced",
-        })
+        stages = [
+            {"name": f"Stage {i + 1}", "seats": n, "criteria": CRITERIA, "gates": ["independence"]}
+            for i, n in enumerate(seats)
+        ]
+        return self.ok(
+            "/programs",
+            {
+                "program_code": P,
+                "title_ko": "시험 사업",
+                "title_en": "Test programme",
+                "agency": "MSIT",
+                "stages": stages,
+                "budgets": BUDGETS if budgets is None else budgets,
+                "finalist_count": finalists,
+                "effective_at": OPENED,
+                "reason": "Programme announced",
+            },
+        )
 
     def apply(self, team: str, **extra: Any) -> dict[str, Any]:
-        body = {"team_code": team, "name_ko": f"{team} 팀", "name_en": f"Team {team}",
-                "lead_organisation": f"{team} Inc.", **extra}
+        body = {
+            "team_code": team,
+            "name_ko": f"{team} 팀",
+            "name_en": f"Team {team}",
+            "lead_organisation": f"{team} Inc.",
+            **extra,
+        }
         return self.ok(f"/programs/{P}/teams", body)
 
     def seat(self, *teams: str, stage: int = 0) -> None:
@@ -108,10 +124,22 @@ class Api:
         body = {"reason_code": "below_cutoff", "objection_deadline": deadline, "reason": "Lowest total"}
         return self.team(team, "eliminations", body)
 
-    def open_round(self, stage: int = 1, seats: int = 1, eligibility: tuple[str, ...] = ("eliminated",),
-                   opens: str = "2026-01-01T00:00:00+00:00", closes: str = "2026-01-31T00:00:00+00:00") -> int:
-        body = {"stage": stage, "seats": seats, "eligibility": list(eligibility), "opens_at": opens,
-                "closes_at": closes, "reason": "Refill the empty seat"}
+    def open_round(
+        self,
+        stage: int = 1,
+        seats: int = 1,
+        eligibility: tuple[str, ...] = ("eliminated",),
+        opens: str = "2026-01-01T00:00:00+00:00",
+        closes: str = "2026-01-31T00:00:00+00:00",
+    ) -> int:
+        body = {
+            "stage": stage,
+            "seats": seats,
+            "eligibility": list(eligibility),
+            "opens_at": opens,
+            "closes_at": closes,
+            "reason": "Refill the empty seat",
+        }
         return int(self.ok(f"/programs/{P}/re-entry-rounds", body)["result"]["round"])
 
     def offer(self, team: str, round_number: int = 1, deadline: str = "2026-01-20T00:00:00+00:00") -> int:

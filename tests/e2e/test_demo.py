@@ -46,7 +46,9 @@ def test_one_stage_2_seat_stays_empty_until_the_re_entrant_accepts(
     assert (before["seats"], before["vacancies"]) == (4, 1)
     eliminated = {t["team_code"]: t for t in api.get(STANDINGS)["stages"][0]["teams"] if t["outcome"] == "eliminated"}
     assert {code: t["elimination"]["reason_code"] for code, t in eliminated.items()} == {
-        "NURI": "failed_gate", "BADA": "below_cutoff"}
+        "NURI": "failed_gate",
+        "BADA": "below_cutoff",
+    }
     run_the_rest(services, recorded_until_acceptance)
     after = api.get(STANDINGS)
     assert sorted(after["stages"][1]["holders"]) == ["HANBIT", "HWARANG", "MIRAE", "SEOGANG"]

@@ -33,8 +33,9 @@ class Story:
         self.log: list[Logged] = []
 
     def note(self, body: dict[str, Any], team: str | None = None) -> None:
-        self.log += [Logged(e["position"], e["type"], team, e["effective_at"], e["recorded_at"])
-                     for e in body["events"]]
+        self.log += [
+            Logged(e["position"], e["type"], team, e["effective_at"], e["recorded_at"]) for e in body["events"]
+        ]
 
     def tell(self) -> Story:
         api = self.api
@@ -122,7 +123,9 @@ def test_filter_by_effective_time(api: Api, story: Story) -> None:
     # 11 December, 00:00 UTC, written in Korean time: bounds are compared as instants, not as text
     events = api.history(effective_from="2025-12-11T09:00:00+09:00", effective_to="2025-12-12T10:00:00+00:00")
     assert [(e["event_type"], e["team_code"]) for e in events] == [
-        ("ApplicationSubmitted", "B"), ("ApplicationSubmitted", "C")]
+        ("ApplicationSubmitted", "B"),
+        ("ApplicationSubmitted", "C"),
+    ]
     later = api.history(effective_from="2026-01-07T09:00:00+00:00")
     assert [e["position"] for e in later] == story.positions(lambda e: e.effective_at >= "2026-01-07T09:00:00")
 
@@ -145,8 +148,17 @@ def test_filters_and_paging_combine(api: Api, story: Story) -> None:
 
 
 def test_the_global_history_pages_across_programmes(api: Api, story: Story) -> None:
-    other = api.ok("/programs", {"program_code": "OTHER", "title_ko": "다른", "title_en": "Other", "agency": "MSIT",
-                                 "stages": [{"name": "Only", "seats": 1}], "finalist_count": 1})
+    other = api.ok(
+        "/programs",
+        {
+            "program_code": "OTHER",
+            "title_ko": "다른",
+            "title_en": "Other",
+            "agency": "MSIT",
+            "stages": [{"name": "Only", "seats": 1}],
+            "finalist_count": 1,
+        },
+    )
     pages = read_all(api, path="/history", limit=4)
     assert [p for page in pages for p in page] == [*story.positions(), other["position"]]
     assert [e["position"] for e in api.history()] == story.positions()  # the programme's own history is unchanged

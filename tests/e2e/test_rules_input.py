@@ -27,10 +27,16 @@ DECISIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "grant": (f"/programs/{P}/teams/A/grants", GRANT),
     "withdraw": (f"/programs/{P}/teams/A/withdrawal", {}),
     "budget": (f"/programs/{P}/budget-increases", {"resource": "gpu:B200", "amount": 5}),
-    "round": (f"/programs/{P}/re-entry-rounds", {
-        "stage": 1, "seats": 1, "eligibility": ["eliminated"],
-        "opens_at": "2026-01-01T00:00:00+00:00", "closes_at": "2026-01-31T00:00:00+00:00",
-    }),
+    "round": (
+        f"/programs/{P}/re-entry-rounds",
+        {
+            "stage": 1,
+            "seats": 1,
+            "eligibility": ["eliminated"],
+            "opens_at": "2026-01-01T00:00:00+00:00",
+            "closes_at": "2026-01-31T00:00:00+00:00",
+        },
+    ),
 }
 
 
@@ -57,8 +63,15 @@ def test_a_decision_dated_after_it_was_recorded_or_before_the_opening_is_refused
 
 
 def test_a_programme_cannot_be_opened_in_the_future(running: Api) -> None:
-    body = {"program_code": "LATER", "title_ko": "나중", "title_en": "Later", "agency": "MSIT",
-            "stages": [{"name": "Only", "seats": 1}], "finalist_count": 1, "effective_at": FUTURE}
+    body = {
+        "program_code": "LATER",
+        "title_ko": "나중",
+        "title_en": "Later",
+        "agency": "MSIT",
+        "stages": [{"name": "Only", "seats": 1}],
+        "finalist_count": 1,
+        "effective_at": FUTURE,
+    }
     with running.unchanged("A"):
         response = running.post("/programs", body)
     assert_problem(response, 422, "effective-time")
@@ -68,8 +81,13 @@ def test_a_programme_cannot_be_opened_in_the_future(running: Api) -> None:
 
 
 def test_reading_an_unknown_programme_is_not_found(running: Api) -> None:
-    for where in ("/programs/NOPE", "/programs/NOPE/standings", "/programs/NOPE/funding", "/programs/NOPE/history",
-                  "/programs/NOPE/teams/A"):
+    for where in (
+        "/programs/NOPE",
+        "/programs/NOPE/standings",
+        "/programs/NOPE/funding",
+        "/programs/NOPE/history",
+        "/programs/NOPE/teams/A",
+    ):
         assert_problem(running.client.get(where), 404, "program-not-found")
 
 
@@ -109,8 +127,14 @@ def test_a_team_applies_to_a_programme_once(running: Api) -> None:
 
 
 def test_a_programme_is_opened_once(running: Api) -> None:
-    body = {"program_code": P, "title_ko": "다시", "title_en": "Again", "agency": "MSIT",
-            "stages": [{"name": "Only", "seats": 1}], "finalist_count": 1}
+    body = {
+        "program_code": P,
+        "title_ko": "다시",
+        "title_en": "Again",
+        "agency": "MSIT",
+        "stages": [{"name": "Only", "seats": 1}],
+        "finalist_count": 1,
+    }
     with running.unchanged("A"):
         response = running.post("/programs", body)
     assert_problem(response, 409, "program-already-opened")
@@ -126,27 +150,40 @@ def without(body: dict[str, Any], key: str) -> dict[str, Any]:
 MALFORMED: dict[str, tuple[str, dict[str, Any], str]] = {  # case: (path, JSON text, a field the problem must name)
     "unknown field": (f"/programs/{P}/teams", {**APPLICATION, "colour": "red"}, "colour"),
     "missing field": (f"/programs/{P}/teams", without(APPLICATION, "name_en"), "name_en"),
-    "naive effective_at": (f"/programs/{P}/teams", {**APPLICATION, "effective_at": "2026-01-02T10:00:00"},
-                           "effective_at"),
-    "naive deadline": (f"/programs/{P}/teams/A/eliminations", {
-        "reason_code": "below_cutoff", "objection_deadline": "2026-01-15T00:00:00", "reason": "Lowest"},
-        "objection_deadline"),
+    "naive effective_at": (
+        f"/programs/{P}/teams",
+        {**APPLICATION, "effective_at": "2026-01-02T10:00:00"},
+        "effective_at",
+    ),
+    "naive deadline": (
+        f"/programs/{P}/teams/A/eliminations",
+        {"reason_code": "below_cutoff", "objection_deadline": "2026-01-15T00:00:00", "reason": "Lowest"},
+        "objection_deadline",
+    ),
     "negative quantity": (f"/programs/{P}/teams/A/grants", {**GRANT, "quantity": -5}, "quantity"),
     "zero quantity": (f"/programs/{P}/teams/A/grants", {**GRANT, "quantity": 0}, "quantity"),
     "fractional quantity": (f"/programs/{P}/teams/A/grants", {**GRANT, "quantity": 1.5}, "quantity"),
-    "negative score": (f"/programs/{P}/teams/A/evaluations",
-                       {"stage": 0, "scores": {**SCORES, "user": -1}, "gates": GATES}, "user"),
-    "unknown reason code": (f"/programs/{P}/teams/A/eliminations", {
-        "reason_code": "dislike", "objection_deadline": "2026-01-15T00:00:00+00:00", "reason": "x"}, "reason_code"),
+    "negative score": (
+        f"/programs/{P}/teams/A/evaluations",
+        {"stage": 0, "scores": {**SCORES, "user": -1}, "gates": GATES},
+        "user",
+    ),
+    "unknown reason code": (
+        f"/programs/{P}/teams/A/eliminations",
+        {"reason_code": "dislike", "objection_deadline": "2026-01-15T00:00:00+00:00", "reason": "x"},
+        "reason_code",
+    ),
     "bad team code": (f"/programs/{P}/teams", {**APPLICATION, "team_code": "no spaces"}, "team_code"),
 }
 RAW = {  # case: (path, raw body text)
-    "NaN score": (f"/programs/{P}/teams/A/evaluations",
-                  '{"stage": 0, "scores": {"benchmark": NaN, "expert": 30, "user": 20},'
-                  ' "gates": {"independence": true}}'),
-    "Infinity quantity": (f"/programs/{P}/teams/A/grants",
-                          '{"resource": "gpu:B200", "quantity": Infinity, "period_start": "2026-01-01",'
-                          ' "period_end": "2026-06-30"}'),
+    "NaN score": (
+        f"/programs/{P}/teams/A/evaluations",
+        '{"stage": 0, "scores": {"benchmark": NaN, "expert": 30, "user": 20}, "gates": {"independence": true}}',
+    ),
+    "Infinity quantity": (
+        f"/programs/{P}/teams/A/grants",
+        '{"resource": "gpu:B200", "quantity": Infinity, "period_start": "2026-01-01", "period_end": "2026-06-30"}',
+    ),
     "malformed JSON": (f"/programs/{P}/teams", '{"team_code": "X", "name_ko": '),
     "not an object": (f"/programs/{P}/teams", "[1, 2, 3]"),
     "empty body": (f"/programs/{P}/teams/A/grants", ""),
@@ -206,8 +243,10 @@ def test_a_malformed_path_parameter_is_refused(running: Api) -> None:
 
 
 WRONG_METHODS = [  # method, path, the methods the path does allow
-    ("DELETE", f"/programs/{P}", {"GET"}), ("PUT", f"/programs/{P}/teams/A", {"GET"}),
-    ("GET", f"/programs/{P}/teams/A/grants", {"POST"}), ("PATCH", "/programs", {"GET", "POST"}),
+    ("DELETE", f"/programs/{P}", {"GET"}),
+    ("PUT", f"/programs/{P}/teams/A", {"GET"}),
+    ("GET", f"/programs/{P}/teams/A/grants", {"POST"}),
+    ("PATCH", "/programs", {"GET", "POST"}),
 ]
 
 

@@ -82,8 +82,10 @@ def test_a_team_is_eliminated_once_and_only_an_elimination_can_be_upheld(api: Ap
     api.seat("A", "B")
     api.eliminate("A")
     with api.unchanged("A", "B"):
-        again = api.post(path("A", "eliminations"), {
-            "reason_code": "other", "objection_deadline": "2026-01-20T00:00:00+00:00", "reason": "Again"})
+        again = api.post(
+            path("A", "eliminations"),
+            {"reason_code": "other", "objection_deadline": "2026-01-20T00:00:00+00:00", "reason": "Again"},
+        )
         upheld = api.post(path("B", "elimination/upheld"))
     assert_problem(again, 409, "already-eliminated")
     assert_problem(upheld, 409, "no-pending-elimination")

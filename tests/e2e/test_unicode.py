@@ -31,10 +31,17 @@ def nfd(text: str) -> str:
 
 def korean_team(api: Api) -> dict[str, Any]:
     api.open_program()
-    response = api.ok(f"/programs/{P}/teams", {
-        "team_code": nfd(TEAM), "name_ko": nfd(NAME), "name_en": "Hanbit AI",
-        "lead_organisation": nfd(LEAD), "members": [nfd(m) for m in MEMBERS], "reason": nfd("접수 완료"),
-    })
+    response = api.ok(
+        f"/programs/{P}/teams",
+        {
+            "team_code": nfd(TEAM),
+            "name_ko": nfd(NAME),
+            "name_en": "Hanbit AI",
+            "lead_organisation": nfd(LEAD),
+            "members": [nfd(m) for m in MEMBERS],
+            "reason": nfd("접수 완료"),
+        },
+    )
     api.advance(TEAM, 0)
     return response
 
@@ -67,15 +74,26 @@ def test_korean_names_come_back_unchanged_from_every_read_model(api: Api) -> Non
 def test_a_decomposed_team_code_in_the_url_finds_the_team(api: Api) -> None:
     korean_team(api)
     path = f"/programs/{P}/teams/{nfd(TEAM)}"
-    assert api.post(f"{path}/grants", {"resource": "krw:data", "quantity": 5, "period_start": "2026-01-01",
-                                       "period_end": "2026-06-30"}).status_code == 201
+    assert (
+        api.post(
+            f"{path}/grants",
+            {"resource": "krw:data", "quantity": 5, "period_start": "2026-01-01", "period_end": "2026-06-30"},
+        ).status_code
+        == 201
+    )
     assert api.get(path)["name_ko"] == NAME
     assert [e["event_type"] for e in api.history(team=nfd(TEAM))][-2:] == ["FundingGranted", "FundsCommitted"]
 
 
 def korean_programme(api: Api) -> None:
-    body = {"program_code": nfd("독자-AI"), "title_ko": nfd("독자 AI 파운데이션 모델"), "title_en": "Sovereign AI",
-            "agency": nfd("과학기술정보통신부"), "stages": [{"name": nfd("1차 단계"), "seats": 2}], "finalist_count": 1}
+    body = {
+        "program_code": nfd("독자-AI"),
+        "title_ko": nfd("독자 AI 파운데이션 모델"),
+        "title_en": "Sovereign AI",
+        "agency": nfd("과학기술정보통신부"),
+        "stages": [{"name": nfd("1차 단계"), "seats": 2}],
+        "finalist_count": 1,
+    }
     api.ok("/programs", body)
 
 

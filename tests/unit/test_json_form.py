@@ -31,10 +31,12 @@ leaves = (
 )
 values: st.SearchStrategy[Any] = st.recursive(
     leaves,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.lists(inner, max_size=4).map(tuple)
-    | st.builds(Pair, inner, inner)
-    | st.dictionaries(text, inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.builds(Pair, inner, inner)
+        | st.dictionaries(text, inner, max_size=4)
+    ),
     max_leaves=25,
 )
 
