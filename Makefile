@@ -29,7 +29,7 @@ check-database: install
 	@$(BIN)/python -m tests.check_database
 
 lint: install
-	$(BIN)/ruff check domain api projections audit tests bench
+	$(BIN)/ruff check domain eventstore api projections audit tests bench
 	$(BIN)/mypy
 
 ## Benchmarks on PostgreSQL, as ratios to raw baselines from the same run; writes bench/RESULTS.md.
