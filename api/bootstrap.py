@@ -9,21 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-from eventsourcing.utils import get_topic
 
 from api.settings import Settings
-from api.store import (
-    ChainedPOPOFactory,
-    ChainedPostgresRecorder,
-    ChainedSQLiteRecorder,
-    FastJSONTranscoder,
-    RegistryPostgresFactory,
-    locator,
-)
 from audit.signing import Signer
 from domain.registry import Registry
+from eventstore.environment import event_store_env
+from eventstore.locate import locator
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.engine import Projector
@@ -55,46 +46,6 @@ class Services:
         self.db.close()
 
 
-# Aggregates stay cached in the process and are brought up to date from the store on each read
-# (fast-forward), so a long programme stream is not replayed from its first event per decision.
-CACHE = {"AGGREGATE_CACHE_MAXSIZE": "10000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
-
-
-def event_store_env(settings: Settings) -> dict[str, str]:
-    """The eventsourcing library's environment for the configured database."""
-    return {**CACHE, "TRANSCODER_TOPIC": get_topic(FastJSONTranscoder), **_store_env(settings)}
-
-
-def _store_env(settings: Settings) -> dict[str, str]:
-    url = settings.database_url
-    if url.startswith("memory://"):
-        return {"PERSISTENCE_MODULE": get_topic(ChainedPOPOFactory)}
-    path = settings.sqlite_path
-    if path is not None:
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
-        }
-    parts = urlsplit(url)
-    return {
-        "PERSISTENCE_MODULE": get_topic(RegistryPostgresFactory),
-        "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
-        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(parts.port or 5432),
-        "POSTGRES_USER": unquote(parts.username or ""),
-        "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_POOL_SIZE": str(settings.pool_size),
-        "POSTGRES_MAX_OVERFLOW": "0",
-        "POSTGRES_CONNECT_TIMEOUT": str(max(1, int(settings.db_timeout))),
-        "POSTGRES_MAX_WAITING": "0",  # unlimited queue; each wait is bounded by the timeout
-        # a connection broken by a database restart is replaced, not used (pinged only if the server spoke on it)
-        "POSTGRES_PRE_PING": "y",
-        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
-    }
-
-
 def read_store(settings: Settings) -> Database:
     if settings.database_url.startswith("memory://"):
         return SQLiteDatabase(":memory:")
@@ -109,7 +60,8 @@ def build(settings: Settings, clock: Clock = utc_now) -> Services:
     path = settings.sqlite_path
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    registry = Registry(event_store_env(settings), clock=clock)
+    env = event_store_env(settings.database_url, pool_size=settings.pool_size, timeout=settings.db_timeout)
+    registry = Registry(env, clock=clock)
     registry.locate = locator(registry)
     db = read_store(settings)
     projector = Projector(

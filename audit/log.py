@@ -12,8 +12,8 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from audit import merkle
-from audit.chain import Link
 from domain.registry import Registry
+from eventstore.chain import Link
 
 PAGE = 10_000
 

@@ -6,7 +6,7 @@ One JSON object per line, in log order::
      "state": {…the stored state…}, "prev_hash": "…", "hash": "…"}
 
 Import reads the file twice, in constant memory: first it recomputes every hash
-(``audit.chain``) and refuses the file at the first line that does not fit —
+(``eventstore.chain``) and refuses the file at the first line that does not fit —
 nothing is written then — and only a file that checks out is written, in large
 batches. Positions may differ in the new store; the Merkle tree over the same
 events in the same order, and so its root, is identical.
@@ -22,9 +22,9 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import StoredEvent
 
-from audit.chain import event_hash
 from audit.log import MerkleLog
 from domain.registry import Registry
+from eventstore.chain import event_hash
 
 BATCH = 1_000
 

@@ -16,10 +16,10 @@ from typing import Any
 from uuid import UUID
 
 from audit import merkle
-from audit.chain import Link, event_hash
 from audit.log import MerkleLog
 from audit.signing import Checkpoint, signature_valid
 from domain.registry import Registry
+from eventstore.chain import Link, event_hash
 
 PAGE = 5_000
 

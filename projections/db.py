@@ -8,7 +8,6 @@ projection's tracking position commit together.
 
 from __future__ import annotations
 
-import select
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -16,9 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from psycopg import Connection
-from psycopg.pq import ConnStatus, TransactionStatus
-from psycopg_pool import ConnectionPool
+from eventstore.pool import passive_check
 
 Row = dict[str, Any]
 
@@ -140,14 +137,3 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._pool.close()
-
-
-def passive_check(conn: Connection[Any]) -> None:
-    """Ping a pooled connection only if it is not idle and healthy, or the server has spoken on it since."""
-    pgconn = conn.pgconn
-    if pgconn.status == ConnStatus.OK and pgconn.transaction_status == TransactionStatus.IDLE:
-        poll = select.poll()
-        poll.register(pgconn.socket, select.POLLIN)
-        if not poll.poll(0):
-            return
-    ConnectionPool.check_connection(conn)

@@ -3,11 +3,12 @@
 ``ChainedPostgresRecorder`` stores events, chain links and the NOTIFY in one
 database function under the events table's lock, hashing in the database. These
 tests check what the behavioural suites would not notice: the database's hashes
-are byte for byte ``audit.chain``'s, positions come back in the order given, a
+are byte for byte ``eventstore.chain``'s, positions come back in the order given, a
 version conflict stores nothing and raises the library's IntegrityError, the
 table lock is taken, a follower tailing the log under eight writers skips
-nothing, a connection the server closed is replaced rather than used, and the
-pool reuses the connection returned last. No timings are asserted.
+nothing, a connection the server closed is replaced rather than used, one it did
+not is handed out without a ping, and the pool reuses the connection returned
+last. No timings are asserted.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from api.bootstrap import Services
-from api.store import ChainedPostgresRecorder, MostRecentFirst, passive_check
-from audit.chain import link
 from audit.log import MerkleLog
 from audit.verify import verify
+from eventstore.chain import link
+from eventstore.postgres import ChainedPostgresRecorder
 
 pytestmark = pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
 WRITERS = 8
@@ -182,7 +183,6 @@ def test_a_connection_the_server_closed_is_replaced_not_used(services: Services)
     """The pool pings only connections the server spoke on; one it closed is discarded, not handed out."""
     recorder = recorder_of(services)
     pool = recorder.datastore.pool
-    assert pool._check is passive_check
     with recorder.datastore.get_connection() as conn:
         closed = conn.info.backend_pid  # back in the pool after this block, idle
     with admin(services) as killer:
@@ -195,9 +195,27 @@ def test_a_connection_the_server_closed_is_replaced_not_used(services: Services)
     assert len(recorder.select_notifications(1, 100)) == pool.max_size + 1
 
 
+def test_an_idle_healthy_connection_is_handed_out_without_a_round_trip(services: Services) -> None:
+    """The pre-ping is passive: a connection the server has not spoken on is not pinged before use."""
+    datastore = recorder_of(services).datastore
+    with datastore.get_connection() as conn:
+        pid = conn.info.backend_pid
+    with admin(services) as watcher:
+        before = last_activity(watcher, pid)
+        with datastore.get_connection() as conn:
+            assert conn.info.backend_pid == pid  # the connection returned last (see the test below)
+        assert last_activity(watcher, pid) == before, "the connection was pinged on checkout"
+
+
+def last_activity(watcher: psycopg.Connection[tuple[object, ...]], pid: int) -> object:
+    """When the server process last changed state (a ping makes it active, then idle, again)."""
+    row = watcher.execute("SELECT state_change FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def test_the_pool_hands_out_the_connection_returned_last(services: Services) -> None:
     datastore = recorder_of(services).datastore
-    assert isinstance(datastore.pool._pool, MostRecentFirst)
     with datastore.get_connection() as first, datastore.get_connection() as second:
         pids = (first.info.backend_pid, second.info.backend_pid)
     with datastore.get_connection() as again:

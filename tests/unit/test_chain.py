@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from api import demo
 from api.bootstrap import build
 from api.settings import Settings
-from audit.chain import canonical
+from eventstore.chain import canonical
 
 STREAM = UUID("12345678-1234-5678-1234-567812345678")
 

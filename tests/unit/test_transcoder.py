@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from api import demo
 from api.bootstrap import build
 from api.settings import Settings
-from api.store import FastJSONTranscoder
+from eventstore.transcoder import FastJSONTranscoder
 
 
 def registered(transcoder: JSONTranscoder) -> JSONTranscoder:

@@ -12,9 +12,9 @@ event of the stream (empty for a stream's first event). The event's hash is the
 hex SHA-256 of those bytes; its Merkle leaf (see ``audit.merkle``) is the leaf
 hash of the 32 hash bytes, and leaves are ordered by log position.
 
-The chain is written by the event store's recorder beside each event, in the
-same transaction, into ``registry_chain`` (leaf index, position, stream, version,
-previous hash, hash).
+The chain is written by the event store's recorders (this package) beside each
+event, in the same transaction, into ``registry_chain`` (leaf index, position,
+stream, version, previous hash, hash); ``audit`` reads and verifies it.
 """
 
 from __future__ import annotations
@@ -28,10 +28,13 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.persistence import StoredEvent
 
 # orjson reads integers beyond 64 bits as floats: leave a state with a number that long to json. (A string
 # that happens to look like one after a colon, comma or bracket only costs the slower path.)
 _LONG_NUMBER = re.compile(rb"(?:^|[:\[,])\s*-?\d{19}")
+PREV_PREFIX = b'{"prev":"'
+"""What every canonical encoding starts with: the previous hash is the first key in sorted order."""
 CHAIN_DDL = [
     "CREATE TABLE IF NOT EXISTS registry_chain (leaf BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE,"
     " stream TEXT NOT NULL, version INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
@@ -58,11 +61,14 @@ def canonical(topic: str, stream: UUID, version: int, state: bytes, prev: str) -
 
 
 def event_hash(topic: str, stream: UUID, version: int, state: bytes, prev: str) -> str:
+    """The hex SHA-256 of the canonical encoding: the event's hash, and its successor's ``prev``."""
     return hashlib.sha256(canonical(topic, stream, version, state, prev)).hexdigest()
 
 
 @dataclass(frozen=True)
 class Link:
+    """One row of ``registry_chain``: where the event sits in the log and in its stream, and its hashes."""
+
     leaf: int
     position: int
     stream: str
@@ -90,3 +96,16 @@ def link(
         links.append(Link(next_leaf + offset, position, stream, event.originator_version, prev, digest))
         last[stream] = digest
     return links
+
+
+def chain_tail(event: StoredEvent) -> bytes:
+    """The event's canonical encoding after ``{"prev":"`` and the previous hash, for a store to complete.
+
+    The previous hash is hex (or empty), so JSON writes it as itself between quotes: the
+    encoding with hash P is ``PREV_PREFIX + P + tail``, byte for byte ``canonical``. The
+    PostgreSQL append (``eventstore.append``) hashes that in the database, where P is read.
+    """
+    stream = event.originator_id if isinstance(event.originator_id, UUID) else UUID(str(event.originator_id))
+    document = canonical(event.topic, stream, event.originator_version, event.state, "")
+    assert document.startswith(PREV_PREFIX + b'"')
+    return document[len(PREV_PREFIX) :]

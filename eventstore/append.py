@@ -1,0 +1,112 @@
+"""The PostgreSQL append: one PL/pgSQL function that stores a whole save, its chain links and its NOTIFY.
+
+``registry_append`` is created with the tables and called by
+``postgres.ChainedPostgresRecorder`` in an autocommit statement, so the statement
+is the transaction and a save is one round trip. Under the events table's
+EXCLUSIVE lock (as the library takes it, so commits happen in position order and a
+follower never passes a gap that a late commit fills) it inserts the events,
+chains them onto their streams in ``registry_chain`` (hashing in the database,
+with the previous hash read under the lock), sends the NOTIFY and returns the
+positions. A competing version is a unique violation, which surfaces as the
+library's ``IntegrityError``.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Composed, Identifier, Literal
+
+from eventstore.chain import PREV_PREFIX
+
+APPEND_FUNCTION = "registry_append"
+
+
+def append_statement(recorder: PostgresApplicationRecorder) -> str:
+    """The call of the function, rendered once (psycopg would render a composed statement on every call).
+
+    Binary parameters are cheaper to send, and for the server to read, than text arrays.
+    """
+    return (
+        SQL("SELECT {}(%b::uuid[], %b::bigint[], %b::text[], %b, %b) AS positions")
+        .format(Identifier(recorder.datastore.schema, APPEND_FUNCTION))
+        .as_string()
+    )
+
+
+def append_function_ddl(recorder: PostgresApplicationRecorder) -> Composed:
+    """``registry_append(streams, versions, topics, states, tails) RETURNS bigint[]``: the whole save.
+
+    Under the events table's EXCLUSIVE lock (held to the commit) it inserts the
+    events, reads each stream's last hash, hashes the new events in version order
+    per stream as ``sha256('{"prev":"' || prev || tail)`` (``tail`` is the rest of
+    the canonical encoding, see ``chain.chain_tail``), appends the links with leaves in
+    position order, notifies the channel and returns the positions in input order.
+    """
+    return SQL(_APPEND_BODY).format(
+        function=Identifier(recorder.datastore.schema, APPEND_FUNCTION),
+        events=Identifier(recorder.datastore.schema, recorder.events_table_name),
+        lock_timeout=Literal(f"{recorder.datastore.lock_timeout}s"),
+        channel=Literal(recorder.channel_name),
+        prefix=Literal(PREV_PREFIX.decode()),
+    )
+
+
+_APPEND_BODY = """
+CREATE OR REPLACE FUNCTION {function}(
+    streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[]
+) RETURNS bigint[] LANGUAGE plpgsql AS $body$
+DECLARE
+    positions bigint[];
+    first_leaf bigint;
+    item record;
+    current_stream text;
+    previous text;
+    digest text;
+    link_positions bigint[] := ARRAY[]::bigint[];
+    link_streams text[] := ARRAY[]::text[];
+    link_versions bigint[] := ARRAY[]::bigint[];
+    link_prevs text[] := ARRAY[]::text[];
+    link_hashes text[] := ARRAY[]::text[];
+BEGIN
+    SET LOCAL lock_timeout = {lock_timeout};
+    LOCK TABLE {events} IN EXCLUSIVE MODE;
+    WITH batch AS (
+        SELECT * FROM unnest(streams, versions, topics, states) WITH ORDINALITY
+            AS b(originator_id, originator_version, topic, state, ord)
+    ), inserted AS (
+        INSERT INTO {events} (originator_id, originator_version, topic, state)
+        SELECT b.originator_id, b.originator_version, b.topic, b.state FROM batch AS b ORDER BY b.ord
+        RETURNING notification_id, originator_id, originator_version
+    )
+    SELECT array_agg(i.notification_id ORDER BY b.ord) INTO positions
+    FROM batch AS b JOIN inserted AS i USING (originator_id, originator_version);
+
+    SELECT COALESCE(MAX(c.leaf), -1) + 1 INTO first_leaf FROM registry_chain AS c;
+    FOR item IN
+        SELECT e.stream::text AS stream, e.version, e.tail, e.position
+        FROM unnest(streams, versions, tails, positions) AS e(stream, version, tail, position)
+        ORDER BY 1, 2
+    LOOP
+        IF current_stream IS DISTINCT FROM item.stream THEN
+            current_stream := item.stream;
+            previous := COALESCE((
+                SELECT c.hash FROM registry_chain AS c WHERE c.stream = item.stream ORDER BY c.version DESC LIMIT 1
+            ), '');
+        END IF;
+        digest := encode(sha256(convert_to({prefix} || previous, 'UTF8') || item.tail), 'hex');
+        link_positions := link_positions || item.position;
+        link_streams := link_streams || item.stream;
+        link_versions := link_versions || item.version;
+        link_prevs := link_prevs || previous;
+        link_hashes := link_hashes || digest;
+        previous := digest;
+    END LOOP;
+    INSERT INTO registry_chain (leaf, position, stream, version, prev_hash, hash)
+    SELECT first_leaf - 1 + row_number() OVER (ORDER BY l.position), l.position, l.stream, l.version, l.prev, l.hash
+    FROM unnest(link_positions, link_streams, link_versions, link_prevs, link_hashes)
+        AS l(position, stream, version, prev, hash);
+    PERFORM pg_notify({channel}, '');
+    RETURN positions;
+END
+$body$
+"""

@@ -1,0 +1,40 @@
+"""In memory: the library's recorder keeping the chain links, and log positions, in lists and maps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+
+from eventstore.chain import Link, link
+
+
+class ChainedPOPORecorder(POPOApplicationRecorder):
+    """Events and their chain links under the store's one lock; ``chain`` holds the links in leaf order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chain: list[Link] = []
+        self._heads: dict[str, str] = {}
+        self._positions: dict[tuple[str, int], int] = {}
+
+    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        # The library's hook inside its lock, after the uniqueness check (its process recorder writes tracking here).
+        ids = super()._update_table(stored_events, **kwargs)
+        links = link(stored_events, list(ids or []), len(self.chain), lambda s: self._heads.get(s, ""))
+        self.chain += links
+        self._heads.update((item.stream, item.hash) for item in links)
+        self._positions.update(((item.stream, item.version), item.position) for item in links)
+        return ids
+
+    def positions(self, refs: Sequence[tuple[UUID, int]]) -> list[int]:
+        """The log positions of stored (stream, version) pairs, in the order given."""
+        return [self._positions[str(stream), version] for stream, version in refs]
+
+
+class ChainedPOPOFactory(POPOFactory):
+    def application_recorder(self) -> ApplicationRecorder:
+        return ChainedPOPORecorder()

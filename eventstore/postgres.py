@@ -1,0 +1,76 @@
+"""PostgreSQL: the recorder whose save is one statement, its position look-up, and the factory.
+
+``ChainedPostgresRecorder`` stores a save's events, their chain links and the
+NOTIFY with one call of ``registry_append`` (``eventstore.append``): one round
+trip, where the library's pipelined path with the chain written after it took
+eight (the pool's pre-ping, the lock and insert, the chain's last leaf, each
+stream's previous hash, the commit). It fails fast: no retry on connection
+errors (``shims.FailFastPostgresRecorder``).
+
+``RegistryPostgresFactory`` is the library's factory with its connection pool
+tuned (``eventstore.pool``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import Environment, EnvType
+from psycopg.sql import SQL, Identifier
+
+from eventstore.append import append_function_ddl, append_statement
+from eventstore.chain import CHAIN_DDL, chain_tail
+from eventstore.pool import tuned_pool
+from eventstore.shims import FailFastPostgresRecorder
+
+
+class ChainedPostgresRecorder(FailFastPostgresRecorder):
+    """Events, chain links and NOTIFY in one statement, one transaction and one round trip."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements += [SQL(statement).format() for statement in CHAIN_DDL]
+        self.sql_create_statements.append(append_function_ddl(self))
+        self.append_statement = append_statement(self)
+        self.positions_statement = SQL(
+            "SELECT e.notification_id AS position"
+            " FROM unnest(%s::uuid[], %s::bigint[]) WITH ORDINALITY AS r(originator_id, originator_version, ord)"
+            " JOIN {} AS e USING (originator_id, originator_version) ORDER BY r.ord"
+        ).format(Identifier(self.datastore.schema, self.events_table_name))
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
+        """Store the events and their chain links; their positions, in the order given."""
+        if not stored_events:
+            return []
+        params = (
+            [event.originator_id for event in stored_events],
+            [event.originator_version for event in stored_events],
+            [event.topic for event in stored_events],
+            [event.state for event in stored_events],
+            [chain_tail(event) for event in stored_events],
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            assert conn.autocommit  # the statement is the transaction: it commits before it answers
+            cursor.execute(self.append_statement, params, prepare=True)
+            row = cursor.fetchone()
+        assert row is not None
+        return list(row["positions"])
+
+    def positions(self, refs: Sequence[tuple[UUID, int]]) -> list[int]:
+        """The log positions of stored (stream, version) pairs in one statement, in the order given."""
+        params = ([stream for stream, _ in refs], [version for _, version in refs])
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(self.positions_statement, params)
+            return [row["position"] for row in cursor.fetchall()]
+
+
+class RegistryPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory, its connection pool tuned (see ``eventstore.pool``)."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        self.datastore.pool = tuned_pool(self.datastore)
