@@ -26,7 +26,7 @@ from audit.signing import Signer
 from domain.registry import Registry
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
-from projections.engine import Projector
+from projections.projector import Projector
 
 Clock = Callable[[], datetime]
 

@@ -15,6 +15,7 @@ import time
 from api.bootstrap import Services, build
 from api.settings import Settings
 from bench.processes import peak_rss_mb
+from projections.rebuild import rebuild
 
 
 def main() -> None:
@@ -26,7 +27,7 @@ def main() -> None:
             events = services.projector.catch_up()
         else:
             started = time.perf_counter()
-            events = services.projector.rebuild()
+            events = rebuild(services.projector)
         seconds = time.perf_counter() - started
     finally:
         services.close()
