@@ -2,7 +2,7 @@
 them and catch them up from the start of the log), print what it took as JSON.
 
 The database comes from ``REGISTRY_DATABASE_URL``, as for the ``registry`` command.
-Timing covers ``Projector.rebuild`` only, not interpreter start-up and imports;
+Timing covers ``projections.rebuild.rebuild`` only, not interpreter start-up and imports;
 the peak memory is the whole process's (``VmHWM``, see ``bench.processes``).
 """
 

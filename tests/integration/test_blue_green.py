@@ -177,7 +177,7 @@ def test_a_runner_following_when_a_rebuild_switches_in_goes_back_and_misses_noth
         )
     runner = Projector(services.registry, services.db, all_projections(), batch=3)  # another process's runner
 
-    def switch_once(done: int, total: int) -> None:  # the end of blue_green(), while the runner is mid-way
+    def switch_once(done: int, total: int) -> None:  # the end of rebuild(), while the runner is mid-way
         if done == 3:
             with services.db.transaction() as cur:
                 _lock_live(services.projector, cur, names)
