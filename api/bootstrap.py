@@ -17,7 +17,7 @@ from eventstore.environment import event_store_env
 from eventstore.locate import locator
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
-from projections.engine import Projector
+from projections.projector import Projector
 
 Clock = Callable[[], datetime]
 

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from api import observability, schemas
-from api.as_of import Moment
 from api.bootstrap import Services
 from api.problems import FastJSONResponse, ReadModelBehindError
 from api.schemas import Decision, RecordedEvent, RecordedResponse
@@ -19,7 +18,8 @@ from domain import errors
 from domain.access import Principal
 from domain.registry import Context, Recorded
 from domain.values import CONTROL, nfc
-from projections.engine import iso, json_ready
+from projections.as_of import Moment
+from projections.encoding import iso, json_ready
 
 POSITION_HEADER = "X-Log-Position"
 MIN_POSITION_HEADER = "X-Min-Position"

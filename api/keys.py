@@ -9,7 +9,7 @@ from typing import Any
 from api.bootstrap import Services
 from domain.access import ApiKey
 from domain.registry import Context
-from projections.engine import iso
+from projections.encoding import iso
 
 KEY_TOPICS = [ApiKey.Issued.TOPIC, ApiKey.Revoked.TOPIC]
 

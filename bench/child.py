@@ -2,7 +2,7 @@
 them and catch them up from the start of the log), print what it took as JSON.
 
 The database comes from ``REGISTRY_DATABASE_URL``, as for the ``registry`` command.
-Timing covers ``Projector.rebuild`` only, not interpreter start-up and imports;
+Timing covers ``projections.rebuild.rebuild`` only, not interpreter start-up and imports;
 the peak memory is the whole process's (``VmHWM``, see ``bench.processes``).
 """
 
@@ -15,6 +15,7 @@ import time
 from api.bootstrap import Services, build
 from api.settings import Settings
 from bench.processes import peak_rss_mb
+from projections.rebuild import rebuild
 
 
 def main() -> None:
@@ -26,7 +27,7 @@ def main() -> None:
             events = services.projector.catch_up()
         else:
             started = time.perf_counter()
-            events = services.projector.rebuild()
+            events = rebuild(services.projector)
         seconds = time.perf_counter() - started
     finally:
         services.close()

@@ -101,7 +101,7 @@ def rebuild_rate(bench: Bench) -> list[Result]:
     raw = statistics.median(raw_read_rate(bench.database_url) for _ in range(RAW_REPEATS))
     report = timed_child(bench, [], "rebuild.log")
     ours = report["events"] / report["seconds"]
-    how = f"{report['events']:,} events in {report['seconds']:.1f} s (Projector.rebuild in a child process)"
+    how = f"{report['events']:,} events in {report['seconds']:.1f} s (projections.rebuild.rebuild in a child process)"
     floor_seconds, floor_rows = write_floor(bench.database_url)
     floor = report["events"] / floor_seconds
     caught_up = timed_child(bench, ["catch-up"], "catch-up.log")

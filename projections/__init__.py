@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from projections.engine import Projection
 from projections.funding import FundingProjection
 from projections.history import HistoryProjection
+from projections.schema import Projection
 from projections.standings import StandingsProjection
 
 

@@ -18,8 +18,8 @@ from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
 from projections.db import Database, Row
-from projections.engine import Codes
 from projections.rows import Rows, Table, plus, versions_at
+from projections.schema import Codes
 
 NAME = "funding"
 BUDGETS = Table(

@@ -14,8 +14,9 @@ import orjson
 
 from domain.events import DecisionEvent
 from projections.db import Database, Row
-from projections.engine import Codes, iso, to_json
+from projections.encoding import iso, to_json
 from projections.rows import Rows, Table
+from projections.schema import Codes
 
 NAME = "history"
 EVENTS = Table(

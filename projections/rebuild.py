@@ -15,39 +15,43 @@ compares the two row by row inside one snapshot.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from projections import schema
 from projections.db import Cursor
-from projections.engine import INDEX_NAME, Progress, Projection, Projector, renamed
+from projections.projector import Progress, Projector
 from projections.rows import Table
-from projections.runner import set_status
+from projections.schema import INDEX_NAME, Projection, renamed
+from projections.tracking import set_status
 
 NEXT = "__next"
 SCRATCH = "__verify"
 
 
-def blue_green(projector: Projector, names: list[str], progress: Progress | None = None) -> int:
-    """Rebuild ``names`` beside the live tables, then switch; returns the events read."""
-    _prepare(projector, names, NEXT, resume=True)
-    set_status(projector, names, "rebuilding")
-    done = projector.build(names, variant=NEXT, progress=progress)
+def rebuild(projector: Projector, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
+    """Rebuild ``names`` (default: all) beside the live tables, then switch; returns the events read."""
+    chosen = projector.select(names)
+    _prepare(projector, chosen, NEXT, resume=True)
+    set_status(projector.db, chosen, "rebuilding")
+    done = projector.build(chosen, variant=NEXT, progress=progress)
     if projector.db.dialect == "postgres":  # built here, the switch only renames them (SQLite builds them there)
         with projector.db.transaction() as cur:
-            for name in names:
+            for name in chosen:
                 for statement in _indexes(projector.projections[name], NEXT):
                     cur.execute(statement)
         # and the events recorded while they were built, so the switch does not set the read models back by them
         so_far = done
         done += projector.build(
-            names, variant=NEXT, progress=progress and (lambda n, total: progress(so_far + n, so_far + total))
+            chosen, variant=NEXT, progress=progress and (lambda n, total: progress(so_far + n, so_far + total))
         )
-    with projector._lock, projector.db.transaction() as cur:
-        _lock_live(projector, cur, names)
-        for name in names:
+    with projector.exclusive(), projector.db.transaction() as cur:
+        _lock_live(projector, cur, chosen)
+        for name in chosen:
             _switch(projector, cur, projector.projections[name])
-        marks = ", ".join(["%s"] * len(names))
-        cur.execute(f"DELETE FROM projection_status WHERE name IN ({marks})", names)  # a runner re-reports
+        marks = ", ".join(["%s"] * len(chosen))
+        cur.execute(f"DELETE FROM projection_status WHERE name IN ({marks})", chosen)  # a runner re-reports
     return done
 
 
@@ -60,7 +64,7 @@ def _prepare(projector: Projector, names: list[str], variant: str, *, resume: bo
             projection = projector.projections[name]
             _drop(cur, projection, variant)
             cur.execute("DELETE FROM projection_tracking WHERE name = %s", (name + variant,))
-            projector.create(cur, projection, variant, indexes=False)  # built once at the end (see ``build``)
+            schema.create(cur, projection, variant, indexes=False)  # built once at the end (see ``build``)
 
 
 def _drop(cur: Cursor, projection: Projection, variant: str) -> None:

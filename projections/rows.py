@@ -5,7 +5,7 @@ the log position of the event that wrote it (``valid_from``) until the position
 of the event that replaced it (``valid_to``, NULL while it is current). The
 present is ``valid_to IS NULL``; the read model *as it stood after position p*
 is ``valid_from <= p AND (valid_to IS NULL OR valid_to > p)``. That is what
-makes past views cheap (see ``api.as_of``): no replay, one more predicate.
+makes past views cheap (see ``projections.as_of``): no replay, one more predicate.
 Several writes to one row by one event make one version. Append-only tables
 (``versioned=False``) hold facts that never change, such as the history.
 

@@ -17,23 +17,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from projections.engine import Projector, iso
+from projections.projector import Projector
+from projections.tracking import set_status
 
 log = logging.getLogger("registry.projections")
-
-
-def set_status(projector: Projector, names: list[str], state: str, error: str | None = None) -> None:
-    now = iso(datetime.now(UTC))
-    with projector.db.transaction() as cur:
-        for name in names:
-            cur.execute(
-                "INSERT INTO projection_status VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET"
-                " state = excluded.state, heartbeat_at = excluded.heartbeat_at, last_error = excluded.last_error",
-                (name, state, now, error),
-            )
 
 
 class Runner:
@@ -62,17 +52,17 @@ class Runner:
                 while not self.stop.is_set():
                     try:
                         self.projector.catch_up(self.names)
-                        set_status(self.projector, self.names, "live")
+                        set_status(self.projector.db, self.names, "live")
                         backoff = self.interval
                         wait(self.interval)
                     except Exception as error:  # a runner outlives database outages: record, back off, retry
                         log.warning("projection runner error, retrying in %.1fs: %s", backoff, error)
                         with suppress(Exception):
-                            set_status(self.projector, self.names, "retrying", f"{type(error).__name__}: {error}")
+                            set_status(self.projector.db, self.names, "retrying", f"{type(error).__name__}: {error}")
                         self.stop.wait(backoff)
                         backoff = min(backoff * 2, 30.0)
         with suppress(Exception):
-            set_status(self.projector, self.names, "stopped")
+            set_status(self.projector.db, self.names, "stopped")
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:

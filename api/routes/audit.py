@@ -12,7 +12,7 @@ from api.deps import ServicesDep
 from audit import merkle
 from audit.log import MerkleLog
 from domain import errors
-from projections.engine import iso
+from projections.encoding import iso
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Size = Annotated[int | None, Query(ge=1, le=2**62, description="Tree size (default: the whole log)")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from api.as_of import read_store
 from api.auth import Admin, Reader, Recorder
 from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path, context, fields, recorded
 from api.problems import FastJSONResponse
@@ -20,6 +19,7 @@ from api.schemas import (
 )
 from domain import errors
 from projections import funding, standings
+from projections.as_of import read_store
 
 router = APIRouter(prefix="/programs", tags=["programmes"])
 WRITE = {"response_model": RecordedResponse, "status_code": 201, "responses": {200: {"model": RecordedResponse}}}
@@ -49,7 +49,7 @@ def get_standings(
     programme-level decision.
     """
     code = code_in_path(program)
-    with read_store(services, when, code) as source:
+    with read_store(services.registry, services.db, when, code) as source:
         found = standings.program_standings(source.db, code, when.as_of or services.clock(), source.position)
     if found is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
@@ -61,7 +61,7 @@ def get_standings(
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")
 def get_funding(program: str, services: ServicesDep, _: Reader, __: Consistent, when: When) -> dict[str, object]:
     code = code_in_path(program)
-    with read_store(services, when, code) as source:
+    with read_store(services.registry, services.db, when, code) as source:
         if not standings.program_exists(source.db, code, source.position):
             raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
         return {**funding.program_funding(source.db, code, source.position), **answered_for(when)}

@@ -16,7 +16,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
 
 from api import schemas
-from api.as_of import Moment
 from api.auth import Reader
 from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path
 from api.problems import problem_types
@@ -24,6 +23,7 @@ from api.schemas import Health, HistoryPage
 from domain import errors
 from domain.values import CONTROL, nfc
 from projections import history, standings
+from projections.as_of import Moment
 from projections.runner import status
 
 router = APIRouter()

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.as_of import read_store
 from api.auth import Reader, Recorder
 from api.bootstrap import Services
 from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path, context, fields, recorded
@@ -29,6 +28,7 @@ from api.schemas import (
 from domain import errors
 from domain.access import Principal
 from projections import funding, standings
+from projections.as_of import read_store
 
 router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"])
 WRITE: dict[str, Any] = {
@@ -69,7 +69,7 @@ def get_team(
     """
     program, team = code_in_path(program), code_in_path(team, errors.TeamNotFoundError)
     now = when.as_of or services.clock()
-    with read_store(services, when, program) as source:
+    with read_store(services.registry, services.db, when, program) as source:
         if not standings.program_exists(source.db, program, source.position):
             raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
         record = standings.team_record(source.db, program, team, now, source.position)

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import FileResponse, Response
 
-from api.as_of import read_store
 from api.auth import Reader
 from api.deps import ServicesDep, code_in_path
 from api.web import times, views
@@ -16,7 +15,8 @@ from api.web.render import STYLESHEET, error_page, page
 from audit.signing import signature_valid
 from audit.verify import Report, verify
 from projections import standings
-from projections.engine import iso
+from projections.as_of import read_store
+from projections.encoding import iso
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Picked = Annotated[str | None, Query(max_length=40, description="A datetime-local value, or ISO 8601 with offset")]
@@ -47,7 +47,7 @@ def programme(
     zone = times.zone(tz)
     view = views.View(times.parse(as_of, known_at, zone), zone, tz.strip().replace(" ", "+"), after)
     head = services.projector.head()  # the log the page answers from, shown with its checkpoint
-    with read_store(services, view.moment, code) as source:
+    with read_store(services.registry, services.db, view.moment, code) as source:
         context = views.programme(source, services.db, head, code, view, services.clock())
     if context is None:
         return error_page(request, 404, "programme not found", _missing(code, view))

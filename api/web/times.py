@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from api.as_of import Moment
 from domain import errors
+from projections.as_of import Moment
 
 HOURS = range(-12, 15)
 NAMED = {"+09:00": "UTC+09:00 (KST)", "+00:00": "UTC"}

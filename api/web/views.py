@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-from api.as_of import Moment, Source
 from api.web import chart, times
 from projections import funding, history, standings
+from projections.as_of import Moment, Source
 from projections.db import Database
 
 TIMELINE_PAGE = 200

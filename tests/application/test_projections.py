@@ -8,6 +8,7 @@ from typing import Any
 from api.bootstrap import Services
 from projections.funding import program_funding
 from projections.history import HistoryFilter, page
+from projections.rebuild import rebuild
 from projections.standings import program_standings
 from tests.application.story import (
     PROGRAM,
@@ -127,5 +128,5 @@ def test_a_rebuild_gives_exactly_the_rows_of_live_updating(services: Services, c
     gpus = next(f for f in live[2]["fairness"] if f["resource"] == "gpu")
     assert (gpus["team_code"], gpus["net"], gpus["incumbent_median"], gpus["shortfall"]) == ("bitnara", 256, 512, 256)
 
-    assert services.projector.rebuild() == services.projector.head()
+    assert rebuild(services.projector) == services.projector.head()
     assert read_models(services, clock) == live

@@ -3,7 +3,7 @@
 The definition (DESIGN.md §4): an event counts at a moment when
 ``effective_at <= as_of`` and ``recorded_at <= known_at``, and the counted
 events are applied in log order. ``reference`` does just that, into an empty
-read store, from every event of the log. ``api.as_of`` must give the same
+read store, from every event of the log. ``projections.as_of`` must give the same
 standings, funding and team records for every moment tried, whether it reads the
 rows valid at a log position or replays a few late events on top of them.
 
@@ -22,16 +22,16 @@ from typing import Any
 import pytest
 from hypothesis import event, given, settings
 
-from api.as_of import Moment, read_store
 from api.bootstrap import Services, build
 from api.settings import Settings
 from domain.candidacy import Candidacy
 from domain.program import Program
 from domain.registry import Context
 from projections import funding, standings
+from projections.as_of import Moment, read_store
 from projections.db import Database, SQLiteDatabase
-from projections.engine import Projector
 from projections.funding import FundingProjection
+from projections.projector import Projector
 from projections.standings import StandingsProjection
 from tests.conftest import Clock
 from tests.integration import attempts, strategies
@@ -73,7 +73,7 @@ def reference(services: Services, moment: Moment, code: str, now: datetime) -> d
             if item.originator_id in created:  # nothing to apply to before the team's application counts
                 counted.append((position, item))
         if counted:
-            projector._apply(list(projector.projections), counted)
+            projector.apply(list(projector.projections), counted)
         return answers(db, code, now, None)
     finally:
         db.close()
@@ -98,7 +98,7 @@ def check_moments(services: Services, clock: Clock, steps: list[Step]) -> None:
     replays = 0
     for moment in moments(services, rng):
         now = moment.as_of or clock.now
-        with read_store(services, moment, attempts.PROGRAM) as source:
+        with read_store(services.registry, services.db, moment, attempts.PROGRAM) as source:
             fast = answers(source.db, attempts.PROGRAM, now, source.position)
             replays += source.replayed is not None
         assert fast == reference(services, moment, attempts.PROGRAM, now), moment
@@ -155,7 +155,7 @@ def opened(services: Services, clock: Clock) -> Services:
 
 def test_a_decision_recorded_while_a_past_page_is_read_does_not_show_in_it(opened: Services, clock: Clock) -> None:
     moment = Moment(None, clock.now + TICK)  # nothing recorded so far is excluded
-    with read_store(opened, moment, attempts.PROGRAM) as source:
+    with read_store(opened.registry, opened.db, moment, attempts.PROGRAM) as source:
         clock.advance(hours=1)
         application(opened, "BBB")
         opened.projector.catch_up()
@@ -177,7 +177,7 @@ def test_a_read_model_behind_the_others_does_not_leak_later_rows(opened: Service
         period_end=date(2026, 2, 1),
     )
     opened.projector.catch_up(["funding", "history"])  # the standings runner lags behind
-    with read_store(opened, Moment(before_grant, None), attempts.PROGRAM) as source:
+    with read_store(opened.registry, opened.db, Moment(before_grant, None), attempts.PROGRAM) as source:
         ledger = funding.program_funding(source.db, attempts.PROGRAM, source.position)
     assert ledger["teams"] == []
 
@@ -198,6 +198,6 @@ def test_a_seat_back_dated_before_the_application_leaves_the_moment_between_read
     )
     services.projector.catch_up()
     moment = Moment(opened_at + timedelta(days=2), None)
-    with read_store(services, moment, attempts.PROGRAM) as source:
+    with read_store(services.registry, services.db, moment, attempts.PROGRAM) as source:
         found = standings.program_standings(source.db, attempts.PROGRAM, clock.now, source.position)
     assert found is not None and found["stages"][0]["holders"] == [] and found["applicants"] == []

@@ -22,8 +22,8 @@ from api.cli import app as cli
 from api.keys import create_key
 from domain.registry import Context
 from projections import all_projections
-from projections.engine import Projector
-from projections.rebuild import NEXT, _lock_live, _prepare, _switch, verify
+from projections.projector import Projector
+from projections.rebuild import NEXT, _lock_live, _prepare, _switch, rebuild, verify
 from tests.conftest import Clock
 
 pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -72,7 +72,7 @@ def test_reads_answer_the_old_rows_until_the_switch(services: Services, client: 
         answer = client.get(STANDINGS)
         during.append((answer.status_code, answer.json()["title_en"]))
 
-    services.projector.rebuild(["standings"], read)
+    rebuild(services.projector, ["standings"], read)
     assert len(during) > 5
     assert set(during) == {(200, "OLD ROWS")}
     after = client.get(STANDINGS).json()
@@ -93,14 +93,14 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(services: Services, sma
             raise RebuildInterruptedError
 
     with pytest.raises(RebuildInterruptedError):
-        services.projector.rebuild(None, interrupt)
+        rebuild(services.projector, None, interrupt)
     # Progress is reported as each batch is applied; the fourth was not yet committed when interrupted,
     # so three checkpoints of seven were kept.
     assert services.projector.positions("__next")["history"] == 21
     assert table(services, "history_events") == live["history_events"]  # the live side never noticed
 
     resumed: list[int] = []
-    services.projector.rebuild(None, lambda done, total: resumed.append(done))
+    rebuild(services.projector, None, lambda done, total: resumed.append(done))
     assert resumed[-1] == services.projector.head() - 21  # only the rest was read again
     assert {t: table(services, t) for t in live} == live
     assert verify(services.projector, list(services.projector.projections)) == []
@@ -134,9 +134,9 @@ def test_a_rebuild_interrupted_before_its_indexes_ends_with_every_index_a_fresh_
     names = list(services.projector.projections)
     _prepare(services.projector, names, NEXT, resume=True)
     services.projector.build(names, variant=NEXT)  # built, then stopped before the indexes and the switch
-    services.projector.rebuild()  # resumes: nothing left to read, so only the indexes and the switch
+    rebuild(services.projector)  # resumes: nothing left to read, so only the indexes and the switch
     assert indexes(services) == fresh
-    services.projector.rebuild()  # and a rebuild from scratch
+    rebuild(services.projector)  # and a rebuild from scratch
     assert indexes(services) == fresh
 
 
@@ -177,7 +177,7 @@ def test_a_runner_following_when_a_rebuild_switches_in_goes_back_and_misses_noth
         )
     runner = Projector(services.registry, services.db, all_projections(), batch=3)  # another process's runner
 
-    def switch_once(done: int, total: int) -> None:  # the end of blue_green(), while the runner is mid-way
+    def switch_once(done: int, total: int) -> None:  # the end of rebuild(), while the runner is mid-way
         if done == 3:
             with services.db.transaction() as cur:
                 _lock_live(services.projector, cur, names)

@@ -22,7 +22,7 @@ from api.bootstrap import Services
 from domain.registry import Context
 from projections import all_projections
 from projections.db import PostgresDatabase
-from projections.engine import Projector
+from projections.projector import Projector
 from projections.rebuild import verify
 from tests.conftest import Clock
 

@@ -36,8 +36,8 @@ from domain.program import Program
 from domain.registry import Context, Recorded
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
-from projections.engine import Projector
-from projections.rebuild import verify
+from projections.projector import Projector
+from projections.rebuild import rebuild, verify
 from tests.conftest import Clock
 from tests.integration import attempts, strategies
 from tests.integration.attempts import Run, Step
@@ -135,7 +135,7 @@ def check_rebuild(services: Services, clock: Clock, replica_store: Database, ste
     events = logged(projector)  # fewer than ``head`` on PostgreSQL, whose ids skip rolled-back saves
     # Pages of 3 events, a checkpoint after each, room for two rows: rows leave memory and come back all the time.
     projector.batch, projector.checkpoint, projector.rows_in_memory = 3, 1, 2
-    assert projector.rebuild() == len(events)
+    assert rebuild(projector) == len(events)
     assert_same(snapshot(projector), live)
     assert projector.catch_up() == 0
     assert verify(projector, list(projector.projections)) == []
@@ -149,9 +149,9 @@ def check_rebuild(services: Services, clock: Clock, replica_store: Database, ste
     assert by_row + replica.catch_up() == len(events)
     assert replica.catch_up() == 0
     assert_same(snapshot(replica), live)
-    replica._apply(list(replica.projections), events)
-    replica._apply(list(replica.projections), events[len(events) // 2 :])
-    replica._apply(["funding"], events[-1:])
+    replica.apply(list(replica.projections), events)
+    replica.apply(list(replica.projections), events[len(events) // 2 :])
+    replica.apply(["funding"], events[-1:])
     assert_same(snapshot(replica), live)
 
 

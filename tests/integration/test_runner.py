@@ -21,9 +21,10 @@ from api.keys import create_key
 from domain.events import DecisionEvent
 from domain.registry import Context
 from projections import all_projections
-from projections.engine import Codes, Projector
+from projections.projector import Projector
 from projections.rows import Rows, Table
 from projections.runner import Runner, status
+from projections.schema import Codes
 
 BOTH = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 POSTGRES_ONLY = pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])

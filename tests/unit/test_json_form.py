@@ -14,7 +14,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.engine import iso, json_ready, to_json
+from projections.encoding import iso, json_ready, to_json
 
 Pair = namedtuple("Pair", "left right")
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)

@@ -36,13 +36,15 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
-from api.bootstrap import Services
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
+from domain.registry import Registry
 from projections.db import Cursor, Database, SQLiteDatabase
-from projections.engine import Codes, Projector, iso
+from projections.encoding import iso
 from projections.funding import FundingProjection
+from projections.projector import Projector
 from projections.rows import versions_at
+from projections.schema import Codes
 from projections.standings import StandingsProjection
 
 SPARSE = 20  # fetch events one by one when they are this much sparser than the positions they span
@@ -71,21 +73,25 @@ class Source:
 
 
 @contextmanager
-def read_store(services: Services, moment: Moment, program_code: str) -> Iterator[Source]:
-    """The read models as ``program_code`` stood at ``moment`` (see the module docstring)."""
+def read_store(registry: Registry, db: Database, moment: Moment, program_code: str) -> Iterator[Source]:
+    """The read models in ``db`` as ``program_code`` stood at ``moment`` (see the module docstring).
+
+    ``registry`` is the event store the read models were built from: the events
+    that count anyway are read from it.
+    """
     if moment.latest:
-        yield Source(services.db)
+        yield Source(db)
         return
-    with services.db.transaction(write=False) as cur:
-        if services.db.dialect == "postgres":  # one snapshot for the positions, the moments and the rows after
+    with db.transaction(write=False) as cur:
+        if db.dialect == "postgres":  # one snapshot for the positions, the moments and the rows after
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         position, late = _resolve(cur, moment, program_code)
     if not late:
-        yield Source(services.db, position, position)
+        yield Source(db, position, position)
         return
     scratch = SQLiteDatabase(":memory:")
     try:
-        replayed = _replay(services, scratch, program_code, position, late)
+        replayed = _replay(registry, db, scratch, program_code, position, late)
         yield Source(scratch, None, position, replayed)
     finally:
         scratch.close()
@@ -131,19 +137,21 @@ SEEDED = (StandingsProjection(), FundingProjection())
 SEEDED_NAMES = tuple(projection.name for projection in SEEDED)
 
 
-def _replay(services: Services, scratch: Database, program_code: str, position: int, late: list[int]) -> int:
+def _replay(
+    registry: Registry, live: Database, scratch: Database, program_code: str, position: int, late: list[int]
+) -> int:
     """Copy the programme's rows at ``position`` into ``scratch`` and apply the ``late`` events on top."""
-    projector = Projector(services.registry, scratch, list(SEEDED))
+    projector = Projector(registry, scratch, list(SEEDED))
     projector.setup()
     names = list(projector.projections)
-    directory = _seed(services.db, scratch, program_code, position)
+    directory = _seed(live, scratch, program_code, position)
     with scratch.transaction() as cur:
         cur.execute("UPDATE projection_tracking SET position = %s", (position,))
         cur.execute("SELECT team_code FROM standings_teams")
         teams = {r["team_code"] for r in cur.fetchall()}
     applied: list[tuple[int, DecisionEvent]] = []
-    for notification in _events_at(services, late):
-        event: DecisionEvent = services.registry.mapper.to_domain_event(notification)  # type: ignore[assignment]
+    for notification in _events_at(registry, late):
+        event: DecisionEvent = registry.mapper.to_domain_event(notification)  # type: ignore[assignment]
         if isinstance(event, Candidacy.ApplicationSubmitted):
             teams.add(event.team_code)
         elif isinstance(event, Candidacy.Event):
@@ -152,7 +160,7 @@ def _replay(services: Services, scratch: Database, program_code: str, position: 
                 continue  # about a team whose application does not count at this moment
         applied.append((notification.id, event))
     if applied:
-        projector._apply(names, applied)
+        projector.apply(names, applied)
     return len(applied)
 
 
@@ -178,9 +186,9 @@ def _seed(live: Database, scratch: Database, program_code: str, position: int) -
     return {d["originator_id"]: Codes(d["program_code"], d["team_code"]) for d in directory}
 
 
-def _events_at(services: Services, positions: Sequence[int]) -> Iterator[Notification]:
+def _events_at(registry: Registry, positions: Sequence[int]) -> Iterator[Notification]:
     """The stored events at ``positions`` (ascending), one by one if sparse, else by scanning their span."""
-    recorder = services.registry.recorder
+    recorder = registry.recorder
     if len(positions) * SPARSE < positions[-1] - positions[0]:
         for position in positions:
             yield from recorder.select_notifications(start=position, limit=1, stop=position)

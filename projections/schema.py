@@ -1,0 +1,114 @@
+"""What a read model is to the projector, and the tables it is kept in.
+
+A read model (``Projection``) names its tables, their layout and their DDL,
+and handles each event filed under a programme and team (``Codes``). This
+module creates those tables for the live read model or for a variant beside
+it (``__next`` while a rebuild builds, ``__verify`` while a verification
+does), and finds tables of an older layout, which ``install`` drops so that
+they are built again. The projector's own tables are created here too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from domain.events import DecisionEvent
+from projections.db import Cursor, Database
+from projections.rows import Rows, Table
+
+log = logging.getLogger("registry.projections")
+INDEX_NAME = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)")
+TRACKING_DDL = [
+    "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS registry_directory ("
+    " originator_id TEXT PRIMARY KEY, program_code TEXT NOT NULL, team_code TEXT)",
+    "CREATE TABLE IF NOT EXISTS projection_status (name TEXT PRIMARY KEY, state TEXT NOT NULL,"
+    " heartbeat_at TEXT NOT NULL, last_error TEXT)",
+]
+
+
+@dataclass(frozen=True)
+class Codes:
+    """The programme, and the team if any, an event is filed under."""
+
+    program_code: str
+    team_code: str | None
+
+
+class Projection(Protocol):
+    name: str
+    tables: tuple[str, ...]
+    layout: tuple[Table, ...]
+
+    def ddl(self) -> list[str]: ...
+    def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None: ...
+
+
+def install(db: Database, projections: Iterable[Projection]) -> None:
+    """Create the projector's tables and each read model's; those of an older layout are dropped first."""
+    with db.transaction() as cur:
+        for statement in TRACKING_DDL:
+            cur.execute(statement)
+        for projection in projections:
+            if outdated(cur, db.dialect, projection):
+                log.warning("read model %s has tables of an older layout; rebuilding it", projection.name)
+                for variant in ("", "__next", "__verify"):  # an unfinished rebuild's tables are as old
+                    for table in projection.tables:
+                        cur.execute(f"DROP TABLE IF EXISTS {table}{variant}")
+                    cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name + variant,))
+            create(cur, projection)
+
+
+def outdated(cur: Cursor, dialect: str, projection: Projection) -> bool:
+    """Whether a table of ``projection`` exists without the columns its layout has now."""
+    for table in projection.layout:
+        if dialect == "postgres":
+            cur.execute(
+                "SELECT column_name AS name FROM information_schema.columns"
+                " WHERE table_name = %s AND table_schema = current_schema()",
+                (table.name,),
+            )
+        else:
+            cur.execute(f"PRAGMA table_info({table.name})")
+        found = {r["name"] for r in cur.fetchall()}
+        if found and found != set(table.names):
+            return True
+    return False
+
+
+def create(cur: Cursor, projection: Projection, variant: str = "", *, indexes: bool = True) -> None:
+    """Create the read model's tables and its tracking row; ``indexes=False``: only with the indexes a build reads by.
+
+    Those are the primary keys and the current rows' unique indexes (rows
+    are read back by programme, see ``MemoryRows``; the unique index also
+    refuses a second current row at once, not at the end).
+    """
+    for statement in renamed(projection, variant):
+        if indexes or statement.startswith("CREATE TABLE") or "WHERE valid_to IS NULL" in statement:
+            cur.execute(statement)
+    cur.execute(
+        "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
+        (projection.name + variant,),
+    )
+
+
+def names_in(projections: Iterable[Projection]) -> list[str]:
+    """The tables and indexes a read model's DDL creates (what a variant renames)."""
+    found: list[str] = []
+    for projection in projections:
+        found += list(projection.tables)
+        found += [m.group(1) for s in projection.ddl() if (m := INDEX_NAME.search(s))]
+    return found
+
+
+def renamed(projection: Projection, variant: str) -> list[str]:
+    """The read model's DDL for a variant of its tables: ``standings_teams`` → ``standings_teams__next``."""
+    names = names_in([projection])
+    if not variant or not names:
+        return projection.ddl()
+    pattern = re.compile(r"\b(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
+    return [pattern.sub(lambda m: m.group(1) + variant, statement) for statement in projection.ddl()]

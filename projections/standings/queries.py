@@ -1,0 +1,103 @@
+"""Reading the standings: programmes, a programme's standings and a team's record, now or at a log position.
+
+Each query reads the rows valid after the position (``projections.rows.versions_at``)
+in one transaction and leaves what is judged when read to ``replies``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from projections.db import Cursor, Database, Row
+from projections.rows import versions_at
+from projections.standings.replies import offer_reply, round_reply, score_reply, stage_reply, team_reply
+
+
+def list_programs(db: Database) -> list[Row]:
+    with db.transaction(write=False) as cur:
+        cur.execute(
+            "SELECT p.program_code, p.title_ko, p.title_en, p.agency, p.opened_at,"
+            " (SELECT COUNT(*) FROM standings_teams t WHERE t.program_code = p.program_code AND t.valid_to IS NULL)"
+            " AS teams FROM standings_programs p WHERE p.valid_to IS NULL ORDER BY p.opened_at, p.program_code"
+        )
+        rows: list[Row] = cur.fetchall()
+    return rows
+
+
+def program_exists(db: Database, program_code: str, position: int | None = None) -> bool:
+    """Whether the programme is in the read model (as it stood after ``position``; None: now)."""
+    with db.transaction(write=False) as cur:
+        return _Reader(cur, position, program_code).one("standings_programs") is not None
+
+
+def program_standings(
+    db: Database, program_code: str, now: datetime, position: int | None = None
+) -> dict[str, Any] | None:
+    """The programme's standings after log position ``position`` (None: the latest), judged at ``now``."""
+    with db.transaction(write=False) as cur:
+        rows = _Reader(cur, position, program_code)
+        program = rows.one("standings_programs")
+        if program is None:
+            return None
+        teams = {t["team_code"]: team_reply(t, now) for t in rows.all("standings_teams")}
+        scores = rows.all("standings_scores")
+        entries = rows.all("standings_entries")
+        stages = rows.all("standings_stages", order="stage")
+        rounds = rows.all("standings_rounds", order="round")
+        offers = rows.all("standings_offers", order="team_code, offer")
+    entered = {e["team_code"] for e in entries}
+    return {
+        "program_code": program_code,
+        "version": program["version"],
+        "title_ko": program["title_ko"],
+        "title_en": program["title_en"],
+        "agency": program["agency"],
+        "opened_at": program["opened_at"],
+        "finalist_count": program["finalist_count"],
+        "finalists": orjson.loads(program["finalists"]),
+        "stages": [stage_reply(s, entries, scores, teams) for s in stages],
+        "applicants": [t for code, t in teams.items() if code not in entered],
+        "rounds": [round_reply(r, offers, now) for r in rounds],
+    }
+
+
+def team_record(
+    db: Database, program_code: str, team_code: str, now: datetime, position: int | None = None
+) -> dict[str, Any] | None:
+    """One team's record after log position ``position`` (None: the latest), judged at ``now``."""
+    with db.transaction(write=False) as cur:
+        rows = _Reader(cur, position, program_code, team_code)
+        row = rows.one("standings_teams")
+        if row is None:
+            return None
+        scores = rows.all("standings_scores", order="stage")
+        offers = rows.all("standings_offers", order="offer")
+        entries = rows.all("standings_entries", order="stage")
+    return {
+        **team_reply(row, now),
+        "version": row["version"],
+        "stages": [{"stage": e["stage"], "outcome": e["outcome"]} for e in entries],
+        "evaluations": [score_reply(s) for s in scores],
+        "offers": [offer_reply(o) for o in offers],
+    }
+
+
+class _Reader:
+    """Reads one programme's (or one team's) rows as they stood after a log position."""
+
+    def __init__(self, cur: Cursor, position: int | None, program_code: str, team_code: str | None = None) -> None:
+        self._cur = cur
+        self._position = position
+        self._where = "program_code = %s" + ("" if team_code is None else " AND team_code = %s")
+        self._params = [program_code] + ([] if team_code is None else [team_code])
+
+    def one(self, table: str) -> Row | None:
+        self._cur.execute(*versions_at(table, self._where, self._params, self._position))
+        return self._cur.fetchone()
+
+    def all(self, table: str, order: str = "team_code") -> list[Row]:
+        self._cur.execute(*versions_at(table, self._where, self._params, self._position, order))
+        return self._cur.fetchall()

@@ -1,0 +1,116 @@
+"""The standings read model's tables: what each row holds and the columns that identify it."""
+
+from __future__ import annotations
+
+from projections.rows import Table
+
+NAME = "standings"
+PROGRAMS = Table(
+    "standings_programs",
+    (
+        "program_code TEXT",
+        "title_ko TEXT NOT NULL",
+        "title_en TEXT NOT NULL",
+        "agency TEXT NOT NULL",
+        "opened_at TEXT NOT NULL",
+        "finalist_count INTEGER NOT NULL",
+        "finalists TEXT NOT NULL",
+        "version INTEGER NOT NULL",
+    ),
+    ("program_code",),
+)
+STAGES = Table(
+    "standings_stages",
+    (
+        "program_code TEXT",
+        "stage INTEGER",
+        "name TEXT NOT NULL",
+        "seats INTEGER NOT NULL",
+        "criteria TEXT NOT NULL",
+        "gates TEXT NOT NULL",
+    ),
+    ("program_code", "stage"),
+)
+TEAMS = Table(
+    "standings_teams",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "name_ko TEXT NOT NULL",
+        "name_en TEXT NOT NULL",
+        "lead_organisation TEXT NOT NULL",
+        "members TEXT NOT NULL",
+        "status TEXT NOT NULL",
+        "stage INTEGER NOT NULL",
+        "applied_at TEXT NOT NULL",
+        "reentrant INTEGER NOT NULL",
+        "finalist INTEGER NOT NULL",
+        "elimination_reason TEXT",
+        "elimination_detail TEXT",
+        "objection_deadline TEXT",
+        "elimination_upheld INTEGER",
+        "version INTEGER NOT NULL",
+    ),
+    ("program_code", "team_code"),
+)
+ENTRIES = Table(
+    "standings_entries",
+    ("program_code TEXT", "stage INTEGER", "team_code TEXT", "outcome TEXT NOT NULL"),
+    ("program_code", "stage", "team_code"),
+)
+SCORES = Table(
+    "standings_scores",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "stage INTEGER",
+        "evaluation INTEGER NOT NULL",
+        "scores TEXT NOT NULL",
+        "gates TEXT NOT NULL",
+        "total TEXT NOT NULL",
+        "passed INTEGER NOT NULL",
+        "amended INTEGER NOT NULL",
+    ),
+    ("program_code", "team_code", "stage"),
+)
+ROUNDS = Table(
+    "standings_rounds",
+    (
+        "program_code TEXT",
+        "round INTEGER",
+        "stage INTEGER NOT NULL",
+        "seats INTEGER NOT NULL",
+        "filled INTEGER NOT NULL",
+        "eligibility TEXT NOT NULL",
+        "opens_at TEXT NOT NULL",
+        "closes_at TEXT NOT NULL",
+    ),
+    ("program_code", "round"),
+)
+OFFERS = Table(
+    "standings_offers",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "offer INTEGER",
+        "round INTEGER NOT NULL",
+        "stage INTEGER NOT NULL",
+        "deadline TEXT NOT NULL",
+        "answer TEXT",
+    ),
+    ("program_code", "team_code", "offer"),
+)
+# One row per programme event: when it took effect and was recorded, so a past moment can be
+# turned into the log position whose rows show it (``projections.as_of``).
+MOMENTS = Table(
+    "standings_moments",
+    ("program_code TEXT", "position BIGINT", "effective_at TEXT NOT NULL", "recorded_at TEXT NOT NULL"),
+    ("program_code", "position"),
+    versioned=False,
+    indexes=(
+        "standings_moments_effective ON (program_code, effective_at, position)",
+        "standings_moments_recorded ON (program_code, recorded_at, position)",
+    ),
+)
+ALL = (PROGRAMS, STAGES, TEAMS, ENTRIES, SCORES, ROUNDS, OFFERS, MOMENTS)
+TABLES = tuple(t.name for t in ALL)
