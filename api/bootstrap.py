@@ -1,11 +1,17 @@
 """The composition root: turn settings into a running registry, its read store and projector.
 
 Nothing is built at import time; the API's lifespan and the CLI call ``build``.
+While the API serves (``serving``), the registry's after-save hooks count each
+decision's events and, with ``inline_projections``, bring the read models up to
+date after it. The CLI and scripts that write through the registry directly
+catch up when they choose to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,12 +29,13 @@ from api.store import (
     locator,
 )
 from audit.signing import Signer
-from domain.registry import Registry
+from domain.registry import AfterSave, Recorded, Registry
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.engine import Projector
 
 Clock = Callable[[], datetime]
+log = logging.getLogger("registry.api")
 
 
 def utc_now() -> datetime:
@@ -117,3 +124,32 @@ def build(settings: Settings, clock: Clock = utc_now) -> Services:
     )
     projector.setup()
     return Services(settings, registry, db, projector, clock)
+
+
+@contextmanager
+def serving(services: Services, *hooks: AfterSave) -> Iterator[Services]:
+    """While the API serves: after each decision is saved, run ``hooks``, then the inline catch-up."""
+    added = [*hooks, inline_catch_up(services)]
+    services.registry.after_save.extend(added)
+    try:
+        yield services
+    finally:
+        for hook in added:
+            services.registry.after_save.remove(hook)
+
+
+def inline_catch_up(services: Services) -> AfterSave:
+    """After a decision that appended events, apply them to the read models in this process.
+
+    Only while ``inline_projections`` is on (read at each decision: a projection runner may take over).
+    """
+
+    def catch_up(outcome: Recorded) -> None:
+        if not (services.settings.inline_projections and outcome.events and not outcome.replayed):
+            return
+        try:
+            services.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
+        except Exception:  # the decision is stored: answer it; the next write or the runner catches up
+            log.exception("read models not updated after position %s", outcome.position)
+
+    return catch_up
