@@ -77,7 +77,9 @@ class Registry(DecisionService):
 
     def increase_budget(self, ctx: Context, command: IncreaseBudget) -> Recorded[None]:
         return self._program_decision(
-            ctx, command, lambda program, stamp: program.increase_budget(stamp, command.resource, command.amount)
+            ctx,
+            command,
+            lambda program, stamp: program.increase_budget(stamp, resource=command.resource, amount=command.amount),
         )
 
     def open_reentry_round(self, ctx: Context, command: OpenReEntryRound) -> Recorded[int]:
@@ -96,7 +98,7 @@ class Registry(DecisionService):
 
     def select_finalists(self, ctx: Context, command: SelectFinalists) -> Recorded[None]:
         return self._program_decision(
-            ctx, command, lambda program, stamp: program.select_finalists(stamp, command.teams)
+            ctx, command, lambda program, stamp: program.select_finalists(stamp, teams=command.teams)
         )
 
     # --- decisions about a team -------------------------------------------------------
@@ -134,7 +136,9 @@ class Registry(DecisionService):
         return self._team_decision(
             ctx,
             command,
-            lambda team, stamp, program: team.change_consortium(stamp, program, command.joined, command.left),
+            lambda team, stamp, program: team.change_consortium(
+                stamp, program, joined=command.joined, left=command.left
+            ),
         )
 
     def record_evaluation(self, ctx: Context, command: RecordEvaluation) -> Recorded[int]:
@@ -162,7 +166,7 @@ class Registry(DecisionService):
 
     def advance_team(self, ctx: Context, command: AdvanceTeam) -> Recorded[None]:
         return self._team_decision(
-            ctx, command, lambda team, stamp, program: team.advance(stamp, program, command.to_stage)
+            ctx, command, lambda team, stamp, program: team.advance(stamp, program, to_stage=command.to_stage)
         )
 
     def withdraw_team(self, ctx: Context, command: WithdrawTeam) -> Recorded[None]:
@@ -194,12 +198,12 @@ class Registry(DecisionService):
 
     def accept_offer(self, ctx: Context, command: AcceptOffer) -> Recorded[None]:
         return self._team_decision(
-            ctx, command, lambda team, stamp, program: team.accept_offer(stamp, program, command.offer)
+            ctx, command, lambda team, stamp, program: team.accept_offer(stamp, program, offer=command.offer)
         )
 
     def decline_offer(self, ctx: Context, command: DeclineOffer) -> Recorded[None]:
         return self._team_decision(
-            ctx, command, lambda team, stamp, program: team.decline_offer(stamp, program, command.offer)
+            ctx, command, lambda team, stamp, program: team.decline_offer(stamp, program, offer=command.offer)
         )
 
     def grant_funding(self, ctx: Context, command: GrantFunding) -> Recorded[None]:
