@@ -57,6 +57,18 @@ class Services:
             self._signer = Signer.from_file(self.settings.signing_key_file)
         return self._signer
 
+    def keep_read_models(self, outcome: Recorded) -> None:
+        """After a decision that appended events, apply them to the read models in this process.
+
+        Only while ``inline_projections`` is on (read at each decision: a projection runner may take over).
+        """
+        if not (self.settings.inline_projections and outcome.events and not outcome.replayed):
+            return
+        try:
+            self.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
+        except Exception:  # the decision is stored: answer it; the next write or the runner catches up
+            log.exception("read models not updated after position %s", outcome.position)
+
     def close(self) -> None:
         self.registry.close()
         self.db.close()
@@ -128,28 +140,15 @@ def build(settings: Settings, clock: Clock = utc_now) -> Services:
 
 @contextmanager
 def serving(services: Services, *hooks: AfterSave) -> Iterator[Services]:
-    """While the API serves: after each decision is saved, run ``hooks``, then the inline catch-up."""
-    added = [*hooks, inline_catch_up(services)]
+    """While the API serves: after each decision is saved, run ``hooks``, then the inline catch-up.
+
+    Two apps serving the same services (tests do) share the hooks: none runs twice for one decision.
+    """
+    wanted = [*hooks, services.keep_read_models]
+    added = [hook for hook in wanted if hook not in services.registry.after_save]
     services.registry.after_save.extend(added)
     try:
         yield services
     finally:
         for hook in added:
             services.registry.after_save.remove(hook)
-
-
-def inline_catch_up(services: Services) -> AfterSave:
-    """After a decision that appended events, apply them to the read models in this process.
-
-    Only while ``inline_projections`` is on (read at each decision: a projection runner may take over).
-    """
-
-    def catch_up(outcome: Recorded) -> None:
-        if not (services.settings.inline_projections and outcome.events and not outcome.replayed):
-            return
-        try:
-            services.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
-        except Exception:  # the decision is stored: answer it; the next write or the runner catches up
-            log.exception("read models not updated after position %s", outcome.position)
-
-    return catch_up
