@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import observability, problems, web
-from api.bootstrap import Clock, Services, build, utc_now
+from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId
 from api.routes import audit, keys, programs, reads, teams
 from api.schemas import problem_responses
@@ -40,7 +40,8 @@ def create_app(
         if app.state.services.settings.inline_projections:
             app.state.services.projector.catch_up(wait=False)  # serve meanwhile; /health shows the lag
         try:
-            yield
+            with serving(app.state.services, observability.events_recorded):
+                yield
         finally:
             if services is None:
                 app.state.services.close()

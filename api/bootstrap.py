@@ -1,18 +1,24 @@
 """The composition root: turn settings into a running registry, its read store and projector.
 
 Nothing is built at import time; the API's lifespan and the CLI call ``build``.
+While the API serves (``serving``), the registry's after-save hooks count each
+decision's events and, with ``inline_projections``, bring the read models up to
+date after it. The CLI and scripts that write through the registry directly
+catch up when they choose to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from api.settings import Settings
 from audit.signing import Signer
-from domain.registry import Registry
+from domain.registry import AfterSave, Recorded, Registry
 from eventstore.environment import event_store_env
 from eventstore.locate import locator
 from projections import all_projections
@@ -20,6 +26,7 @@ from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.projector import Projector
 
 Clock = Callable[[], datetime]
+log = logging.getLogger("registry.api")
 
 
 def utc_now() -> datetime:
@@ -40,6 +47,18 @@ class Services:
         if self._signer is None:
             self._signer = Signer.from_file(self.settings.signing_key_file)
         return self._signer
+
+    def keep_read_models(self, outcome: Recorded) -> None:
+        """After a decision that appended events, apply them to the read models in this process.
+
+        Only while ``inline_projections`` is on (read at each decision: a projection runner may take over).
+        """
+        if not (self.settings.inline_projections and outcome.events and not outcome.replayed):
+            return
+        try:
+            self.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
+        except Exception:  # the decision is stored: answer it; the next write or the runner catches up
+            log.exception("read models not updated after position %s", outcome.position)
 
     def close(self) -> None:
         self.registry.close()
@@ -69,3 +88,19 @@ def build(settings: Settings, clock: Clock = utc_now) -> Services:
     )
     projector.setup()
     return Services(settings, registry, db, projector, clock)
+
+
+@contextmanager
+def serving(services: Services, *hooks: AfterSave) -> Iterator[Services]:
+    """While the API serves: after each decision is saved, run ``hooks``, then the inline catch-up.
+
+    Two apps serving the same services (tests do) share the hooks: none runs twice for one decision.
+    """
+    wanted = [*hooks, services.keep_read_models]
+    added = [hook for hook in wanted if hook not in services.registry.after_save]
+    services.registry.after_save.extend(added)
+    try:
+        yield services
+    finally:
+        for hook in added:
+            services.registry.after_save.remove(hook)

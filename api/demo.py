@@ -16,6 +16,22 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from domain.commands import (
+    AcceptOffer,
+    AdvanceTeam,
+    DeclineOffer,
+    EliminateTeam,
+    GrantFunding,
+    IncreaseBudget,
+    OfferReEntry,
+    OpenProgram,
+    OpenReEntryRound,
+    RecordEvaluation,
+    ReturnFunding,
+    SelectFinalists,
+    SubmitApplication,
+    UpholdElimination,
+)
 from domain.registry import Context, Registry
 
 PROGRAM = "SOVEREIGN-AI-2025"
@@ -101,16 +117,18 @@ def load(registry: Registry, *, until: str | None = None) -> int:
 def _open(r: Registry) -> None:
     r.open_program(
         ctx("2025-07-21", "Programme announced"),
-        program_code=PROGRAM,
-        title_ko="독자 AI 파운데이션 모델 프로젝트",
-        title_en="Sovereign AI Foundation Model Project",
-        agency="Ministry of Science and ICT (과학기술정보통신부)",
-        stages=[
-            {"name": "1차 단계 (Stage 1)", "seats": 5, "criteria": CRITERIA, "gates": ["independence"]},
-            {"name": "2차 단계 (Stage 2)", "seats": 4, "criteria": CRITERIA, "gates": ["independence"]},
-        ],
-        budgets={"gpu:B200": 1536, "gpu:H100": 3072, "krw:data": 60_000_000_000, "title:K-AI": 5},
-        finalist_count=2,
+        OpenProgram(
+            program_code=PROGRAM,
+            title_ko="독자 AI 파운데이션 모델 프로젝트",
+            title_en="Sovereign AI Foundation Model Project",
+            agency="Ministry of Science and ICT (과학기술정보통신부)",
+            stages=[
+                {"name": "1차 단계 (Stage 1)", "seats": 5, "criteria": CRITERIA, "gates": ["independence"]},
+                {"name": "2차 단계 (Stage 2)", "seats": 4, "criteria": CRITERIA, "gates": ["independence"]},
+            ],
+            budgets={"gpu:B200": 1536, "gpu:H100": 3072, "krw:data": 60_000_000_000, "title:K-AI": 5},
+            finalist_count=2,
+        ),
     )
 
 
@@ -118,13 +136,15 @@ def _apply(r: Registry) -> None:
     for i, (code, ko, en, lead, members) in enumerate(TEAMS):
         r.submit_application(
             ctx(f"2025-07-{22 + i // 2:02d}", "Application received"),
-            PROGRAM,
-            team_code=code,
-            name_ko=ko,
-            name_en=en,
-            lead_organisation=lead,
-            members=members,
-            excluded_resources=["gpu"] if code == "BADA" else [],
+            SubmitApplication(
+                program_code=PROGRAM,
+                team_code=code,
+                name_ko=ko,
+                name_en=en,
+                lead_organisation=lead,
+                members=members,
+                excluded_resources=["gpu"] if code == "BADA" else [],
+            ),
         )
 
 
@@ -134,25 +154,32 @@ def _screen(r: Registry) -> None:
         day, why = ("2025-07-31", "Written screening") if i < 5 else ("2025-08-04", "Presentation round")
         r.eliminate_team(
             ctx(day, f"{why}: not selected"),
-            PROGRAM,
-            team,
-            reason_code="screening",
-            objection_deadline=at(day) + timedelta(days=10),
+            EliminateTeam(
+                program_code=PROGRAM,
+                team_code=team,
+                reason_code="screening",
+                objection_deadline=at(day) + timedelta(days=10),
+            ),
         )
     for team in FUNDED:
-        r.advance_team(ctx("2025-08-04", "Selected after presentations"), PROGRAM, team, to_stage=0)
+        r.advance_team(
+            ctx("2025-08-04", "Selected after presentations"),
+            AdvanceTeam(program_code=PROGRAM, team_code=team, to_stage=0),
+        )
 
 
 def _grant(r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6) -> None:
     start = date.fromisoformat(day)
     r.grant_funding(
         ctx(day, f"Stage funding: {resource}"),
-        PROGRAM,
-        team,
-        resource=resource,
-        quantity=quantity,
-        period_start=start,
-        period_end=start + timedelta(days=30 * months),
+        GrantFunding(
+            program_code=PROGRAM,
+            team_code=team,
+            resource=resource,
+            quantity=quantity,
+            period_start=start,
+            period_end=start + timedelta(days=30 * months),
+        ),
     )
 
 
@@ -168,93 +195,99 @@ def _evaluate_stage1(r: Registry) -> None:
     for team, (bench, expert, user, independent) in STAGE1_SCORES.items():
         r.record_evaluation(
             ctx("2026-01-15", "Stage-1 evaluation panel"),
-            PROGRAM,
-            team,
-            stage=0,
-            scores={"benchmark": Decimal(bench), "expert": Decimal(expert), "user": Decimal(user)},
-            gates={"independence": independent},
-            panel=["Panel chair", "Benchmark lead", "User study lead"],
+            RecordEvaluation(
+                program_code=PROGRAM,
+                team_code=team,
+                stage=0,
+                scores={"benchmark": Decimal(bench), "expert": Decimal(expert), "user": Decimal(user)},
+                gates={"independence": independent},
+                panel=["Panel chair", "Benchmark lead", "User study lead"],
+            ),
         )
 
 
 def _advance_and_eliminate(r: Registry) -> None:
     for team in ("HANBIT", "SEOGANG", "MIRAE"):
-        r.advance_team(ctx("2026-01-15", "Passed stage 1"), PROGRAM, team, to_stage=1)
+        r.advance_team(
+            ctx("2026-01-15", "Passed stage 1"), AdvanceTeam(program_code=PROGRAM, team_code=team, to_stage=1)
+        )
     deadline = at("2026-01-25", 18)
     r.eliminate_team(
         ctx("2026-01-15", "Model found to be a fine-tuned foreign model"),
-        PROGRAM,
-        "NURI",
-        reason_code="failed_gate",
-        objection_deadline=deadline,
+        EliminateTeam(program_code=PROGRAM, team_code="NURI", reason_code="failed_gate", objection_deadline=deadline),
     )
     r.eliminate_team(
         ctx("2026-01-15", "Lowest total score"),
-        PROGRAM,
-        "BADA",
-        reason_code="below_cutoff",
-        objection_deadline=deadline,
+        EliminateTeam(program_code=PROGRAM, team_code="BADA", reason_code="below_cutoff", objection_deadline=deadline),
     )
     r.return_funding(
-        ctx("2026-01-16", "GPUs returned on elimination"), PROGRAM, "NURI", resource="gpu:H100", quantity=1024
+        ctx("2026-01-16", "GPUs returned on elimination"),
+        ReturnFunding(program_code=PROGRAM, team_code="NURI", resource="gpu:H100", quantity=1024),
     )
 
 
 def _uphold(r: Registry) -> None:
     for team in ("NURI", "BADA"):
-        r.uphold_elimination(ctx("2026-01-23", "Objection rejected by the review committee"), PROGRAM, team)
+        r.uphold_elimination(
+            ctx("2026-01-23", "Objection rejected by the review committee"),
+            UpholdElimination(program_code=PROGRAM, team_code=team),
+        )
 
 
 def _open_round(r: Registry) -> None:
     r.open_reentry_round(
         ctx("2026-02-02", "Refill the empty stage-2 seat"),
-        PROGRAM,
-        stage=1,
-        seats=1,
-        eligibility=["eliminated", "applicants", "new_entrants"],
-        opens_at=at("2026-02-02", 9),
-        closes_at=at("2026-02-27", 18),
+        OpenReEntryRound(
+            program_code=PROGRAM,
+            stage=1,
+            seats=1,
+            eligibility=["eliminated", "applicants", "new_entrants"],
+            opens_at=at("2026-02-02", 9),
+            closes_at=at("2026-02-27", 18),
+        ),
     )
     r.submit_application(
         ctx("2026-02-05", "New entrant application"),
-        PROGRAM,
-        team_code=RE_ENTRANT,
-        name_ko="화랑 AI 연합",
-        name_en="Hwarang AI Alliance",
-        lead_organisation="Hwarang Labs",
-        members=["Pusan National University", "Kyungpook National University"],
-        stage=1,
+        SubmitApplication(
+            program_code=PROGRAM,
+            team_code=RE_ENTRANT,
+            name_ko="화랑 AI 연합",
+            name_en="Hwarang AI Alliance",
+            lead_organisation="Hwarang Labs",
+            members=["Pusan National University", "Kyungpook National University"],
+            stage=1,
+        ),
     )
 
 
 def _declines(r: Registry) -> None:
     for team, day in (("GAON", "2026-02-06"), ("SORI", "2026-02-07"), ("DAON", "2026-02-07")):
         r.offer_reentry(
-            ctx(day, "Invited to the re-entry round"), PROGRAM, team, round_number=1, deadline=at("2026-02-20", 18)
+            ctx(day, "Invited to the re-entry round"),
+            OfferReEntry(program_code=PROGRAM, team_code=team, round_number=1, deadline=at("2026-02-20", 18)),
         )
     for team, day in (("GAON", "2026-02-09"), ("SORI", "2026-02-10"), ("DAON", "2026-02-11")):
-        r.decline_offer(ctx(day, "We will continue with our own roadmap", actor=f"team:{team}"), PROGRAM, team, offer=1)
+        r.decline_offer(
+            ctx(day, "We will continue with our own roadmap", actor=f"team:{team}"),
+            DeclineOffer(program_code=PROGRAM, team_code=team, offer=1),
+        )
 
 
 def _accept(r: Registry) -> None:
     r.offer_reentry(
         ctx("2026-02-16", "Selected by panel majority"),
-        PROGRAM,
-        RE_ENTRANT,
-        round_number=1,
-        deadline=at("2026-02-20", 18),
+        OfferReEntry(program_code=PROGRAM, team_code=RE_ENTRANT, round_number=1, deadline=at("2026-02-20", 18)),
     )
     r.accept_offer(
-        ctx("2026-02-18", "We accept and will join stage 2", actor=f"team:{RE_ENTRANT}"), PROGRAM, RE_ENTRANT, offer=1
+        ctx("2026-02-18", "We accept and will join stage 2", actor=f"team:{RE_ENTRANT}"),
+        AcceptOffer(program_code=PROGRAM, team_code=RE_ENTRANT, offer=1),
     )
 
 
 def _fund_reentrant(r: Registry) -> None:
     r.increase_budget(
         ctx("2026-02-19", "A title for the re-entrant, without cutting incumbents"),
-        PROGRAM,
-        resource="title:K-AI",
-        amount=1,
+        IncreaseBudget(program_code=PROGRAM, resource="title:K-AI", amount=1),
     )
     _grant(r, "2026-02-19", RE_ENTRANT, "gpu:H100", 1024)
     _grant(r, "2026-02-19", RE_ENTRANT, "krw:data", 10_000_000_000)
@@ -270,11 +303,16 @@ def _finalists(r: Registry) -> None:
     }.items():
         r.record_evaluation(
             ctx("2026-08-14", "Stage-2 evaluation panel"),
-            PROGRAM,
-            team,
-            stage=1,
-            scores={"benchmark": Decimal(bench), "expert": Decimal(expert), "user": Decimal(user)},
-            gates={"independence": True},
-            panel=["Panel chair", "Benchmark lead", "User study lead"],
+            RecordEvaluation(
+                program_code=PROGRAM,
+                team_code=team,
+                stage=1,
+                scores={"benchmark": Decimal(bench), "expert": Decimal(expert), "user": Decimal(user)},
+                gates={"independence": True},
+                panel=["Panel chair", "Benchmark lead", "User study lead"],
+            ),
         )
-    r.select_finalists(ctx("2026-08-20", "The two most competitive teams"), PROGRAM, teams=["HANBIT", "SEOGANG"])
+    r.select_finalists(
+        ctx("2026-08-20", "The two most competitive teams"),
+        SelectFinalists(program_code=PROGRAM, teams=["HANBIT", "SEOGANG"]),
+    )

@@ -1,16 +1,15 @@
-"""Request-scoped dependencies: the services built at start-up, and each decision's context."""
+"""Request-scoped dependencies: the services built at start-up, each decision's context, and a write's reply."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from fastapi import Depends, Query, Request
 
-from api import observability, schemas
+from api import schemas
 from api.bootstrap import Services
 from api.problems import FastJSONResponse, ReadModelBehindError
 from api.schemas import Decision, RecordedEvent, RecordedResponse
@@ -23,7 +22,6 @@ from projections.encoding import iso, json_ready
 
 POSITION_HEADER = "X-Log-Position"
 MIN_POSITION_HEADER = "X-Min-Position"
-log = logging.getLogger("registry.api")
 
 
 def code_in_path(value: str, missing: type[errors.NotFoundError] = errors.ProgramNotFoundError) -> str:
@@ -124,19 +122,27 @@ def context(request: Request, who: Principal, body: Decision) -> Context:
     )
 
 
-def fields(body: Decision) -> dict[str, Any]:
-    """The decision's own fields, without the common effective_at and reason."""
-    return {name: getattr(body, name) for name in type(body).model_fields if name not in ("effective_at", "reason")}
+class WriteRoute(TypedDict):
+    """How a decision's route is documented: 201 with what it recorded, or 200 when nothing changed."""
+
+    response_model: type[RecordedResponse]
+    status_code: int
+    responses: dict[int | str, dict[str, Any]]
 
 
-def recorded(services: Services, outcome: Recorded, result: dict[str, Any] | None = None) -> FastJSONResponse:
-    """201 with the new events and the log position; 200 when the decision changed nothing."""
-    observability.events_recorded(outcome.events, replayed=outcome.replayed)
-    if services.settings.inline_projections and outcome.events and not outcome.replayed:
-        try:
-            services.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
-        except Exception:  # the decision is stored: answer it; the next write or the runner catches up
-            log.exception("read models not updated after position %s", outcome.position)
+def write_route(nothing_changed: str | None = None) -> WriteRoute:
+    """The route arguments of a decision; ``nothing_changed`` describes its 200 answer (default: "OK")."""
+    unchanged: dict[str, Any] = {"model": RecordedResponse}
+    if nothing_changed is not None:
+        unchanged["description"] = nothing_changed
+    return {"response_model": RecordedResponse, "status_code": 201, "responses": {200: unchanged}}
+
+
+def recorded_response(outcome: Recorded, result: dict[str, Any] | None = None) -> FastJSONResponse:
+    """201 with the new events and the log position; 200 when the decision changed nothing.
+
+    Only the reply: counting the events and updating read models are the registry's after-save hooks.
+    """
     body = RecordedResponse(
         position=outcome.position,
         events=[

@@ -8,6 +8,7 @@ from typing import Any
 
 from api.bootstrap import Services
 from domain.access import ApiKey
+from domain.commands import IssueKey, RevokeKey
 from domain.registry import Context
 from projections.encoding import iso
 
@@ -26,13 +27,13 @@ def create_key(services: Services, *, name: str, role: str, actor: str, correlat
     key_id = secrets.token_hex(6)
     secret = f"rk_{key_id}_{secrets.token_urlsafe(32)}"
     ctx = Context(actor=actor, reason=f"API key for {name}", correlation_id=correlation_id)
-    services.registry.issue_key(ctx, key_id=key_id, name=name, role=role, secret=secret)
+    services.registry.issue_key(ctx, IssueKey(key_id=key_id, name=name, role=role, secret=secret))
     return NewKey(key_id, name, role, secret)
 
 
 def revoke_key(services: Services, key_id: str, *, actor: str, correlation_id: str = "") -> None:
     ctx = Context(actor=actor, reason="API key revoked", correlation_id=correlation_id)
-    services.registry.revoke_key(ctx, key_id)
+    services.registry.revoke_key(ctx, RevokeKey(key_id=key_id))
 
 
 def list_keys(services: Services) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ import logging.config
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,7 +54,7 @@ from api.bootstrap import Services
 from api.problems import FastJSONResponse, problem
 from api.schemas import Problem, ProjectionStatus
 from api.settings import Settings
-from domain.events import DecisionEvent
+from domain.registry import Recorded
 from projections.db import PostgresDatabase
 from projections.runner import status
 
@@ -87,13 +87,16 @@ class Exchange:
 _exchange: ContextVar[Exchange | None] = ContextVar("registry_exchange", default=None)
 
 
-def events_recorded(events: Sequence[DecisionEvent], *, replayed: bool) -> None:
-    """Count the events a write appended and note who decided (a replayed answer appended nothing)."""
+def events_recorded(outcome: Recorded) -> None:
+    """Count the events a write appended and note who decided (a replayed answer appended nothing).
+
+    An after-save hook of the registry (see ``api.bootstrap.serving``); outside a request it counts nothing.
+    """
     exchange = _exchange.get()
-    if exchange is None or replayed or not events:
+    if exchange is None or outcome.replayed or not outcome.events:
         return
-    exchange.actor = events[0].actor
-    for event in events:
+    exchange.actor = outcome.events[0].actor
+    for event in outcome.events:
         exchange.metrics.events.labels(event.type_name).inc()
 
 

@@ -25,6 +25,7 @@ from psycopg.rows import TupleRow
 from api.bootstrap import build
 from api.settings import Settings
 from bench.base import EVENTS_TABLE, Bench, Result, create_events_like
+from domain.commands import OpenProgram, SubmitApplication
 from domain.registry import Context, Registry
 
 MIN_APPEND_RATIO = 0.5
@@ -51,13 +52,15 @@ def store_append(bench: Bench) -> list[Result]:
         registry = services.registry
         registry.open_program(
             Context(actor=ACTOR, reason="Opened for the benchmark"),
-            program_code=PROGRAMME,
-            title_ko="추가 벤치마크",
-            title_en="Append benchmark",
-            agency="Ministry of Science and ICT",
-            stages=STAGES,
-            budgets={},
-            finalist_count=1,
+            OpenProgram(
+                program_code=PROGRAMME,
+                title_ko="추가 벤치마크",
+                title_en="Append benchmark",
+                agency="Ministry of Science and ICT",
+                stages=STAGES,
+                budgets={},
+                finalist_count=1,
+            ),
         )
         apply_for_teams(registry, "warm", seconds=0, at_least=WARMUP_DECISIONS)
         ours = apply_for_teams(registry, "team", seconds=bench.sizes.append_seconds)
@@ -80,13 +83,15 @@ def apply_for_teams(registry: Registry, prefix: str, *, seconds: float, at_least
         ctx = Context(actor=ACTOR, reason="Application received", correlation_id=f"bench-append-{prefix}-{number}")
         outcome = registry.submit_application(
             ctx,
-            PROGRAMME,
-            team_code=f"{prefix.upper()}{number:07d}",
-            name_ko=f"추가 팀 {number}",
-            name_en=f"Append team {number}",
-            lead_organisation=f"Append Labs {number}",
-            members=["KAIST"],
-            contact="append@bench.example",
+            SubmitApplication(
+                program_code=PROGRAMME,
+                team_code=f"{prefix.upper()}{number:07d}",
+                name_ko=f"추가 팀 {number}",
+                name_en=f"Append team {number}",
+                lead_organisation=f"Append Labs {number}",
+                members=["KAIST"],
+                contact="append@bench.example",
+            ),
         )
         if outcome.position is None:
             raise RuntimeError(f"application {number} recorded nothing")

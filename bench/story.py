@@ -18,6 +18,26 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from domain.commands import (
+    AcceptOffer,
+    AdvanceTeam,
+    AmendEvaluation,
+    ChangeConsortium,
+    DeclineOffer,
+    EliminateTeam,
+    GrantFunding,
+    IncreaseBudget,
+    OfferReEntry,
+    OpenProgram,
+    OpenReEntryRound,
+    RecordEvaluation,
+    ReturnFunding,
+    ReverseElimination,
+    SelectFinalists,
+    SubmitApplication,
+    UpholdElimination,
+    WithdrawTeam,
+)
 from domain.registry import Context, Registry
 
 KST = timezone(timedelta(hours=9))
@@ -109,16 +129,23 @@ class Programme:
         ko, en = self.rng.choice(NAMES)
         self.registry.open_program(
             self.ctx(0, "Programme announced"),
-            program_code=self.code,
-            title_ko=f"{ko} AI 파운데이션 모델 사업 {self.number}",
-            title_en=f"{en} AI Foundation Model Programme {self.number}",
-            agency="Ministry of Science and ICT (과학기술정보통신부)",
-            stages=[
-                {"name": f"{s + 1}차 단계 (Stage {s + 1})", "seats": n, "criteria": CRITERIA, "gates": ["independence"]}
-                for s, n in enumerate(self.seats)
-            ],
-            budgets=self.budgets(),
-            finalist_count=self.finalists,
+            OpenProgram(
+                program_code=self.code,
+                title_ko=f"{ko} AI 파운데이션 모델 사업 {self.number}",
+                title_en=f"{en} AI Foundation Model Programme {self.number}",
+                agency="Ministry of Science and ICT (과학기술정보통신부)",
+                stages=[
+                    {
+                        "name": f"{s + 1}차 단계 (Stage {s + 1})",
+                        "seats": n,
+                        "criteria": CRITERIA,
+                        "gates": ["independence"],
+                    }
+                    for s, n in enumerate(self.seats)
+                ],
+                budgets=self.budgets(),
+                finalist_count=self.finalists,
+            ),
         )
 
     def budgets(self) -> dict[str, int]:
@@ -137,15 +164,17 @@ class Programme:
         team = Team(team_code, self.rng.random(), self.rng.random() < 0.1, members)
         self.registry.submit_application(
             self.ctx(day, "Application received"),
-            self.code,
-            team_code=team_code,
-            name_ko=f"{ko} {kind_ko}",
-            name_en=f"{en} {kind_en}",
-            lead_organisation=f"{en} Labs {team_code}",
-            members=members,
-            stage=stage,
-            excluded_resources=["gpu"] if team.gpu_excluded else [],
-            contact=f"{team_code.lower()}@{en.lower()}.example",
+            SubmitApplication(
+                program_code=self.code,
+                team_code=team_code,
+                name_ko=f"{ko} {kind_ko}",
+                name_en=f"{en} {kind_en}",
+                lead_organisation=f"{en} Labs {team_code}",
+                members=members,
+                stage=stage,
+                excluded_resources=["gpu"] if team.gpu_excluded else [],
+                contact=f"{team_code.lower()}@{en.lower()}.example",
+            ),
         )
         self.teams[team_code] = team
         return team
@@ -159,7 +188,8 @@ class Programme:
             reason = "Consortium agreement amended"
             day = 10 + self.rng.random() * 10
             self.registry.change_consortium(
-                self.ctx(day, reason, actor=f"team:{team.code}"), self.code, team.code, joined=joined, left=left
+                self.ctx(day, reason, actor=f"team:{team.code}"),
+                ChangeConsortium(program_code=self.code, team_code=team.code, joined=joined, left=left),
             )
             team.members = [m for m in team.members if m not in left] + joined
 
@@ -170,14 +200,20 @@ class Programme:
         self.eliminate(rest, "screening", "Written screening: not selected", day=21)
         self.objections(rest, day=21)
         for team in selected:
-            self.registry.advance_team(self.ctx(28, "Selected after presentations"), self.code, team, to_stage=0)
+            self.registry.advance_team(
+                self.ctx(28, "Selected after presentations"),
+                AdvanceTeam(program_code=self.code, team_code=team, to_stage=0),
+            )
         return selected
 
     def eliminate(self, teams: list[str], reason_code: str, reason: str, day: float) -> None:
         deadline = self.opened + timedelta(days=day + 10)
         for team in teams:
             self.registry.eliminate_team(
-                self.ctx(day, reason), self.code, team, reason_code=reason_code, objection_deadline=deadline
+                self.ctx(day, reason),
+                EliminateTeam(
+                    program_code=self.code, team_code=team, reason_code=reason_code, objection_deadline=deadline
+                ),
             )
 
     def objections(self, eliminated: list[str], day: float) -> list[str]:
@@ -186,16 +222,22 @@ class Programme:
         for team in eliminated:
             roll = self.rng.random()
             if roll < 0.6:
-                self.registry.uphold_elimination(self.ctx(day + 5, "Objection rejected"), self.code, team)
+                self.registry.uphold_elimination(
+                    self.ctx(day + 5, "Objection rejected"), UpholdElimination(program_code=self.code, team_code=team)
+                )
             elif roll < 0.64:
-                self.registry.reverse_elimination(self.ctx(day + 6, "Objection accepted"), self.code, team)
+                self.registry.reverse_elimination(
+                    self.ctx(day + 6, "Objection accepted"), ReverseElimination(program_code=self.code, team_code=team)
+                )
                 reversed_.append(team)
         return reversed_
 
     def fund(self, teams: list[str], day: float, increase: int = 0) -> None:
         if increase:
             ctx = self.ctx(day - 1, "Titles for the re-entrants, without cutting incumbents")
-            self.registry.increase_budget(ctx, self.code, resource="title:K-AI", amount=increase)
+            self.registry.increase_budget(
+                ctx, IncreaseBudget(program_code=self.code, resource="title:K-AI", amount=increase)
+            )
         for team in teams:
             if not self.teams[team].gpu_excluded:
                 self.grant(team, *self.rng.choice(GPUS), day=day)
@@ -207,12 +249,14 @@ class Programme:
         start = (self.opened + timedelta(days=day)).date()
         self.registry.grant_funding(
             self.ctx(day, f"Stage funding: {resource}"),
-            self.code,
-            team,
-            resource=resource,
-            quantity=quantity,
-            period_start=start,
-            period_end=start + timedelta(days=30 * months),
+            GrantFunding(
+                program_code=self.code,
+                team_code=team,
+                resource=resource,
+                quantity=quantity,
+                period_start=start,
+                period_end=start + timedelta(days=30 * months),
+            ),
         )
         holdings = self.teams[team].holdings
         holdings[resource] = holdings.get(resource, 0) + quantity
@@ -220,7 +264,9 @@ class Programme:
     def withdraw_some(self, seated: list[str], day: float) -> list[str]:
         leaving = [t for t in seated if self.rng.random() < 0.03]
         for team in leaving:
-            self.registry.withdraw_team(self.ctx(day, "Withdrew", actor=f"team:{team}"), self.code, team)
+            self.registry.withdraw_team(
+                self.ctx(day, "Withdrew", actor=f"team:{team}"), WithdrawTeam(program_code=self.code, team_code=team)
+            )
         return [t for t in seated if t not in leaving]
 
     def evaluate(self, seated: list[str], stage: int, day: float) -> list[tuple[str, Decimal, bool]]:
@@ -232,13 +278,24 @@ class Programme:
             panel = self.rng.sample(PANEL, 3)
             gates = {"independence": passed}
             number = self.registry.record_evaluation(
-                ctx, self.code, team, stage=stage, scores=scores, gates=gates, panel=panel
+                ctx,
+                RecordEvaluation(
+                    program_code=self.code, team_code=team, stage=stage, scores=scores, gates=gates, panel=panel
+                ),
             ).result
             if self.rng.random() < 0.05:
                 scores = {k: max(Decimal(0), v - 1) for k, v in scores.items()}
                 ctx = self.ctx(day + 3, "Scoring error corrected")
                 self.registry.amend_evaluation(
-                    ctx, self.code, team, evaluation=number, scores=scores, gates=gates, panel=panel
+                    ctx,
+                    AmendEvaluation(
+                        program_code=self.code,
+                        team_code=team,
+                        evaluation=number,
+                        scores=scores,
+                        gates=gates,
+                        panel=panel,
+                    ),
                 )
             results.append((team, sum(scores.values(), Decimal(0)), passed))
         return sorted(results, key=lambda r: r[1], reverse=True)
@@ -256,7 +313,10 @@ class Programme:
         room = self.seats[stage + 1] - (1 if self.rng.random() < 0.5 else 0)
         advanced = passing[:room]
         for team in advanced:
-            self.registry.advance_team(self.ctx(day, f"Passed stage {stage + 1}"), self.code, team, to_stage=stage + 1)
+            self.registry.advance_team(
+                self.ctx(day, f"Passed stage {stage + 1}"),
+                AdvanceTeam(program_code=self.code, team_code=team, to_stage=stage + 1),
+            )
         failed = [team for team, _, passed in ranked if not passed]
         below = [team for team in passing if team not in advanced]
         self.eliminate(failed, "failed_gate", "Model found to depend on a foreign model", day)
@@ -273,7 +333,9 @@ class Programme:
                 continue
             resource, quantity = held[0]
             ctx = self.ctx(day, "GPUs returned on elimination")
-            self.registry.return_funding(ctx, self.code, team, resource=resource, quantity=quantity)
+            self.registry.return_funding(
+                ctx, ReturnFunding(program_code=self.code, team_code=team, resource=resource, quantity=quantity)
+            )
             self.teams[team].holdings[resource] = 0
 
     def reentry_round(self, stage: int, vacancies: int, dropped: list[str], day: float) -> list[str]:
@@ -284,7 +346,15 @@ class Programme:
         ctx = self.ctx(day, "Refill the empty seats")
         eligibility = ["eliminated", "applicants", "new_entrants"]
         r = self.registry.open_reentry_round(
-            ctx, self.code, stage=stage, seats=vacancies, eligibility=eligibility, opens_at=opens, closes_at=closes
+            ctx,
+            OpenReEntryRound(
+                program_code=self.code,
+                stage=stage,
+                seats=vacancies,
+                eligibility=eligibility,
+                opens_at=opens,
+                closes_at=closes,
+            ),
         )
         candidates = list(dropped)
         self.rng.shuffle(candidates)
@@ -297,13 +367,15 @@ class Programme:
             if len(accepted) == vacancies:
                 break
             ctx = self.ctx(day + 3, "Invited to the re-entry round")
-            offer = self.registry.offer_reentry(ctx, self.code, team, round_number=r.result, deadline=deadline).result
+            offer = self.registry.offer_reentry(
+                ctx, OfferReEntry(program_code=self.code, team_code=team, round_number=r.result, deadline=deadline)
+            ).result
             if self.rng.random() < 0.5 and team in dropped:
                 answer = self.ctx(day + 5, "We will continue with our own roadmap", actor=f"team:{team}")
-                self.registry.decline_offer(answer, self.code, team, offer=offer)
+                self.registry.decline_offer(answer, DeclineOffer(program_code=self.code, team_code=team, offer=offer))
             else:
                 answer = self.ctx(day + 8, "We accept", actor=f"team:{team}")
-                self.registry.accept_offer(answer, self.code, team, offer=offer)
+                self.registry.accept_offer(answer, AcceptOffer(program_code=self.code, team_code=team, offer=offer))
                 accepted.append(team)
         return accepted
 
@@ -311,7 +383,7 @@ class Programme:
         chosen = [team for team, _, passed in ranked if passed][: self.finalists]
         if chosen:
             ctx = self.ctx(day, "The most competitive teams")
-            self.registry.select_finalists(ctx, self.code, teams=chosen)
+            self.registry.select_finalists(ctx, SelectFinalists(program_code=self.code, teams=chosen))
 
 
 class BigProgramme(Programme):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from api.auth import Admin, Reader, Recorder
-from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path, context, fields, recorded
+from api.deps import (
+    Consistent,
+    ServicesDep,
+    When,
+    answered_for,
+    code_in_path,
+    context,
+    recorded_response,
+    write_route,
+)
 from api.problems import FastJSONResponse
 from api.schemas import (
     FundingResponse,
@@ -13,16 +22,16 @@ from api.schemas import (
     OpenProgramRequest,
     OpenReEntryRoundRequest,
     ProgramSummary,
-    RecordedResponse,
     SelectFinalistsRequest,
     StandingsResponse,
 )
 from domain import errors
+from domain.commands import IncreaseBudget, OpenProgram, OpenReEntryRound, SelectFinalists
 from projections import funding, standings
 from projections.as_of import read_store
 
 router = APIRouter(prefix="/programs", tags=["programmes"])
-WRITE = {"response_model": RecordedResponse, "status_code": 201, "responses": {200: {"model": RecordedResponse}}}
+WRITE = write_route()
 
 
 @router.get("", response_model=list[ProgramSummary], summary="List programmes")
@@ -30,12 +39,18 @@ def list_programs(services: ServicesDep, _: Reader, __: Consistent) -> list[dict
     return standings.list_programs(services.db)
 
 
-@router.post("", **WRITE, summary="Open a programme")  # type: ignore[arg-type]
+@router.post("", **WRITE, summary="Open a programme")
 def open_program(body: OpenProgramRequest, request: Request, who: Admin, services: ServicesDep) -> FastJSONResponse:
-    spec = fields(body)
-    spec["stages"] = [s.model_dump() for s in body.stages]
-    outcome = services.registry.open_program(context(request, who, body), **spec)
-    return recorded(services, outcome)
+    command = OpenProgram(
+        program_code=body.program_code,
+        title_ko=body.title_ko,
+        title_en=body.title_en,
+        agency=body.agency,
+        stages=[s.model_dump() for s in body.stages],
+        budgets=body.budgets,
+        finalist_count=body.finalist_count,
+    )
+    return recorded_response(services.registry.open_program(context(request, who, body), command))
 
 
 @router.get("/{program}", response_model=StandingsResponse, summary="A programme and its standings")
@@ -67,25 +82,33 @@ def get_funding(program: str, services: ServicesDep, _: Reader, __: Consistent, 
         return {**funding.program_funding(source.db, code, source.position), **answered_for(when)}
 
 
-@router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")  # type: ignore[arg-type]
+@router.post("/{program}/budget-increases", **WRITE, summary="Increase a resource budget")
 def increase_budget(
     program: str, body: IncreaseBudgetRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    outcome = services.registry.increase_budget(context(request, who, body), program, **fields(body))
-    return recorded(services, outcome)
+    command = IncreaseBudget(program_code=program, resource=body.resource, amount=body.amount)
+    return recorded_response(services.registry.increase_budget(context(request, who, body), command))
 
 
-@router.post("/{program}/re-entry-rounds", **WRITE, summary="Open a re-entry round")  # type: ignore[arg-type]
+@router.post("/{program}/re-entry-rounds", **WRITE, summary="Open a re-entry round")
 def open_reentry_round(
     program: str, body: OpenReEntryRoundRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    outcome = services.registry.open_reentry_round(context(request, who, body), program, **fields(body))
-    return recorded(services, outcome, {"round": outcome.result})
+    command = OpenReEntryRound(
+        program_code=program,
+        stage=body.stage,
+        seats=body.seats,
+        eligibility=list(body.eligibility),
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+    )
+    outcome = services.registry.open_reentry_round(context(request, who, body), command)
+    return recorded_response(outcome, {"round": outcome.result})
 
 
-@router.post("/{program}/finalists", **WRITE, summary="Select the finalists")  # type: ignore[arg-type]
+@router.post("/{program}/finalists", **WRITE, summary="Select the finalists")
 def select_finalists(
     program: str, body: SelectFinalistsRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    outcome = services.registry.select_finalists(context(request, who, body), program, **fields(body))
-    return recorded(services, outcome)
+    command = SelectFinalists(program_code=program, teams=body.teams)
+    return recorded_response(services.registry.select_finalists(context(request, who, body), command))

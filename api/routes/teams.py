@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from api.auth import Reader, Recorder
-from api.bootstrap import Services
-from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path, context, fields, recorded
+from api.deps import (
+    Consistent,
+    ServicesDep,
+    When,
+    answered_for,
+    code_in_path,
+    context,
+    recorded_response,
+    write_route,
+)
 from api.problems import FastJSONResponse
 from api.schemas import (
     AdvanceTeamRequest,
@@ -19,43 +26,51 @@ from api.schemas import (
     EliminateTeamRequest,
     GrantFundingRequest,
     OfferReEntryRequest,
-    RecordedResponse,
     RecordEvaluationRequest,
     ReturnFundingRequest,
     SubmitApplicationRequest,
     TeamRecordResponse,
 )
 from domain import errors
-from domain.access import Principal
+from domain.commands import (
+    AcceptOffer,
+    AdvanceTeam,
+    AmendEvaluation,
+    ChangeConsortium,
+    DeclineOffer,
+    EliminateTeam,
+    GrantFunding,
+    OfferReEntry,
+    RecordEvaluation,
+    ReturnFunding,
+    ReverseElimination,
+    SubmitApplication,
+    UpholdElimination,
+    WithdrawTeam,
+)
 from projections import funding, standings
 from projections.as_of import read_store
 
 router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"])
-WRITE: dict[str, Any] = {
-    "response_model": RecordedResponse,
-    "status_code": 201,
-    "responses": {200: {"model": RecordedResponse, "description": "Nothing changed"}},
-}
-
-
-def _team_decision(
-    services: Services,
-    request: Request,
-    who: Principal,
-    body: Decision,
-    command: Callable[..., Any],
-    *args: Any,
-    **extra: Any,
-) -> FastJSONResponse:
-    outcome = command(context(request, who, body), *args, **fields(body), **extra)
-    return recorded(services, outcome)
+WRITE = write_route("Nothing changed")
 
 
 @router.post("", **WRITE, summary="Submit an application (creates the team in the programme)")
 def submit_application(
     program: str, body: SubmitApplicationRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.submit_application, program)
+    command = SubmitApplication(
+        program_code=program,
+        team_code=body.team_code,
+        name_ko=body.name_ko,
+        name_en=body.name_en,
+        lead_organisation=body.lead_organisation,
+        members=body.members,
+        stage=body.stage,
+        excluded_resources=body.excluded_resources,
+        contact=body.contact,
+    )
+    return recorded_response(services.registry.submit_application(context(request, who, body), command))
 
 
 @router.get("/{team}", response_model=TeamRecordResponse, summary="A team's record in the programme")
@@ -85,14 +100,23 @@ def get_team(
 def change_consortium(
     program: str, team: str, body: ChangeConsortiumRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.change_consortium, program, team)
+    command = ChangeConsortium(program_code=program, team_code=team, joined=body.joined, left=body.left)
+    return recorded_response(services.registry.change_consortium(context(request, who, body), command))
 
 
 @router.post("/{team}/evaluations", **WRITE, summary="Record an evaluation")
 def record_evaluation(
     program: str, team: str, body: RecordEvaluationRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.record_evaluation, program, team)
+    command = RecordEvaluation(
+        program_code=program,
+        team_code=team,
+        stage=body.stage,
+        scores=body.scores,
+        gates=body.gates,
+        panel=body.panel,
+    )
+    return recorded_response(services.registry.record_evaluation(context(request, who, body), command))
 
 
 @router.post("/{team}/evaluations/{evaluation}/amendments", **WRITE, summary="Amend an evaluation")
@@ -105,79 +129,105 @@ def amend_evaluation(
     who: Recorder,
     services: ServicesDep,
 ) -> FastJSONResponse:
-    return _team_decision(
-        services, request, who, body, services.registry.amend_evaluation, program, team, evaluation=evaluation
+    command = AmendEvaluation(
+        program_code=program,
+        team_code=team,
+        evaluation=evaluation,
+        scores=body.scores,
+        gates=body.gates,
+        panel=body.panel,
     )
+    return recorded_response(services.registry.amend_evaluation(context(request, who, body), command))
 
 
 @router.post("/{team}/advancements", **WRITE, summary="Advance the team to a stage (takes a seat)")
 def advance_team(
     program: str, team: str, body: AdvanceTeamRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.advance_team, program, team)
+    command = AdvanceTeam(program_code=program, team_code=team, to_stage=body.to_stage)
+    return recorded_response(services.registry.advance_team(context(request, who, body), command))
 
 
 @router.post("/{team}/eliminations", **WRITE, summary="Eliminate the team (provisional until upheld or the deadline)")
 def eliminate_team(
     program: str, team: str, body: EliminateTeamRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.eliminate_team, program, team)
+    command = EliminateTeam(
+        program_code=program,
+        team_code=team,
+        reason_code=body.reason_code,
+        objection_deadline=body.objection_deadline,
+    )
+    return recorded_response(services.registry.eliminate_team(context(request, who, body), command))
 
 
 @router.post("/{team}/elimination/upheld", **WRITE, summary="Uphold the team's elimination after objection")
 def uphold_elimination(
     program: str, team: str, body: Decision, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.uphold_elimination, program, team)
+    command = UpholdElimination(program_code=program, team_code=team)
+    return recorded_response(services.registry.uphold_elimination(context(request, who, body), command))
 
 
 @router.post("/{team}/elimination/reversed", **WRITE, summary="Reverse the team's elimination after objection")
 def reverse_elimination(
     program: str, team: str, body: Decision, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.reverse_elimination, program, team)
+    command = ReverseElimination(program_code=program, team_code=team)
+    return recorded_response(services.registry.reverse_elimination(context(request, who, body), command))
 
 
 @router.post("/{team}/offers", **WRITE, summary="Offer the team re-entry through a round")
 def offer_reentry(
     program: str, team: str, body: OfferReEntryRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    outcome = services.registry.offer_reentry(
-        context(request, who, body), program, team, round_number=body.round, deadline=body.deadline
-    )
-    return recorded(services, outcome, {"offer": outcome.result})
+    command = OfferReEntry(program_code=program, team_code=team, round_number=body.round, deadline=body.deadline)
+    outcome = services.registry.offer_reentry(context(request, who, body), command)
+    return recorded_response(outcome, {"offer": outcome.result})
 
 
 @router.post("/{team}/offers/{offer}/acceptance", **WRITE, summary="The team accepts the offer (takes a seat)")
 def accept_offer(
     program: str, team: str, offer: int, body: Decision, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.accept_offer, program, team, offer=offer)
+    command = AcceptOffer(program_code=program, team_code=team, offer=offer)
+    return recorded_response(services.registry.accept_offer(context(request, who, body), command))
 
 
 @router.post("/{team}/offers/{offer}/declination", **WRITE, summary="The team declines the offer")
 def decline_offer(
     program: str, team: str, offer: int, body: Decision, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.decline_offer, program, team, offer=offer)
+    command = DeclineOffer(program_code=program, team_code=team, offer=offer)
+    return recorded_response(services.registry.decline_offer(context(request, who, body), command))
 
 
 @router.post("/{team}/withdrawal", **WRITE, summary="The team withdraws (frees its seat)")
 def withdraw_team(
     program: str, team: str, body: Decision, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.withdraw_team, program, team)
+    command = WithdrawTeam(program_code=program, team_code=team)
+    return recorded_response(services.registry.withdraw_team(context(request, who, body), command))
 
 
 @router.post("/{team}/grants", **WRITE, summary="Grant a resource within the remaining budget")
 def grant_funding(
     program: str, team: str, body: GrantFundingRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.grant_funding, program, team)
+    command = GrantFunding(
+        program_code=program,
+        team_code=team,
+        resource=body.resource,
+        quantity=body.quantity,
+        period_start=body.period_start,
+        period_end=body.period_end,
+    )
+    return recorded_response(services.registry.grant_funding(context(request, who, body), command))
 
 
 @router.post("/{team}/returns", **WRITE, summary="The team returns resources to the budget")
 def return_funding(
     program: str, team: str, body: ReturnFundingRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    return _team_decision(services, request, who, body, services.registry.return_funding, program, team)
+    command = ReturnFunding(program_code=program, team_code=team, resource=body.resource, quantity=body.quantity)
+    return recorded_response(services.registry.return_funding(context(request, who, body), command))

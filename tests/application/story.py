@@ -9,6 +9,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from domain.commands import (
+    AcceptOffer,
+    AdvanceTeam,
+    DeclineOffer,
+    EliminateTeam,
+    GrantFunding,
+    OfferReEntry,
+    OpenProgram,
+    OpenReEntryRound,
+    RecordEvaluation,
+    ReturnFunding,
+    SubmitApplication,
+)
 from domain.registry import Context, Recorded, Registry
 from tests.conftest import Clock
 
@@ -54,27 +67,31 @@ def open_programme(registry: Registry, clock: Clock, *, seats: tuple[int, int] =
     stages = [{**stage, "seats": n} for stage, n in zip(STAGES, seats, strict=True)]
     return registry.open_program(
         ctx(clock, reason="과학기술정보통신부 공고"),
-        program_code=PROGRAM,
-        title_ko="독자 AI 파운데이션 모델",
-        title_en="Sovereign AI Foundation Model",
-        agency="과학기술정보통신부",
-        stages=stages,
-        budgets=BUDGETS,
-        finalist_count=2,
+        OpenProgram(
+            program_code=PROGRAM,
+            title_ko="독자 AI 파운데이션 모델",
+            title_en="Sovereign AI Foundation Model",
+            agency="과학기술정보통신부",
+            stages=stages,
+            budgets=BUDGETS,
+            finalist_count=2,
+        ),
     )
 
 
 def submit(registry: Registry, clock: Clock, team: str, name_ko: str, name_en: str, **more: Any) -> Recorded:
     return registry.submit_application(
         ctx(clock),
-        PROGRAM,
-        team_code=team,
-        name_ko=name_ko,
-        name_en=name_en,
-        lead_organisation=f"{name_en} Inc.",
-        members=[f"{name_en} University", "KAIST"],
-        excluded_resources=["gpu"] if team == GPU_SUPPLIER else [],
-        **more,
+        SubmitApplication(
+            program_code=PROGRAM,
+            team_code=team,
+            name_ko=name_ko,
+            name_en=name_en,
+            lead_organisation=f"{name_en} Inc.",
+            members=[f"{name_en} University", "KAIST"],
+            excluded_resources=["gpu"] if team == GPU_SUPPLIER else [],
+            **more,
+        ),
     )
 
 
@@ -86,29 +103,41 @@ def evaluate(
     registry: Registry, clock: Clock, team: str, stage: int, points: dict[str, Any], passed: bool = True
 ) -> Recorded:
     return registry.record_evaluation(
-        ctx(clock), PROGRAM, team, stage=stage, scores=points, gates={"independence": passed}, panel=["Kim", "Lee"]
+        ctx(clock),
+        RecordEvaluation(
+            program_code=PROGRAM,
+            team_code=team,
+            stage=stage,
+            scores=points,
+            gates={"independence": passed},
+            panel=["Kim", "Lee"],
+        ),
     )
 
 
 def grant(registry: Registry, clock: Clock, team: str, resource: str, quantity: int) -> Recorded:
     return registry.grant_funding(
         ctx(clock),
-        PROGRAM,
-        team,
-        resource=resource,
-        quantity=quantity,
-        period_start=date(2026, 2, 1),
-        period_end=date(2026, 7, 31),
+        GrantFunding(
+            program_code=PROGRAM,
+            team_code=team,
+            resource=resource,
+            quantity=quantity,
+            period_start=date(2026, 2, 1),
+            period_end=date(2026, 7, 31),
+        ),
     )
 
 
 def eliminate(registry: Registry, clock: Clock, team: str, reason_code: str, reason: str) -> Recorded:
     return registry.eliminate_team(
         ctx(clock, reason=reason),
-        PROGRAM,
-        team,
-        reason_code=reason_code,
-        objection_deadline=clock() + timedelta(days=10),
+        EliminateTeam(
+            program_code=PROGRAM,
+            team_code=team,
+            reason_code=reason_code,
+            objection_deadline=clock() + timedelta(days=10),
+        ),
     )
 
 
@@ -118,7 +147,10 @@ def a_funded_first_stage(registry: Registry, clock: Clock, *, seats: tuple[int, 
     clock.advance(days=1)
     recorded += [submit(registry, clock, *team) for team in TEAMS]
     clock.advance(days=30)
-    recorded += [registry.advance_team(ctx(clock), PROGRAM, team, to_stage=0) for team in FUNDED[: seats[0]]]
+    recorded += [
+        registry.advance_team(ctx(clock), AdvanceTeam(program_code=PROGRAM, team_code=team, to_stage=0))
+        for team in FUNDED[: seats[0]]
+    ]
     return recorded
 
 
@@ -159,27 +191,37 @@ def first_evaluation(registry: Registry, clock: Clock) -> list[Recorded]:
     recorded.append(eliminate(registry, clock, "nuri", "failed_gate", "독자성 기준 미충족"))
     recorded.append(eliminate(registry, clock, "haneul", "below_cutoff", "최하위 점수"))
     for team in ("nuri", "haneul"):
-        recorded.append(registry.return_funding(ctx(clock), PROGRAM, team, resource="gpu:B200", quantity=512))
+        recorded.append(
+            registry.return_funding(
+                ctx(clock), ReturnFunding(program_code=PROGRAM, team_code=team, resource="gpu:B200", quantity=512)
+            )
+        )
     for team in ("hanbit", "saebyeok", "gaon"):
-        recorded.append(registry.advance_team(ctx(clock), PROGRAM, team, to_stage=1))
+        recorded.append(
+            registry.advance_team(ctx(clock), AdvanceTeam(program_code=PROGRAM, team_code=team, to_stage=1))
+        )
     return recorded
 
 
 def reentry(registry: Registry, clock: Clock) -> list[Recorded]:
     opened = registry.open_reentry_round(
         ctx(clock, reason="공석 1석 추가 공모"),
-        PROGRAM,
-        stage=1,
-        seats=1,
-        eligibility=["eliminated", "applicants", "new_entrants"],
-        opens_at=clock(),
-        closes_at=clock() + timedelta(days=14),
+        OpenReEntryRound(
+            program_code=PROGRAM,
+            stage=1,
+            seats=1,
+            eligibility=["eliminated", "applicants", "new_entrants"],
+            opens_at=clock(),
+            closes_at=clock() + timedelta(days=14),
+        ),
     )
     assert opened.result == 1
     clock.advance(days=1)
     deadline = clock() + timedelta(days=7)
     offers = [
-        registry.offer_reentry(ctx(clock), PROGRAM, team, round_number=1, deadline=deadline)
+        registry.offer_reentry(
+            ctx(clock), OfferReEntry(program_code=PROGRAM, team_code=team, round_number=1, deadline=deadline)
+        )
         for team in ("nuri", "haneul", "bitnara")
     ]
     assert [o.result for o in offers] == [1, 1, 1]
@@ -187,7 +229,13 @@ def reentry(registry: Registry, clock: Clock) -> list[Recorded]:
     return [
         opened,
         *offers,
-        registry.decline_offer(ctx(clock, reason="자체 모델 개발에 집중"), PROGRAM, "nuri", offer=1),
-        registry.decline_offer(ctx(clock, reason="참여하지 않음"), PROGRAM, "haneul", offer=1),
-        registry.accept_offer(ctx(clock, reason="패널 다수결 선정"), PROGRAM, "bitnara", offer=1),
+        registry.decline_offer(
+            ctx(clock, reason="자체 모델 개발에 집중"), DeclineOffer(program_code=PROGRAM, team_code="nuri", offer=1)
+        ),
+        registry.decline_offer(
+            ctx(clock, reason="참여하지 않음"), DeclineOffer(program_code=PROGRAM, team_code="haneul", offer=1)
+        ),
+        registry.accept_offer(
+            ctx(clock, reason="패널 다수결 선정"), AcceptOffer(program_code=PROGRAM, team_code="bitnara", offer=1)
+        ),
     ]

@@ -15,6 +15,7 @@ import pytest
 
 from api.bootstrap import Services, build
 from domain import errors
+from domain.commands import AdvanceTeam, ChangeConsortium, IncreaseBudget, WithdrawTeam
 from domain.registry import MAX_ATTEMPTS, Recorded, Registry
 from tests.application.story import PROGRAM, a_funded_first_stage, ctx, grant, submit
 from tests.conftest import Clock
@@ -48,11 +49,15 @@ def test_two_teams_racing_for_the_last_seat_exactly_one_wins(
 ) -> None:
     registry = services.registry
     a_funded_first_stage(registry, clock, seats=(4, 4))  # four of the five funded teams seated; one seat left
-    registry.withdraw_team(ctx(clock), PROGRAM, "hanbit")
+    registry.withdraw_team(ctx(clock), WithdrawTeam(program_code=PROGRAM, team_code="hanbit"))
     head = services.projector.head()
-    rivals = race(monkeypatch, registry, lambda: registry.advance_team(ctx(clock), PROGRAM, "bitnara", to_stage=0))
+    rivals = race(
+        monkeypatch,
+        registry,
+        lambda: registry.advance_team(ctx(clock), AdvanceTeam(program_code=PROGRAM, team_code="bitnara", to_stage=0)),
+    )
     with pytest.raises(errors.SeatUnavailableError):
-        registry.advance_team(ctx(clock), PROGRAM, "dasom", to_stage=0)
+        registry.advance_team(ctx(clock), AdvanceTeam(program_code=PROGRAM, team_code="dasom", to_stage=0))
     assert [e.type_name for e in rivals[0].events] == ["TeamAdvanced", "SeatTaken"]
     assert seat_holders(registry, 0) == {"nuri", "saebyeok", "gaon", "bitnara"}
     assert registry.candidacy(PROGRAM, "dasom").status == "applied"
@@ -101,9 +106,13 @@ def test_decisions_about_different_teams_do_not_contend(
     rivals = race(
         monkeypatch,
         registry,
-        lambda: registry.change_consortium(ctx(clock), PROGRAM, "hanbit", joined=["KT"], left=[]),
+        lambda: registry.change_consortium(
+            ctx(clock), ChangeConsortium(program_code=PROGRAM, team_code="hanbit", joined=["KT"], left=[])
+        ),
     )
-    registry.change_consortium(ctx(clock), PROGRAM, "nuri", joined=["Naver"], left=[])
+    registry.change_consortium(
+        ctx(clock), ChangeConsortium(program_code=PROGRAM, team_code="nuri", joined=["Naver"], left=[])
+    )
     assert rivals[0].position is not None
     assert len(saves) == 2  # the rival's save and ours, with no retry
     assert registry.candidacy(PROGRAM, "nuri").members[-1] == "Naver"
@@ -117,7 +126,9 @@ def test_a_decision_that_keeps_losing_gives_up_and_stores_nothing(
     rivals = race(
         monkeypatch,
         registry,
-        lambda: registry.increase_budget(ctx(clock), PROGRAM, resource="krw:data", amount=1),
+        lambda: registry.increase_budget(
+            ctx(clock), IncreaseBudget(program_code=PROGRAM, resource="krw:data", amount=1)
+        ),
         times=MAX_ATTEMPTS,
     )
     with pytest.raises(errors.ConcurrentUpdateError):
@@ -142,14 +153,16 @@ def test_two_registries_over_one_database_never_overfill_a_stage(
 ) -> None:
     a_funded_first_stage(services.registry, clock, seats=(4, 4))
     submit(second.registry, clock, "newcomer", "새내기", "Newcomer")
-    services.registry.withdraw_team(ctx(clock), PROGRAM, "nuri")
+    services.registry.withdraw_team(ctx(clock), WithdrawTeam(program_code=PROGRAM, team_code="nuri"))
     rivals = race(
         monkeypatch,
         services.registry,
-        lambda: second.registry.advance_team(ctx(clock), PROGRAM, "newcomer", to_stage=0),
+        lambda: second.registry.advance_team(
+            ctx(clock), AdvanceTeam(program_code=PROGRAM, team_code="newcomer", to_stage=0)
+        ),
     )
     with pytest.raises(errors.SeatUnavailableError):
-        services.registry.advance_team(ctx(clock), PROGRAM, "dasom", to_stage=0)
+        services.registry.advance_team(ctx(clock), AdvanceTeam(program_code=PROGRAM, team_code="dasom", to_stage=0))
     assert isinstance(rivals[0], Recorded)
     for registry in (services.registry, second.registry):
         assert seat_holders(registry, 0) == {"hanbit", "saebyeok", "gaon", "newcomer"}

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from api.bootstrap import Services
+from domain.commands import GrantFunding, WithdrawTeam
 from projections.funding import program_funding
 from projections.history import HistoryFilter, page
 from projections.rebuild import rebuild
@@ -84,7 +85,9 @@ def test_the_projector_reaches_the_head_of_the_log(services: Services, clock: Cl
 def test_history_lists_every_event_with_its_metadata(services: Services, clock: Clock) -> None:
     a_funded_first_stage(services.registry, clock)
     clock.advance(days=2)
-    recorded = services.registry.withdraw_team(ctx(clock, days_ago=1, reason="자진 철회"), PROGRAM, "haneul")
+    recorded = services.registry.withdraw_team(
+        ctx(clock, days_ago=1, reason="자진 철회"), WithdrawTeam(program_code=PROGRAM, team_code="haneul")
+    )
     services.projector.catch_up()
     _, history, _ = read_models(services, clock)
     assert [row["position"] for row in history] == list(range(1, services.projector.head() + 1))
@@ -115,12 +118,14 @@ def test_a_rebuild_gives_exactly_the_rows_of_live_updating(services: Services, c
     reentry(services.registry, clock)
     services.registry.grant_funding(
         ctx(clock),
-        PROGRAM,
-        "bitnara",
-        resource="gpu:B200",
-        quantity=256,
-        period_start=clock().date(),
-        period_end=(clock() + timedelta(days=180)).date(),
+        GrantFunding(
+            program_code=PROGRAM,
+            team_code="bitnara",
+            resource="gpu:B200",
+            quantity=256,
+            period_start=clock().date(),
+            period_end=(clock() + timedelta(days=180)).date(),
+        ),
     )
     services.projector.catch_up()  # ...and the rest in a second batch
     live = read_models(services, clock)

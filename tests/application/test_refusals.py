@@ -10,6 +10,17 @@ import pytest
 
 from api.bootstrap import Services
 from domain import errors
+from domain.commands import (
+    AcceptOffer,
+    AdvanceTeam,
+    ChangeConsortium,
+    OfferReEntry,
+    OpenReEntryRound,
+    ReturnFunding,
+    SelectFinalists,
+    UpholdElimination,
+    WithdrawTeam,
+)
 from domain.registry import Context, Registry
 from tests.application.story import (
     GPU_SUPPLIER,
@@ -30,20 +41,22 @@ REFUSALS: dict[str, tuple[type[errors.RegistryError], Decision]] = {
     "open the same programme twice": (errors.ProgramAlreadyOpenedError, open_programme),
     "decide in a programme that does not exist": (
         errors.ProgramNotFoundError,
-        lambda r, c: r.advance_team(ctx(c), "no-such-programme", "hanbit", to_stage=0),
+        lambda r, c: r.advance_team(
+            ctx(c), AdvanceTeam(program_code="no-such-programme", team_code="hanbit", to_stage=0)
+        ),
     ),
     "decide about a team that never applied": (
         errors.TeamNotFoundError,
-        lambda r, c: r.withdraw_team(ctx(c), PROGRAM, "ghost"),
+        lambda r, c: r.withdraw_team(ctx(c), WithdrawTeam(program_code=PROGRAM, team_code="ghost")),
     ),
     "apply twice": (errors.DuplicateApplicationError, lambda r, c: submit(r, c, "hanbit", "한빛", "Hanbit")),
     "advance into a full stage": (
         errors.SeatUnavailableError,
-        lambda r, c: r.advance_team(ctx(c), PROGRAM, "dasom", to_stage=0),
+        lambda r, c: r.advance_team(ctx(c), AdvanceTeam(program_code=PROGRAM, team_code="dasom", to_stage=0)),
     ),
     "advance into the stage already held": (
         errors.WrongStageError,
-        lambda r, c: r.advance_team(ctx(c), PROGRAM, "hanbit", to_stage=0),
+        lambda r, c: r.advance_team(ctx(c), AdvanceTeam(program_code=PROGRAM, team_code="hanbit", to_stage=0)),
     ),
     "grant beyond the budget": (errors.BudgetExceededError, lambda r, c: grant(r, c, "hanbit", "gpu:B200", 2561)),
     "grant a resource without a budget": (
@@ -56,19 +69,24 @@ REFUSALS: dict[str, tuple[type[errors.RegistryError], Decision]] = {
     ),
     "return more than is held": (
         errors.ReturnExceedsHoldingError,
-        lambda r, c: r.return_funding(ctx(c), PROGRAM, "hanbit", resource="gpu:B200", quantity=1),
+        lambda r, c: r.return_funding(
+            ctx(c), ReturnFunding(program_code=PROGRAM, team_code="hanbit", resource="gpu:B200", quantity=1)
+        ),
     ),
     "take effect after being recorded": (
         errors.EffectiveTimeError,
-        lambda r, c: r.withdraw_team(ctx(c, days_ago=-1), PROGRAM, "hanbit"),
+        lambda r, c: r.withdraw_team(ctx(c, days_ago=-1), WithdrawTeam(program_code=PROGRAM, team_code="hanbit")),
     ),
     "take effect before the programme opened": (
         errors.EffectiveTimeError,
-        lambda r, c: r.withdraw_team(ctx(c, days_ago=60), PROGRAM, "hanbit"),
+        lambda r, c: r.withdraw_team(ctx(c, days_ago=60), WithdrawTeam(program_code=PROGRAM, team_code="hanbit")),
     ),
     "give a naive effective time": (
         errors.InvalidValueError,
-        lambda r, c: r.withdraw_team(Context(actor="x", effective_at=datetime(2026, 2, 1)), PROGRAM, "hanbit"),
+        lambda r, c: r.withdraw_team(
+            Context(actor="x", effective_at=datetime(2026, 2, 1)),
+            WithdrawTeam(program_code=PROGRAM, team_code="hanbit"),
+        ),
     ),
     "score above a criterion's maximum": (
         errors.ScoreOutOfRangeError,
@@ -84,39 +102,49 @@ REFUSALS: dict[str, tuple[type[errors.RegistryError], Decision]] = {
     ),
     "uphold an elimination that never happened": (
         errors.NoPendingEliminationError,
-        lambda r, c: r.uphold_elimination(ctx(c), PROGRAM, "hanbit"),
+        lambda r, c: r.uphold_elimination(ctx(c), UpholdElimination(program_code=PROGRAM, team_code="hanbit")),
     ),
     "select a finalist outside the last stage": (
         errors.FinalistNotInLastStageError,
-        lambda r, c: r.select_finalists(ctx(c), PROGRAM, teams=["hanbit"]),
+        lambda r, c: r.select_finalists(ctx(c), SelectFinalists(program_code=PROGRAM, teams=["hanbit"])),
     ),
     "select more finalists than configured": (
         errors.TooManyFinalistsError,
-        lambda r, c: r.select_finalists(ctx(c), PROGRAM, teams=["hanbit", "nuri", "gaon"]),
+        lambda r, c: r.select_finalists(
+            ctx(c), SelectFinalists(program_code=PROGRAM, teams=["hanbit", "nuri", "gaon"])
+        ),
     ),
     "offer re-entry in a round never opened": (
         errors.RoundNotFoundError,
-        lambda r, c: r.offer_reentry(ctx(c), PROGRAM, "dasom", round_number=1, deadline=c() + timedelta(days=3)),
+        lambda r, c: r.offer_reentry(
+            ctx(c),
+            OfferReEntry(program_code=PROGRAM, team_code="dasom", round_number=1, deadline=c() + timedelta(days=3)),
+        ),
     ),
     "answer an offer never made": (
         errors.OfferNotFoundError,
-        lambda r, c: r.accept_offer(ctx(c), PROGRAM, "dasom", offer=1),
+        lambda r, c: r.accept_offer(ctx(c), AcceptOffer(program_code=PROGRAM, team_code="dasom", offer=1)),
     ),
     "open a round for more seats than are vacant": (
         errors.SeatUnavailableError,
         lambda r, c: r.open_reentry_round(
             ctx(c),
-            PROGRAM,
-            stage=0,
-            seats=1,
-            eligibility=["eliminated"],
-            opens_at=c(),
-            closes_at=c() + timedelta(days=9),
+            OpenReEntryRound(
+                program_code=PROGRAM,
+                stage=0,
+                seats=1,
+                eligibility=["eliminated"],
+                opens_at=c(),
+                closes_at=c() + timedelta(days=9),
+            ),
         ),
     ),
     "let the lead organisation leave": (
         errors.MembershipError,
-        lambda r, c: r.change_consortium(ctx(c), PROGRAM, "hanbit", joined=[], left=["Hanbit AI consortium Inc."]),
+        lambda r, c: r.change_consortium(
+            ctx(c),
+            ChangeConsortium(program_code=PROGRAM, team_code="hanbit", joined=[], left=["Hanbit AI consortium Inc."]),
+        ),
     ),
 }
 

@@ -14,6 +14,7 @@ import pytest
 
 from api.bootstrap import Services
 from domain import errors
+from domain.commands import EliminateTeam, IncreaseBudget, SelectFinalists, UpholdElimination
 from tests.application.story import (
     FUNDED,
     GPU_SUPPLIER,
@@ -54,7 +55,10 @@ def test_the_sovereign_ai_programme_from_application_to_finalists(services: Serv
     assert registry.candidacy(PROGRAM, "haneul").holdings["gpu:B200"] == 0
 
     clock.advance(days=5)
-    log += [registry.uphold_elimination(ctx(clock), PROGRAM, team) for team in ("nuri", "haneul")]
+    log += [
+        registry.uphold_elimination(ctx(clock), UpholdElimination(program_code=PROGRAM, team_code=team))
+        for team in ("nuri", "haneul")
+    ]
     clock.advance(days=6)  # the objection window is over
     assert registry.candidacy(PROGRAM, "nuri").is_finally_eliminated(clock())
     with pytest.raises(errors.TeamInactiveError):
@@ -72,12 +76,20 @@ def test_the_sovereign_ai_programme_from_application_to_finalists(services: Serv
     )
     assert registry.candidacy(PROGRAM, "nuri").offers[1].answer == "declined"
 
-    log.append(registry.increase_budget(ctx(clock, reason="형평성"), PROGRAM, resource="gpu:B200", amount=512))
+    log.append(
+        registry.increase_budget(
+            ctx(clock, reason="형평성"), IncreaseBudget(program_code=PROGRAM, resource="gpu:B200", amount=512)
+        )
+    )
     log.append(grant(registry, clock, "bitnara", "gpu:B200", 512))
     clock.advance(days=180)
     for team, total in (("hanbit", 92), ("bitnara", 88), ("saebyeok", 80), ("gaon", 75)):
         log.append(evaluate(registry, clock, team, 1, scores(total - 60, 35, 25)))
-    log.append(registry.select_finalists(ctx(clock, reason="최종 2개 팀"), PROGRAM, teams=["hanbit", "bitnara"]))
+    log.append(
+        registry.select_finalists(
+            ctx(clock, reason="최종 2개 팀"), SelectFinalists(program_code=PROGRAM, teams=["hanbit", "bitnara"])
+        )
+    )
 
     program = registry.program(PROGRAM)
     assert program.finalists == ["bitnara", "hanbit"]
@@ -105,10 +117,12 @@ def test_stored_events_carry_who_decided_when_and_why(services: Services, clock:
     clock.advance(days=3)
     recorded = services.registry.eliminate_team(
         ctx(clock, days_ago=2, reason="최하위 점수", actor="panel-chair@msit.go.kr"),
-        PROGRAM,
-        "haneul",
-        reason_code="below_cutoff",
-        objection_deadline=clock() + timedelta(days=10),
+        EliminateTeam(
+            program_code=PROGRAM,
+            team_code="haneul",
+            reason_code="below_cutoff",
+            objection_deadline=clock() + timedelta(days=10),
+        ),
     )
     stream = list(services.registry.events.get(services.registry.candidacy(PROGRAM, "haneul").id))
     eliminated = stream[-1]

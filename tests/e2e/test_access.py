@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.bootstrap import Services
 from api.keys import create_key
+from domain.commands import RevokeKey
 from domain.registry import Context
 from tests.conftest import Clock
 
@@ -175,7 +176,7 @@ def test_open_reads_let_anyone_read_but_never_write(services: Services) -> None:
         as_problem(anonymous.post("/programs", json={}), 401, "unauthenticated")
         as_problem(anonymous.get("/keys"), 401, "unauthenticated")
         revoked = create_key(services, name="gone", role="auditor", actor="test")
-        services.registry.revoke_key(Context(actor="test"), revoked.key_id)
+        services.registry.revoke_key(Context(actor="test"), RevokeKey(key_id=revoked.key_id))
         as_problem(anonymous.get("/programs", headers={"X-API-Key": revoked.secret}), 401, "unauthenticated")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
+from domain.commands import AdvanceTeam, EliminateTeam, OpenProgram, ReverseElimination, SubmitApplication, WithdrawTeam
 from domain.registry import Context
 from tests.conftest import Clock
 
@@ -39,24 +40,22 @@ def setup(services: Services, clock: Clock) -> None:
     r = services.registry
     r.open_program(
         Context(actor="t", effective_at=day(1)),
-        program_code=P,
-        title_ko="시간",
-        title_en="Time",
-        agency="A",
-        stages=[{"name": "Only", "seats": 3}],
-        budgets={},
-        finalist_count=1,
+        OpenProgram(
+            program_code=P,
+            title_ko="시간",
+            title_en="Time",
+            agency="A",
+            stages=[{"name": "Only", "seats": 3}],
+            budgets={},
+            finalist_count=1,
+        ),
     )
     for team in ("A", "B"):
         r.submit_application(
             Context(actor="t", effective_at=day(2)),
-            P,
-            team_code=team,
-            name_ko="팀",
-            name_en=team,
-            lead_organisation="L",
+            SubmitApplication(program_code=P, team_code=team, name_ko="팀", name_en=team, lead_organisation="L"),
         )
-        r.advance_team(Context(actor="t", effective_at=day(3)), P, team, to_stage=0)
+        r.advance_team(Context(actor="t", effective_at=day(3)), AdvanceTeam(program_code=P, team_code=team, to_stage=0))
     services.projector.catch_up()
 
 
@@ -68,7 +67,10 @@ def test_a_back_dated_decision_changes_the_past_only_for_those_who_know_of_it(
     assert status(client, "A", as_of=day(15)) == "active"
 
     clock.now = day(20)  # recorded on the 20th, effective on the 12th
-    services.registry.withdraw_team(Context(actor="t", effective_at=day(12), reason="Back-dated withdrawal"), P, "A")
+    services.registry.withdraw_team(
+        Context(actor="t", effective_at=day(12), reason="Back-dated withdrawal"),
+        WithdrawTeam(program_code=P, team_code="A"),
+    )
     services.projector.catch_up()
 
     assert status(client, "A", as_of=day(15), known_at=day(16)) == "active"  # what the registry said on the 16th
@@ -94,13 +96,13 @@ def test_a_reversed_elimination_is_eliminated_only_between_the_two_effective_dat
     clock.now = day(32)
     services.registry.eliminate_team(
         Context(actor="t", effective_at=day(32), reason="Below the cut-off"),
-        P,
-        "B",
-        reason_code="below_cutoff",
-        objection_deadline=day(42),
+        EliminateTeam(program_code=P, team_code="B", reason_code="below_cutoff", objection_deadline=day(42)),
     )
     clock.now = day(37)
-    services.registry.reverse_elimination(Context(actor="t", effective_at=day(36), reason="Objection upheld"), P, "B")
+    services.registry.reverse_elimination(
+        Context(actor="t", effective_at=day(36), reason="Objection upheld"),
+        ReverseElimination(program_code=P, team_code="B"),
+    )
     services.projector.catch_up()
 
     assert status(client, "B", as_of=day(31)) == "active"

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
+from domain.commands import AdvanceTeam, IncreaseBudget, OpenProgram, SubmitApplication, WithdrawTeam
 from domain.registry import Context
 from tests.e2e.conftest import P
 
@@ -31,13 +32,15 @@ SETUP = Context(actor="test", reason="race set-up")
 def open_programme(services: Services, seats: int) -> None:
     services.registry.open_program(
         SETUP,
-        program_code=P,
-        title_ko="경쟁",
-        title_en="Race",
-        agency="MSIT",
-        stages=[{"name": "Only", "seats": seats}],
-        budgets={},
-        finalist_count=1,
+        OpenProgram(
+            program_code=P,
+            title_ko="경쟁",
+            title_en="Race",
+            agency="MSIT",
+            stages=[{"name": "Only", "seats": seats}],
+            budgets={},
+            finalist_count=1,
+        ),
     )
 
 
@@ -57,9 +60,12 @@ def test_fifty_clients_racing_for_the_last_seat_leave_exactly_one_winner(
     open_programme(services, seats=3)
     registry = services.registry
     for i in range(CLIENTS + 2):
-        registry.submit_application(SETUP, P, team_code=f"T{i}", name_ko="팀", name_en="Team", lead_organisation="L")
-    registry.advance_team(SETUP, P, "T0", to_stage=0)
-    registry.advance_team(SETUP, P, "T1", to_stage=0)
+        registry.submit_application(
+            SETUP,
+            SubmitApplication(program_code=P, team_code=f"T{i}", name_ko="팀", name_en="Team", lead_organisation="L"),
+        )
+    registry.advance_team(SETUP, AdvanceTeam(program_code=P, team_code="T0", to_stage=0))
+    registry.advance_team(SETUP, AdvanceTeam(program_code=P, team_code="T1", to_stage=0))
     waiting = [f"T{i}" for i in range(2, CLIENTS + 2)]
     for round_number in range(ROUNDS[store]):
         outcome = race(client, [(f"/programs/{P}/teams/{team}/advancements", {"to_stage": 0}) for team in waiting])
@@ -69,9 +75,14 @@ def test_fifty_clients_racing_for_the_last_seat_leave_exactly_one_winner(
         assert len(program.holders[0]) == 3
         winner = next(t for t in waiting if t in program.holders[0])
         waiting.remove(winner)
-        registry.withdraw_team(SETUP, P, winner)  # frees the seat for the next round
+        registry.withdraw_team(
+            SETUP, WithdrawTeam(program_code=P, team_code=winner)
+        )  # frees the seat for the next round
         newcomer = f"N{round_number}"
-        registry.submit_application(SETUP, P, team_code=newcomer, name_ko="팀", name_en="Team", lead_organisation="L")
+        registry.submit_application(
+            SETUP,
+            SubmitApplication(program_code=P, team_code=newcomer, name_ko="팀", name_en="Team", lead_organisation="L"),
+        )
         waiting.append(newcomer)
 
 
@@ -82,11 +93,14 @@ def test_fifty_clients_racing_for_the_rest_of_a_budget_leave_exactly_one_winner(
     registry = services.registry
     teams = [f"T{i}" for i in range(CLIENTS)]
     for team in teams:
-        registry.submit_application(SETUP, P, team_code=team, name_ko="팀", name_en="Team", lead_organisation="L")
-        registry.advance_team(SETUP, P, team, to_stage=0)
+        registry.submit_application(
+            SETUP,
+            SubmitApplication(program_code=P, team_code=team, name_ko="팀", name_en="Team", lead_organisation="L"),
+        )
+        registry.advance_team(SETUP, AdvanceTeam(program_code=P, team_code=team, to_stage=0))
     for round_number in range(ROUNDS[store]):
         resource = f"gpu:R{round_number}"
-        registry.increase_budget(SETUP, P, resource=resource, amount=10)
+        registry.increase_budget(SETUP, IncreaseBudget(program_code=P, resource=resource, amount=10))
         grant = {
             "resource": resource,
             "quantity": 7,

@@ -20,6 +20,7 @@ from api import demo
 from api.app import create_app
 from api.bootstrap import Services
 from api.keys import NewKey, create_key, revoke_key
+from domain.commands import IssueKey
 from domain.registry import Context
 from projections import history
 from tests.conftest import Clock
@@ -151,7 +152,8 @@ def test_the_checkpoint_panel_shows_a_signed_tree_head_and_its_verification(
         with recorder.datastore.transaction(commit=True) as cursor:
             cursor.execute(f"UPDATE {recorder.events_table_name} SET state = {mark} WHERE {column} = 50", (altered,))
         services.registry.issue_key(
-            Context(actor="t"), key_id="abcdef123456", name="x", role="auditor", secret="rk_abcdef123456_" + "x" * 30
+            Context(actor="t"),
+            IssueKey(key_id="abcdef123456", name="x", role="auditor", secret="rk_abcdef123456_" + "x" * 30),
         )  # a new head, so the panel re-verifies
         tampered = section(signed_in.get(PAGE).text, "checkpoint")
         assert '<span class="badge bad">not verified</span>' in tampered and "altered event" in tampered

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Protocol
 
+from domain import commands
 from domain.candidacy import Candidacy
 from domain.program import Program
 from domain.registry import Context, Recorded, Registry
@@ -49,13 +50,15 @@ MEMBERS = ("KAIST", "서울대학교", "POSTECH", "연세대학교", "Chipwave")
 def open_programme(registry: Registry, at: datetime) -> Recorded:
     return registry.open_program(
         Context(actor="official:과기정통부", effective_at=at, reason="공고"),
-        program_code=PROGRAM,
-        title_ko="독자 AI 파운데이션 모델",
-        title_en="Sovereign AI Foundation Model",
-        agency="과학기술정보통신부",
-        stages=STAGES,
-        budgets=BUDGETS,
-        finalist_count=2,
+        commands.OpenProgram(
+            program_code=PROGRAM,
+            title_ko="독자 AI 파운데이션 모델",
+            title_en="Sovereign AI Foundation Model",
+            agency="과학기술정보통신부",
+            stages=STAGES,
+            budgets=BUDGETS,
+            finalist_count=2,
+        ),
     )
 
 
@@ -154,14 +157,16 @@ class Apply:
         team_code = run.spell(TEAM_CODES[self.team % len(TEAM_CODES)])
         recorded = run.registry.submit_application(
             ctx,
-            PROGRAM,
-            team_code=team_code,
-            name_ko=f"{team_code} 컨소시엄",
-            name_en=f"{team_code} Consortium",
-            lead_organisation=LEADS[self.lead % len(LEADS)],
-            members=[MEMBERS[i % len(MEMBERS)] for i in self.members],
-            stage=self.stage,
-            excluded_resources=["gpu"] if self.gpu_excluded else [],
+            commands.SubmitApplication(
+                program_code=PROGRAM,
+                team_code=team_code,
+                name_ko=f"{team_code} 컨소시엄",
+                name_en=f"{team_code} Consortium",
+                lead_organisation=LEADS[self.lead % len(LEADS)],
+                members=[MEMBERS[i % len(MEMBERS)] for i in self.members],
+                stage=self.stage,
+                excluded_resources=["gpu"] if self.gpu_excluded else [],
+            ),
         )
         run.teams.append(recorded.events[0].team_code)  # type: ignore[attr-defined]
         return recorded
@@ -176,7 +181,9 @@ class Advance:
         team_code = run.team(self.team, lambda t: in_play(t) and not (t.seated and t.stage == len(STAGES) - 1))
         team = run.candidacy(team_code)
         expected = team.stage if team.status == "applied" else team.stage + 1
-        return run.registry.advance_team(ctx, PROGRAM, team_code, to_stage=expected + self.skew)
+        return run.registry.advance_team(
+            ctx, commands.AdvanceTeam(program_code=PROGRAM, team_code=team_code, to_stage=expected + self.skew)
+        )
 
 
 @dataclass(frozen=True)
@@ -192,12 +199,14 @@ class Evaluate:
         stage = run.candidacy(team_code).stage + self.skew
         return run.registry.record_evaluation(
             ctx,
-            PROGRAM,
-            team_code,
-            stage=stage,
-            scores={"benchmark": self.benchmark, "expert": self.expert},
-            gates={GATE: self.passed},
-            panel=["심사위원장", "Benchmark lead"],
+            commands.RecordEvaluation(
+                program_code=PROGRAM,
+                team_code=team_code,
+                stage=stage,
+                scores={"benchmark": self.benchmark, "expert": self.expert},
+                gates={GATE: self.passed},
+                panel=["심사위원장", "Benchmark lead"],
+            ),
         )
 
 
@@ -214,12 +223,14 @@ class Amend:
         number = len(run.candidacy(team_code).evaluations) - self.back
         return run.registry.amend_evaluation(
             ctx,
-            PROGRAM,
-            team_code,
-            evaluation=number,
-            scores={"benchmark": self.benchmark, "expert": self.expert},
-            gates={GATE: self.passed},
-            panel=["심사위원장"],
+            commands.AmendEvaluation(
+                program_code=PROGRAM,
+                team_code=team_code,
+                evaluation=number,
+                scores={"benchmark": self.benchmark, "expert": self.expert},
+                gates={GATE: self.passed},
+                panel=["심사위원장"],
+            ),
         )
 
 
@@ -233,10 +244,12 @@ class Eliminate:
         assert ctx.effective_at is not None
         return run.registry.eliminate_team(
             ctx,
-            PROGRAM,
-            run.team(self.team, in_play),
-            reason_code=self.reason_code,
-            objection_deadline=ctx.effective_at + timedelta(hours=self.hours),
+            commands.EliminateTeam(
+                program_code=PROGRAM,
+                team_code=run.team(self.team, in_play),
+                reason_code=self.reason_code,
+                objection_deadline=ctx.effective_at + timedelta(hours=self.hours),
+            ),
         )
 
 
@@ -245,7 +258,9 @@ class Uphold:
     team: int
 
     def make(self, run: Run, ctx: Context) -> Recorded:
-        return run.registry.uphold_elimination(ctx, PROGRAM, run.team(self.team, pending_elimination))
+        return run.registry.uphold_elimination(
+            ctx, commands.UpholdElimination(program_code=PROGRAM, team_code=run.team(self.team, pending_elimination))
+        )
 
 
 @dataclass(frozen=True)
@@ -253,7 +268,9 @@ class Reverse:
     team: int
 
     def make(self, run: Run, ctx: Context) -> Recorded:
-        return run.registry.reverse_elimination(ctx, PROGRAM, run.team(self.team, pending_elimination))
+        return run.registry.reverse_elimination(
+            ctx, commands.ReverseElimination(program_code=PROGRAM, team_code=run.team(self.team, pending_elimination))
+        )
 
 
 @dataclass(frozen=True)
@@ -269,12 +286,14 @@ class OpenRound:
         opens = ctx.effective_at - timedelta(hours=self.opened)
         return run.registry.open_reentry_round(
             ctx,
-            PROGRAM,
-            stage=self.stage,
-            seats=self.seats,
-            eligibility=list(self.eligibility),
-            opens_at=opens,
-            closes_at=opens + timedelta(hours=self.hours),
+            commands.OpenReEntryRound(
+                program_code=PROGRAM,
+                stage=self.stage,
+                seats=self.seats,
+                eligibility=list(self.eligibility),
+                opens_at=opens,
+                closes_at=opens + timedelta(hours=self.hours),
+            ),
         )
 
 
@@ -292,7 +311,10 @@ class Offer:
         deadline = ctx.effective_at + timedelta(hours=self.hours)
         if number in rounds:
             deadline = min(deadline, rounds[number].closes_at)
-        return run.registry.offer_reentry(ctx, PROGRAM, team_code, round_number=number, deadline=deadline)
+        return run.registry.offer_reentry(
+            ctx,
+            commands.OfferReEntry(program_code=PROGRAM, team_code=team_code, round_number=number, deadline=deadline),
+        )
 
 
 @dataclass(frozen=True)
@@ -305,8 +327,13 @@ class Answer:
         team_code = run.team(self.team, lambda t: bool(unanswered(t)))
         waiting = unanswered(run.candidacy(team_code))
         number = waiting[-1] if waiting else self.offer
-        answer = run.registry.accept_offer if self.accept else run.registry.decline_offer
-        return answer(ctx, PROGRAM, team_code, offer=number)
+        if self.accept:
+            return run.registry.accept_offer(
+                ctx, commands.AcceptOffer(program_code=PROGRAM, team_code=team_code, offer=number)
+            )
+        return run.registry.decline_offer(
+            ctx, commands.DeclineOffer(program_code=PROGRAM, team_code=team_code, offer=number)
+        )
 
 
 @dataclass(frozen=True)
@@ -314,7 +341,9 @@ class Withdraw:
     team: int
 
     def make(self, run: Run, ctx: Context) -> Recorded:
-        return run.registry.withdraw_team(ctx, PROGRAM, run.team(self.team))
+        return run.registry.withdraw_team(
+            ctx, commands.WithdrawTeam(program_code=PROGRAM, team_code=run.team(self.team))
+        )
 
 
 @dataclass(frozen=True)
@@ -329,12 +358,14 @@ class Grant:
         start = ctx.effective_at.date()
         return run.registry.grant_funding(
             ctx,
-            PROGRAM,
-            run.team(self.team, lambda t: t.status != "withdrawn"),
-            resource=RESOURCES[self.resource % len(RESOURCES)],
-            quantity=self.quantity,
-            period_start=start,
-            period_end=start + timedelta(days=30 * self.months),
+            commands.GrantFunding(
+                program_code=PROGRAM,
+                team_code=run.team(self.team, lambda t: t.status != "withdrawn"),
+                resource=RESOURCES[self.resource % len(RESOURCES)],
+                quantity=self.quantity,
+                period_start=start,
+                period_end=start + timedelta(days=30 * self.months),
+            ),
         )
 
 
@@ -351,7 +382,9 @@ class Return:
         held = [r for r in RESOURCES if holdings.get(r)]
         resource = held[self.resource % len(held)] if held else RESOURCES[self.resource % len(RESOURCES)]
         quantity = max(1, min(self.quantity, holdings.get(resource, 0))) + self.excess
-        return run.registry.return_funding(ctx, PROGRAM, team_code, resource=resource, quantity=quantity)
+        return run.registry.return_funding(
+            ctx, commands.ReturnFunding(program_code=PROGRAM, team_code=team_code, resource=resource, quantity=quantity)
+        )
 
 
 @dataclass(frozen=True)
@@ -361,7 +394,9 @@ class IncreaseBudget:
 
     def make(self, run: Run, ctx: Context) -> Recorded:
         resource = RESOURCES[self.resource % len(RESOURCES)]
-        return run.registry.increase_budget(ctx, PROGRAM, resource=resource, amount=self.amount)
+        return run.registry.increase_budget(
+            ctx, commands.IncreaseBudget(program_code=PROGRAM, resource=resource, amount=self.amount)
+        )
 
 
 @dataclass(frozen=True)
@@ -375,7 +410,9 @@ class SelectFinalists:
         teams = [holders[(self.first + i) % len(holders)] for i in range(self.count)] if holders else []
         if self.stray is not None and run.teams:
             teams.append(run.teams[self.stray % len(run.teams)])
-        return run.registry.select_finalists(ctx, PROGRAM, teams=[run.spell(t) for t in teams])
+        return run.registry.select_finalists(
+            ctx, commands.SelectFinalists(program_code=PROGRAM, teams=[run.spell(t) for t in teams])
+        )
 
 
 @dataclass(frozen=True)
@@ -392,7 +429,9 @@ class ChangeConsortium:
         if self.lead_leaves:
             left.append(team.lead_organisation)
         joined = [MEMBERS[i % len(MEMBERS)] for i in self.joined]
-        return run.registry.change_consortium(ctx, PROGRAM, team_code, joined=joined, left=left)
+        return run.registry.change_consortium(
+            ctx, commands.ChangeConsortium(program_code=PROGRAM, team_code=team_code, joined=joined, left=left)
+        )
 
 
 @dataclass(frozen=True)
@@ -403,7 +442,9 @@ class IssueKey:
     def make(self, run: Run, ctx: Context) -> Recorded:
         key_id = f"testkey{self.key:05d}"
         secret = f"rk_{key_id}_{'s' * 24}"
-        return run.registry.issue_key(ctx, key_id=key_id, name=f"심사팀 {self.key}", role=self.role, secret=secret)
+        return run.registry.issue_key(
+            ctx, commands.IssueKey(key_id=key_id, name=f"심사팀 {self.key}", role=self.role, secret=secret)
+        )
 
 
 @dataclass(frozen=True)
@@ -411,4 +452,4 @@ class RevokeKey:
     key: int
 
     def make(self, run: Run, ctx: Context) -> Recorded:
-        return run.registry.revoke_key(ctx, f"testkey{self.key:05d}")
+        return run.registry.revoke_key(ctx, commands.RevokeKey(key_id=f"testkey{self.key:05d}"))

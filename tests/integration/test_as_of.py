@@ -25,6 +25,7 @@ from hypothesis import event, given, settings
 from api.bootstrap import Services, build
 from api.settings import Settings
 from domain.candidacy import Candidacy
+from domain.commands import AdvanceTeam, GrantFunding, SubmitApplication
 from domain.program import Program
 from domain.registry import Context
 from projections import funding, standings
@@ -135,12 +136,14 @@ def test_past_moments_answer_as_their_definition_on_postgres(postgres_server_url
 def application(services: Services, team: str, effective_at: datetime | None = None) -> None:
     services.registry.submit_application(
         Context(actor="official:test", effective_at=effective_at, reason="접수"),
-        attempts.PROGRAM,
-        team_code=team,
-        name_ko=team,
-        name_en=team,
-        lead_organisation="KAIST",
-        members=["KAIST"],
+        SubmitApplication(
+            program_code=attempts.PROGRAM,
+            team_code=team,
+            name_ko=team,
+            name_en=team,
+            lead_organisation="KAIST",
+            members=["KAIST"],
+        ),
     )
 
 
@@ -169,12 +172,14 @@ def test_a_read_model_behind_the_others_does_not_leak_later_rows(opened: Service
     clock.advance(hours=1)
     opened.registry.grant_funding(
         Context(actor="official:test", reason="배정"),
-        attempts.PROGRAM,
-        "AAA",
-        resource="gpu:B200",
-        quantity=10,
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 2, 1),
+        GrantFunding(
+            program_code=attempts.PROGRAM,
+            team_code="AAA",
+            resource="gpu:B200",
+            quantity=10,
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 2, 1),
+        ),
     )
     opened.projector.catch_up(["funding", "history"])  # the standings runner lags behind
     with read_store(opened.registry, opened.db, Moment(before_grant, None), attempts.PROGRAM) as source:
@@ -192,9 +197,7 @@ def test_a_seat_back_dated_before_the_application_leaves_the_moment_between_read
     clock.advance(days=1)
     services.registry.advance_team(
         Context(actor="official:test", effective_at=opened_at + timedelta(days=1), reason="선정"),
-        attempts.PROGRAM,
-        "AAA",
-        to_stage=0,
+        AdvanceTeam(program_code=attempts.PROGRAM, team_code="AAA", to_stage=0),
     )
     services.projector.catch_up()
     moment = Moment(opened_at + timedelta(days=2), None)

@@ -20,6 +20,7 @@ from api.app import create_app
 from api.bootstrap import Services
 from api.cli import app as cli
 from api.keys import create_key
+from domain.commands import SubmitApplication
 from domain.registry import Context
 from projections import all_projections
 from projections.projector import Projector
@@ -173,7 +174,14 @@ def test_a_runner_following_when_a_rebuild_switches_in_goes_back_and_misses_noth
     for number in range(9):
         clock.advance(minutes=1)
         services.registry.submit_application(
-            CTX, demo.PROGRAM, team_code=f"LATE{number}", name_ko="늦은 팀", name_en="Late", lead_organisation="KAIST"
+            CTX,
+            SubmitApplication(
+                program_code=demo.PROGRAM,
+                team_code=f"LATE{number}",
+                name_ko="늦은 팀",
+                name_en="Late",
+                lead_organisation="KAIST",
+            ),
         )
     runner = Projector(services.registry, services.db, all_projections(), batch=3)  # another process's runner
 

@@ -19,6 +19,7 @@ import pytest
 
 from api import demo
 from api.bootstrap import Services
+from domain.commands import SubmitApplication
 from domain.registry import Context
 from projections import all_projections
 from projections.db import PostgresDatabase
@@ -63,11 +64,13 @@ def test_a_catch_up_goes_in_bulk_only_when_far_behind(services: Services) -> Non
     for number in range(5):  # a few decisions: fewer than bulk_after
         services.registry.submit_application(
             Context(actor="official:test", reason="접수"),
-            demo.PROGRAM,
-            team_code=f"LATE{number}",
-            name_ko="늦은 팀",
-            name_en="Late",
-            lead_organisation="KAIST",
+            SubmitApplication(
+                program_code=demo.PROGRAM,
+                team_code=f"LATE{number}",
+                name_ko="늦은 팀",
+                name_en="Late",
+                lead_organisation="KAIST",
+            ),
         )
     behind = projector.head() - head
     assert 0 < behind <= projector.bulk_after

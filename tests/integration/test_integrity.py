@@ -26,6 +26,7 @@ from api.app import create_app
 from api.bootstrap import Services
 from api.cli import app as cli
 from api.keys import create_key
+from domain.commands import GrantFunding, IncreaseBudget
 from domain.registry import Context
 from tests.conftest import Clock
 from tests.unit.test_merkle import verify_consistency, verify_inclusion
@@ -41,16 +42,18 @@ def story(services: Services, clock: Clock, tmp_path: Path) -> None:
     clock.now = datetime(2026, 11, 1, tzinfo=UTC)
     demo.load(services.registry)
     ctx = Context(actor="test", reason="more events")
-    services.registry.increase_budget(ctx, demo.PROGRAM, resource="krw:data", amount=1000)
+    services.registry.increase_budget(ctx, IncreaseBudget(program_code=demo.PROGRAM, resource="krw:data", amount=1000))
     for i in range(200):
         services.registry.grant_funding(
             ctx,
-            demo.PROGRAM,
-            ("HANBIT", "SEOGANG")[i % 2],
-            resource="krw:data",
-            quantity=1,
-            period_start=date(2026, 9, 1),
-            period_end=date(2026, 12, 31),
+            GrantFunding(
+                program_code=demo.PROGRAM,
+                team_code=("HANBIT", "SEOGANG")[i % 2],
+                resource="krw:data",
+                quantity=1,
+                period_start=date(2026, 9, 1),
+                period_end=date(2026, 12, 31),
+            ),
         )
 
 
@@ -199,7 +202,9 @@ def test_an_old_checkpoint_proves_the_log_only_grew_and_exposes_a_rewrite(servic
         cli, ["audit", "checkpoint", "--out", str(saved), "--database-url", services.settings.database_url], env=env
     )
     assert made.exit_code == 0, made.output
-    services.registry.increase_budget(Context(actor="test"), demo.PROGRAM, resource="krw:data", amount=5)
+    services.registry.increase_budget(
+        Context(actor="test"), IncreaseBudget(program_code=demo.PROGRAM, resource="krw:data", amount=5)
+    )
     grown = _verify(services, "--checkpoint", str(saved))
     assert grown.exit_code == 0, grown.output
     assert "only grew" in grown.output

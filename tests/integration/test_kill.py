@@ -22,6 +22,7 @@ from datetime import date
 import pytest
 
 from api.bootstrap import Services
+from domain.commands import AdvanceTeam, GrantFunding, OpenProgram, SubmitApplication
 from domain.registry import Context
 from projections.rebuild import verify
 
@@ -64,7 +65,15 @@ def kill_when(process: subprocess.Popen[bytes], reached: Callable[[], bool], lim
 def grants(services: Services, team: str, count: int) -> None:
     for _ in range(count):
         services.registry.grant_funding(
-            CTX, P, team, resource="gpu:B200", quantity=1, period_start=date(2026, 1, 1), period_end=date(2026, 6, 30)
+            CTX,
+            GrantFunding(
+                program_code=P,
+                team_code=team,
+                resource="gpu:B200",
+                quantity=1,
+                period_start=date(2026, 1, 1),
+                period_end=date(2026, 6, 30),
+            ),
         )
 
 
@@ -73,19 +82,21 @@ def test_rebuilds_and_runners_killed_mid_flight_resume_without_a_difference(serv
     projector = services.projector
     services.registry.open_program(
         CTX,
-        program_code=P,
-        title_ko="중단",
-        title_en="Kill",
-        agency="MSIT",
-        stages=[{"name": "Only", "seats": 100}],
-        budgets={"gpu:B200": 10**9},
-        finalist_count=1,
+        OpenProgram(
+            program_code=P,
+            title_ko="중단",
+            title_en="Kill",
+            agency="MSIT",
+            stages=[{"name": "Only", "seats": 100}],
+            budgets={"gpu:B200": 10**9},
+            finalist_count=1,
+        ),
     )
     for i in range(20):
         services.registry.submit_application(
-            CTX, P, team_code=f"T{i}", name_ko="팀", name_en="T", lead_organisation="L"
+            CTX, SubmitApplication(program_code=P, team_code=f"T{i}", name_ko="팀", name_en="T", lead_organisation="L")
         )
-        services.registry.advance_team(CTX, P, f"T{i}", to_stage=0)
+        services.registry.advance_team(CTX, AdvanceTeam(program_code=P, team_code=f"T{i}", to_stage=0))
         grants(services, f"T{i}", 20)
     projector.catch_up()
 

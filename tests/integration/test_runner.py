@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.bootstrap import Services
 from api.keys import create_key
+from domain.commands import ChangeConsortium, OpenProgram, SubmitApplication
 from domain.events import DecisionEvent
 from domain.registry import Context
 from projections import all_projections
@@ -79,13 +80,15 @@ def running(runner: Runner) -> Iterator[threading.Thread]:
 def open_programme(services: Services, seats: int = 1000) -> None:
     services.registry.open_program(
         CTX,
-        program_code=P,
-        title_ko="러너",
-        title_en="Runner",
-        agency="MSIT",
-        stages=[{"name": "Only", "seats": seats}],
-        budgets={"gpu:B200": 10**9},
-        finalist_count=1,
+        OpenProgram(
+            program_code=P,
+            title_ko="러너",
+            title_en="Runner",
+            agency="MSIT",
+            stages=[{"name": "Only", "seats": seats}],
+            budgets={"gpu:B200": 10**9},
+            finalist_count=1,
+        ),
     )
 
 
@@ -100,9 +103,13 @@ def test_eight_writers_and_a_tailing_runner_skip_nothing_and_repeat_nothing(serv
     def writer(number: int) -> None:
         """Decisions about the writer's own team: they never conflict, so all eight really run at once."""
         team = f"W{number}"
-        services.registry.submit_application(CTX, P, team_code=team, name_ko="팀", name_en="T", lead_organisation="L")
+        services.registry.submit_application(
+            CTX, SubmitApplication(program_code=P, team_code=team, name_ko="팀", name_en="T", lead_organisation="L")
+        )
         for i in range(DECISIONS_PER_WRITER):
-            services.registry.change_consortium(CTX, P, team, joined=[f"member {i}"], left=[])
+            services.registry.change_consortium(
+                CTX, ChangeConsortium(program_code=P, team_code=team, joined=[f"member {i}"], left=[])
+            )
 
     with running(runner), ThreadPoolExecutor(max_workers=WRITERS) as pool:
         list(pool.map(writer, range(WRITERS)))
@@ -134,7 +141,8 @@ def test_a_second_runner_waits_for_the_first_and_takes_over_when_it_stops(servic
             eventually(lambda: bool(waits), "the second runner to report that it waits")
             first.stop.set()
             services.registry.submit_application(
-                CTX, P, team_code="LATE", name_ko="늦", name_en="L", lead_organisation="L"
+                CTX,
+                SubmitApplication(program_code=P, team_code="LATE", name_ko="늦", name_en="L", lead_organisation="L"),
             )
             head = services.projector.head()
             eventually(lambda: services.projector.positions()["standings"] == head, "the second runner to take over")
@@ -148,7 +156,9 @@ def test_status_reports_lag_while_stopped_and_none_when_live(services: Services)
     with running(runner):
         eventually(lambda: all(r["lag_events"] == 0 for r in status(services.projector, services.clock())), "live")
         assert {r["state"] for r in status(services.projector, services.clock())} == {"live"}
-    services.registry.submit_application(CTX, P, team_code="T", name_ko="팀", name_en="T", lead_organisation="L")
+    services.registry.submit_application(
+        CTX, SubmitApplication(program_code=P, team_code="T", name_ko="팀", name_en="T", lead_organisation="L")
+    )
     services.clock.advance(seconds=30)  # type: ignore[attr-defined]
     report = status(services.projector, services.clock())
     assert {r["state"] for r in report} == {"stopped"}

@@ -28,6 +28,7 @@ from api.settings import Settings
 from audit import merkle
 from audit.log import MerkleLog
 from audit.transfer import export_log
+from domain.commands import OpenProgram
 from tests.conftest import Clock
 
 ALL = pytest.mark.parametrize("store", ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -136,13 +137,15 @@ def test_a_korean_programme_code_exports_under_an_encoded_file_name(services: Se
 
     services.registry.open_program(
         Context(actor="test"),
-        program_code="한국-AI",
-        title_ko="한국",
-        title_en="Korea",
-        agency="A",
-        stages=[{"name": "S", "seats": 1}],
-        budgets={},
-        finalist_count=1,
+        OpenProgram(
+            program_code="한국-AI",
+            title_ko="한국",
+            title_en="Korea",
+            agency="A",
+            stages=[{"name": "S", "seats": 1}],
+            budgets={},
+            finalist_count=1,
+        ),
     )
     services.projector.catch_up()
     key = create_key(services, name="auditor", role="auditor", actor="test")

@@ -21,6 +21,7 @@ from api import demo
 from api.bootstrap import Services, build
 from api.settings import Settings
 from domain.candidacy import Candidacy
+from domain.commands import OpenProgram, SubmitApplication
 from tests.conftest import Clock, database_url
 from tests.fixtures.make_golden import RECORDED_AT
 
@@ -83,16 +84,26 @@ def test_a_new_application_carries_its_contact(services: Services) -> None:
     ctx = Context(actor="test")
     services.registry.open_program(
         ctx,
-        program_code="V2",
-        title_ko="이",
-        title_en="Two",
-        agency="A",
-        stages=[{"name": "S", "seats": 1}],
-        budgets={},
-        finalist_count=1,
+        OpenProgram(
+            program_code="V2",
+            title_ko="이",
+            title_en="Two",
+            agency="A",
+            stages=[{"name": "S", "seats": 1}],
+            budgets={},
+            finalist_count=1,
+        ),
     )
     services.registry.submit_application(
-        ctx, "V2", team_code="C", name_ko="씨", name_en="C", lead_organisation="L", contact="team-c@example.org"
+        ctx,
+        SubmitApplication(
+            program_code="V2",
+            team_code="C",
+            name_ko="씨",
+            name_en="C",
+            lead_organisation="L",
+            contact="team-c@example.org",
+        ),
     )
     assert services.registry.candidacy("V2", "C").contact == "team-c@example.org"
     assert isinstance(services.registry.candidacy("V2", "C"), Candidacy)

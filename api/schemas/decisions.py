@@ -1,0 +1,180 @@
+"""Request schemas of the decisions, and the answer of a write. Shapes and limits only; the rules live in the domain.
+
+Stages are numbered by their index in the programme's list of stages, from 0.
+Every write carries the decision's ``effective_at`` (defaults to when it is
+recorded; must include a time zone) and a ``reason`` or statement.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.schemas.values import Code, Day, Members, Moment, Name, Points, Quantity, Resource, StageIndex
+
+
+class Strict(BaseModel):
+    """A request that refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Decision(Strict):
+    effective_at: Moment | None = Field(
+        None, description="When the decision took effect (ISO 8601 with time zone). Defaults to now."
+    )
+    reason: Annotated[str, StringConstraints(max_length=2000)] = Field(
+        "", description="Why the decision was taken, or the team's statement."
+    )
+
+
+class CriterionSpec(Strict):
+    code: Code
+    name: Name | None = None
+    max_points: Annotated[Decimal, Field(gt=0, le=10**6, allow_inf_nan=False)]
+
+
+class StageSpec(Strict):
+    name: Name
+    seats: Annotated[int, Field(ge=1, le=100_000)]
+    criteria: Annotated[list[CriterionSpec], Field(max_length=50)] = []
+    gates: Annotated[list[Code], Field(max_length=50)] = []
+
+
+class OpenProgramRequest(Decision):
+    program_code: Code
+    title_ko: Name
+    title_en: Name
+    agency: Name
+    stages: Annotated[list[StageSpec], Field(min_length=1, max_length=20)]
+    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
+    finalist_count: Annotated[int, Field(ge=1, le=100_000)]
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "program_code": "SOVEREIGN-AI-2025",
+                    "title_ko": "독자 AI 파운데이션 모델",
+                    "title_en": "Sovereign AI Foundation Model",
+                    "agency": "Ministry of Science and ICT",
+                    "stages": [
+                        {
+                            "name": "Stage 1",
+                            "seats": 5,
+                            "criteria": [
+                                {"code": "benchmark", "max_points": 40},
+                                {"code": "expert", "max_points": 35},
+                                {"code": "user", "max_points": 25},
+                            ],
+                            "gates": ["independence"],
+                        },
+                        {"name": "Stage 2", "seats": 4},
+                    ],
+                    "budgets": {"gpu:B200": 2048, "krw:data": 50000000000, "title:K-AI": 5},
+                    "finalist_count": 2,
+                    "effective_at": "2025-08-04T09:00:00+09:00",
+                    "reason": "Programme announced",
+                }
+            ]
+        },
+    )
+
+
+class IncreaseBudgetRequest(Decision):
+    resource: Resource
+    amount: Quantity
+
+
+class SubmitApplicationRequest(Decision):
+    team_code: Code
+    name_ko: Name
+    name_en: Name
+    lead_organisation: Name
+    members: Members = []
+    stage: StageIndex = 0
+    contact: Annotated[str, StringConstraints(max_length=200)] = Field(
+        "", description="Where the team receives notices"
+    )
+    excluded_resources: Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=20)] = []
+
+
+class ChangeConsortiumRequest(Decision):
+    joined: Members = []
+    left: Members = []
+
+
+class RecordEvaluationRequest(Decision):
+    stage: StageIndex
+    scores: Annotated[dict[Code, Points], Field(max_length=50)]
+    gates: Annotated[dict[Code, bool], Field(max_length=50)] = {}
+    panel: Members = []
+
+
+class AmendEvaluationRequest(Decision):
+    scores: Annotated[dict[Code, Points], Field(max_length=50)]
+    gates: Annotated[dict[Code, bool], Field(max_length=50)] = {}
+    panel: Members = []
+
+
+class AdvanceTeamRequest(Decision):
+    to_stage: StageIndex
+
+
+class EliminateTeamRequest(Decision):
+    reason_code: Literal["below_cutoff", "failed_gate", "screening", "other"]
+    objection_deadline: Moment
+
+
+class OpenReEntryRoundRequest(Decision):
+    stage: StageIndex
+    seats: Annotated[int, Field(ge=1, le=100_000)]
+    eligibility: Annotated[list[Literal["eliminated", "applicants", "new_entrants"]], Field(min_length=1, max_length=3)]
+    opens_at: Moment
+    closes_at: Moment
+
+
+class OfferReEntryRequest(Decision):
+    round: Annotated[int, Field(ge=1, le=10_000)]
+    deadline: Moment
+
+
+class GrantFundingRequest(Decision):
+    resource: Resource
+    quantity: Quantity
+    period_start: Day
+    period_end: Day
+
+
+class ReturnFundingRequest(Decision):
+    resource: Resource
+    quantity: Quantity
+
+
+class SelectFinalistsRequest(Decision):
+    teams: Annotated[list[Code], Field(min_length=1, max_length=1000)]
+
+
+# --- the answer of a write -----------------------------------------------------------
+
+
+class RecordedEvent(BaseModel):
+    position: int = Field(description="The event's position in the global log")
+    type: str
+    stream_id: str
+    version: int
+    effective_at: str
+    recorded_at: str
+    actor: str
+    reason: str
+    correlation_id: str
+    data: dict[str, Any]
+
+
+class RecordedResponse(BaseModel):
+    position: int | None = Field(description="Log position of the last event written (null if nothing changed)")
+    events: list[RecordedEvent]
+    result: dict[str, Any] = {}

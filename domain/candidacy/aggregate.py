@@ -1,0 +1,148 @@
+"""The candidacy aggregate: one team in one programme, from application to the end.
+
+Its commands are grouped by concern — evaluations, eliminations, re-entry,
+funding — each in its own module; this one holds the application, the
+consortium, advancing through stages and withdrawing, and attaches the events.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeAlias
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain import errors
+from domain.candidacy import events
+from domain.candidacy.eliminations import Eliminations
+from domain.candidacy.evaluations import Evaluations
+from domain.candidacy.funding import Funding
+from domain.candidacy.reentry import ReEntry
+from domain.candidacy.state import MAX_MEMBERS, TeamStatus
+from domain.program import Program
+from domain.values import Stamp, code, nfc, text
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/candidacy")
+
+
+class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Aggregate):
+    TOPIC = "registry:Candidacy"
+
+    # The events are attached here, so the library registers their explicit topics when the class is made.
+    # The type checker reads them as type aliases; at runtime they are plain attributes, because an annotation
+    # in this class body would make the library turn the aggregate into a dataclass.
+    if TYPE_CHECKING:
+        Event: TypeAlias = events.CandidacyEvent
+        ApplicationSubmitted: TypeAlias = events.ApplicationSubmitted
+        ConsortiumChanged: TypeAlias = events.ConsortiumChanged
+        EvaluationRecorded: TypeAlias = events.EvaluationRecorded
+        EvaluationAmended: TypeAlias = events.EvaluationAmended
+        TeamAdvanced: TypeAlias = events.TeamAdvanced
+        TeamEliminated: TypeAlias = events.TeamEliminated
+        EliminationUpheld: TypeAlias = events.EliminationUpheld
+        EliminationReversed: TypeAlias = events.EliminationReversed
+        ReEntryOffered: TypeAlias = events.ReEntryOffered
+        OfferAccepted: TypeAlias = events.OfferAccepted
+        OfferDeclined: TypeAlias = events.OfferDeclined
+        TeamWithdrew: TypeAlias = events.TeamWithdrew
+        FundingGranted: TypeAlias = events.FundingGranted
+        FundingReturned: TypeAlias = events.FundingReturned
+    else:
+        Event = events.CandidacyEvent
+        ApplicationSubmitted = events.ApplicationSubmitted
+        ConsortiumChanged = events.ConsortiumChanged
+        EvaluationRecorded = events.EvaluationRecorded
+        EvaluationAmended = events.EvaluationAmended
+        TeamAdvanced = events.TeamAdvanced
+        TeamEliminated = events.TeamEliminated
+        EliminationUpheld = events.EliminationUpheld
+        EliminationReversed = events.EliminationReversed
+        ReEntryOffered = events.ReEntryOffered
+        OfferAccepted = events.OfferAccepted
+        OfferDeclined = events.OfferDeclined
+        TeamWithdrew = events.TeamWithdrew
+        FundingGranted = events.FundingGranted
+        FundingReturned = events.FundingReturned
+    Created = ApplicationSubmitted  # the library looks for a creation event under this name
+
+    @staticmethod
+    def id_for(program_code: str, team_code: str) -> UUID:
+        return uuid5(NAMESPACE, f"{code(program_code)}/{code(team_code, 'team code')}")
+
+    # --- commands -------------------------------------------------------------------
+
+    @classmethod
+    def submit(
+        cls,
+        stamp: Stamp,
+        program: Program,
+        *,
+        team_code: str,
+        name_ko: str,
+        name_en: str,
+        lead_organisation: str,
+        members: list[str] | None = None,
+        stage: int = 0,
+        excluded_resources: list[str] | None = None,
+        contact: str = "",
+    ) -> Candidacy:
+        stamp.not_before(program.opened_at)
+        program.stage(stage)
+        team_code = code(team_code, "team code")
+        lead = text(lead_organisation, "lead_organisation", limit=300)
+        return cls._create(
+            cls.ApplicationSubmitted,
+            id=cls.id_for(program.code, team_code),
+            program_code=program.code,
+            team_code=team_code,
+            name_ko=text(name_ko, "name_ko", limit=300),
+            name_en=text(name_en, "name_en", limit=300),
+            lead_organisation=lead,
+            members=_members(members or [], exclude=lead),
+            stage=stage,
+            excluded_resources=sorted({nfc(r.strip()) for r in excluded_resources or []}),
+            contact=text(contact, "contact", required=False, limit=200),
+            **stamp.event_fields(),
+        )
+
+    def change_consortium(self, stamp: Stamp, program: Program, joined: list[str], left: list[str]) -> None:
+        self._check_open(stamp, program)
+        joining = [m for m in _members(joined, exclude=self.lead_organisation) if m not in self.members]
+        leaving = _members(left, exclude="")
+        if self.lead_organisation in leaving or any(m not in self.members for m in leaving):
+            msg = "only current members other than the lead organisation can leave"
+            raise errors.MembershipError(msg)
+        if not joining and not leaving:
+            return  # nothing changes
+        if len(self.members) + len(joining) - len(leaving) > MAX_MEMBERS:
+            raise errors.MembershipError(f"a consortium has at most {MAX_MEMBERS} members")
+        self.trigger_event(self.ConsortiumChanged, joined=joining, left=leaving, **stamp.event_fields())
+
+    def advance(self, stamp: Stamp, program: Program, to_stage: int) -> None:
+        """Record the advance; the caller takes the seat on the programme beside it."""
+        self._check_open(stamp, program)
+        program.stage(to_stage)
+        expected = self.stage if self.status == TeamStatus.APPLIED else self.stage + 1
+        if self.status not in (TeamStatus.APPLIED, TeamStatus.ACTIVE) or to_stage != expected:
+            msg = f"team {self.team_code} ({self.status}, stage {self.stage + 1}) cannot move to stage {to_stage + 1}"
+            raise errors.WrongStageError(msg)
+        from_stage = self.stage if self.seated else None
+        program.take_seat(stamp, self.team_code, to_stage, left_stage=from_stage)
+        self.trigger_event(self.TeamAdvanced, from_stage=from_stage, to_stage=to_stage, **stamp.event_fields())
+
+    def withdraw(self, stamp: Stamp, program: Program) -> None:
+        self._check_open(stamp, program)
+        was_seated = self.seated
+        program.release_seat(stamp, self.team_code, self.stage)
+        self.trigger_event(self.TeamWithdrew, stage=self.stage, was_seated=was_seated, **stamp.event_fields())
+
+
+def _members(names: list[str], *, exclude: str) -> list[str]:
+    members: list[str] = []
+    for name in names:
+        member = text(name, "member", limit=300)
+        if member != exclude and member not in members:
+            members.append(member)
+    if len(members) > MAX_MEMBERS:
+        raise errors.MembershipError(f"a consortium has at most {MAX_MEMBERS} members")
+    return members

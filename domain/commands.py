@@ -1,0 +1,180 @@
+"""Commands: one type per decision, named for what the caller asks the registry to do.
+
+A command carries everything a decision needs besides its context (who, when,
+why; see ``domain.registry.Context``): the programme and team it is about and
+its own fields. Routes, the CLI and the demo build commands field by field and
+the application service hands each field to the aggregate method by name, so a
+renamed or misspelt field fails the type check instead of a request at runtime.
+
+Commands are frozen and keyword-only. They hold what the caller gave, unchecked:
+the aggregates check values when they decide. Lists and dicts stay the caller's;
+nothing here changes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgramCommand:
+    """A decision about one programme."""
+
+    program_code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeamCommand(ProgramCommand):
+    """A decision about one team in a programme."""
+
+    team_code: str
+
+
+# --- the programme --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenProgram(ProgramCommand):
+    title_ko: str
+    title_en: str
+    agency: str
+    stages: list[dict[str, Any]]  # name, seats, criteria ({code, name, max_points}), gates: see Stage.make
+    budgets: dict[str, int]
+    finalist_count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncreaseBudget(ProgramCommand):
+    resource: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenReEntryRound(ProgramCommand):
+    stage: int
+    seats: int
+    eligibility: list[str]
+    opens_at: datetime
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelectFinalists(ProgramCommand):
+    teams: list[str]
+
+
+# --- a team: application, consortium, evaluations, stages -------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitApplication(TeamCommand):
+    name_ko: str
+    name_en: str
+    lead_organisation: str
+    members: list[str] = field(default_factory=list)
+    stage: int = 0
+    excluded_resources: list[str] = field(default_factory=list)
+    contact: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeConsortium(TeamCommand):
+    joined: list[str]
+    left: list[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordEvaluation(TeamCommand):
+    stage: int
+    scores: dict[str, Decimal]
+    gates: dict[str, bool]
+    panel: list[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AmendEvaluation(TeamCommand):
+    evaluation: int
+    scores: dict[str, Decimal]
+    gates: dict[str, bool]
+    panel: list[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdvanceTeam(TeamCommand):
+    to_stage: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WithdrawTeam(TeamCommand):
+    pass
+
+
+# --- a team: elimination and re-entry ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EliminateTeam(TeamCommand):
+    reason_code: str
+    objection_deadline: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpholdElimination(TeamCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReverseElimination(TeamCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferReEntry(TeamCommand):
+    round_number: int
+    deadline: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcceptOffer(TeamCommand):
+    offer: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeclineOffer(TeamCommand):
+    offer: int
+
+
+# --- a team: funding ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GrantFunding(TeamCommand):
+    resource: str
+    quantity: int
+    period_start: date
+    period_end: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnFunding(TeamCommand):
+    resource: str
+    quantity: int
+
+
+# --- access keys ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssueKey:
+    key_id: str
+    name: str
+    role: str
+    secret: str  # only its SHA-256 is stored
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevokeKey:
+    key_id: str
