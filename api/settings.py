@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     inline_projections: bool = Field(
         True,
-        description="Update read models in the API process after each write. "
+        description="Bring read models up to date in the API process after each write. "
         "Turn off when `registry projections run` follows the log instead.",
     )
     projection_batch: int = Field(500, ge=1, le=100_000, description="Events per read-model transaction")

@@ -106,7 +106,7 @@ def open_reentry_round(
     return recorded_response(outcome, {"round": outcome.result})
 
 
-@router.post("/{program}/finalists", **WRITE, summary="Select the finalists")
+@router.post("/{program}/finalists", **WRITE, summary="Choose the finalists")
 def select_finalists(
     program: str, body: SelectFinalistsRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

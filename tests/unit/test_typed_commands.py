@@ -50,7 +50,8 @@ MISTAKES = {  # one line each, and what mypy says about it
 
 
 def mypy_errors(pytestconfig: pytest.Config, *modules: Path) -> list[str]:
-    cache = pytestconfig.cache.mkdir("mypy") if pytestconfig.cache else PROJECT / ".mypy_cache"
+    store = getattr(pytestconfig, "cache", None)  # absent under ``-p no:cacheprovider``
+    cache = store.mkdir("mypy") if store is not None else PROJECT / ".mypy_cache"
     config = str(PROJECT / "pyproject.toml")
     out, err, _ = api.run(["--config-file", config, "--cache-dir", str(cache), *map(str, modules)])
     assert not err, err
