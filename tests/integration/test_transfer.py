@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -28,6 +28,7 @@ from api.settings import Settings
 from audit import merkle
 from audit.log import MerkleLog
 from audit.transfer import export_log
+from tests import scratch
 from tests.conftest import Clock
 
 ALL = pytest.mark.parametrize("store", ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -42,15 +43,10 @@ def story(services: Services, clock: Clock) -> None:
 
 
 @pytest.fixture
-def empty_postgres(postgres_server_url: str) -> str:
-    """A second, empty database on the test server."""
-    url = postgres_server_url.rsplit("/", 1)[0] + "/postgres"
-    target = postgres_server_url + "_import"
-    name = target.rsplit("/", 1)[1]
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return target
+def empty_postgres(postgres_admin_url: str, scratch_name: str) -> Iterator[str]:
+    """A second, empty database on the test server, dropped after the test."""
+    with scratch.database(postgres_admin_url, f"{scratch_name}_import") as url:
+        yield url
 
 
 def root_of(services: Services) -> str:
