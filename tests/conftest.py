@@ -149,9 +149,7 @@ def postgres_server_url(postgres_admin_url: str, scratch_name: str) -> Iterator[
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> str:
     """The scratch database, emptied before the test."""
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    scratch.empty(postgres_server_url)
     return postgres_server_url
 
 

@@ -68,6 +68,13 @@ def database(url: str, name: str) -> Iterator[str]:
         drop(url, name)
 
 
+def empty(url: str) -> None:
+    """Empty the database at ``url``: a new ``public`` schema, with nothing in it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def drop(url: str, name: str) -> None:
     """Drop database ``name`` (if it exists), closing whatever connections a test left open to it."""
     with psycopg.connect(url, autocommit=True) as admin:

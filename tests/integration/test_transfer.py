@@ -42,11 +42,18 @@ def story(services: Services, clock: Clock) -> None:
     services.projector.catch_up()
 
 
-@pytest.fixture
-def empty_postgres(postgres_admin_url: str, scratch_name: str) -> Iterator[str]:
-    """A second, empty database on the test server, dropped after the test."""
+@pytest.fixture(scope="module")
+def second_postgres(postgres_admin_url: str, scratch_name: str) -> Iterator[str]:
+    """A second database on the test server, beside the worker's; dropped after the module."""
     with scratch.database(postgres_admin_url, f"{scratch_name}_import") as url:
         yield url
+
+
+@pytest.fixture
+def empty_postgres(second_postgres: str) -> str:
+    """The second database, emptied before the test."""
+    scratch.empty(second_postgres)
+    return second_postgres
 
 
 def root_of(services: Services) -> str:
