@@ -26,7 +26,10 @@ from domain.registry import Context
 from projections.rebuild import verify
 from tests.forked import Command
 
-pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+pytestmark = [
+    pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]),
+    pytest.mark.xdist_group("kill"),  # both stores on one xdist worker: one fork server between them
+]
 KILLS = 10
 CTX = Context(actor="test", reason="kill test")
 P = "KILL-2026"
