@@ -33,8 +33,6 @@ from api.keys import create_key
 from api.settings import Settings
 from tests.conftest import Clock
 
-# Both tests on one xdist worker: one Chromium and one server between them.
-pytestmark = pytest.mark.xdist_group("browser")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

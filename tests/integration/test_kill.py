@@ -26,10 +26,7 @@ from domain.registry import Context
 from projections.rebuild import verify
 from tests.forked import Command
 
-pytestmark = [
-    pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]),
-    pytest.mark.xdist_group("kill"),  # both stores on one xdist worker: one fork server between them
-]
+pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 KILLS = 10
 CTX = Context(actor="test", reason="kill test")
 P = "KILL-2026"
