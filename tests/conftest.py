@@ -85,17 +85,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     except psycopg.OperationalError as error:
         if not config.stash[USED_POSTGRES]:
             return  # no PostgreSQL test ran, and there is no server to look at
-        left_message = f"Could not check for scratch databases left on {url}: {error}"
+        title, message = "scratch databases not checked", f"Could not look for them on {url}: {error}"
     else:
         if not left:
             return
-        left_message = scratch.left_behind(url, left)
+        title, message = "scratch databases left behind", scratch.left_behind(url, left)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.line("")  # the progress line has no newline of its own yet
-        reporter.write_sep("!", "scratch databases left behind", red=True)
-        reporter.write_line(left_message, red=True)
+        reporter.write_sep("!", title, red=True)
+        reporter.write_line(message, red=True)
 
 
 @dataclass
