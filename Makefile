@@ -23,7 +23,7 @@ run: install
 	$(BIN)/registry demo --if-empty --admin-key
 	$(BIN)/registry serve
 
-## Run the whole test suite, including the PostgreSQL tests.
+## Run the whole test suite, including the PostgreSQL and browser tests, on two workers (pyproject addopts).
 test: install check-database
 	$(BIN)/python -m pytest
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
-import psycopg
-
-from tests.conftest import DEFAULT_TEST_DATABASE_URL, NO_DATABASE
+from tests import scratch
 
 
 def main() -> int:
-    url = os.environ.get("REGISTRY_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+    url = scratch.server_url()
     try:
-        psycopg.connect(url, connect_timeout=5).close()
-    except psycopg.OperationalError as error:
-        print(NO_DATABASE.format(url=url, error=str(error).strip()), file=sys.stderr)
+        scratch.check_reachable(url)
+    except scratch.UnreachableError as error:
+        print(error, file=sys.stderr)
         return 1
     print(f"PostgreSQL for the tests: {url}")
     return 0

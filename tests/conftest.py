@@ -1,33 +1,101 @@
 """Shared fixtures: a controllable clock, and the registry on each of its three stores.
 
 PostgreSQL tests run against the server named by ``REGISTRY_TEST_DATABASE_URL``
-(default: the local server's ``test`` database). Each test session works in a
-scratch database of its own on that server, so parallel runs never collide.
+(default: the local server's ``test`` database), each xdist worker in a scratch
+database of its own on that server, so parallel workers and parallel runs never
+collide (``tests/scratch.py`` names them). The run fails if any scratch database
+it made is still on the server at the end.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
 import psycopg
 import pytest
 
 from api.bootstrap import Services, build
 from api.settings import Settings
+from tests import scratch
 
-DEFAULT_TEST_DATABASE_URL = "postgresql://root@127.0.0.1:5432/test"
-NO_DATABASE = """
-PostgreSQL is not reachable at {url} ({error}).
-The PostgreSQL tests need a server. Either start the local one, or run one with Docker:
-    docker compose up -d db
-    export REGISTRY_TEST_DATABASE_URL=postgresql://registry:registry@127.0.0.1:5432/registry
-"""
+RUN = pytest.StashKey[str]()  # this invocation's id, shared by the controller and its workers
+USED_POSTGRES = pytest.StashKey[bool]()  # whether this process (or a worker) set up a scratch database
+RUN_INPUT = "registry_test_run"  # the key under which the controller hands its run id to each worker
+USED_OUTPUT = "registry_test_used_postgres"  # the key under which a worker reports that it did
+
+# The longest tests (up to a minute each on two cores), longest first. They are started before all
+# others, so that a parallel run ends on short tests spread over the workers, not on one worker
+# still busy with a long test it was handed last while the other has nothing left to do.
+LONGEST_FIRST = (
+    "tests/bench/test_bench_quick.py",
+    "tests/e2e/test_races.py",
+    "tests/integration/test_kill.py",
+    "tests/e2e/test_idempotency.py",
+    "tests/integration/test_rebuild.py",
+    "tests/integration/test_as_of.py",
+    "tests/unit/test_transcoder.py",
+    "tests/integration/test_integrity.py",
+    "tests/e2e/test_openapi.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    config.stash[RUN] = workerinput[RUN_INPUT] if workerinput else uuid.uuid4().hex[:8]
+    config.stash[USED_POSTGRES] = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (a stable sort: everything else keeps its order)."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist, in the controller: every worker makes its databases under the controller's run id."""
+    node.workerinput[RUN_INPUT] = node.config.stash[RUN]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist, in the controller: remember whether a finished worker used the server."""
+    if getattr(node, "workeroutput", {}).get(USED_OUTPUT):
+        node.config.stash[USED_POSTGRES] = True
+
+
+@pytest.hookimpl(trylast=True)  # after the session fixtures' teardown, which drops the scratch databases
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the controller: fail the run if a scratch database it (or a worker) made is still there."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    url = scratch.server_url()
+    try:
+        left = scratch.leftovers(url, config.stash[RUN])
+    except psycopg.OperationalError as error:
+        if not config.stash[USED_POSTGRES]:
+            return  # no PostgreSQL test ran, and there is no server to look at
+        title, message = "scratch databases not checked", f"Could not look for them on {url}: {error}"
+    else:
+        if not left:
+            return
+        title, message = "scratch databases left behind", scratch.left_behind(url, left)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.line("")  # the progress line has no newline of its own yet
+        reporter.write_sep("!", title, red=True)
+        reporter.write_line(message, red=True)
 
 
 @dataclass
@@ -50,28 +118,38 @@ def clock() -> Clock:
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
-    """A scratch database on the test server for this session; dropped afterwards."""
-    url = os.environ.get("REGISTRY_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+def postgres_admin_url(request: pytest.FixtureRequest) -> str:
+    """The test server (its ``test`` database), checked to answer: without it the tests fail, never skip."""
+    url = scratch.server_url()
     try:
-        admin = psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        pytest.fail(NO_DATABASE.format(url=url, error=str(error).strip()), pytrace=False)
-    name = f"registry_test_{uuid.uuid4().hex[:10]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(url)
-    yield urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        scratch.check_reachable(url)
+    except scratch.UnreachableError as error:
+        pytest.fail(str(error), pytrace=False)
+    config = request.config
+    config.stash[USED_POSTGRES] = True
+    if hasattr(config, "workeroutput"):
+        config.workeroutput[USED_OUTPUT] = True
+    return url
+
+
+@pytest.fixture(scope="session")
+def scratch_name(request: pytest.FixtureRequest) -> str:
+    """This worker's scratch database name, ``registry_test_<run>_<worker>``; others are made beside it."""
+    worker = str(getattr(request.config, "workerinput", {}).get("workerid", "main"))
+    return scratch.prefix(request.config.stash[RUN]) + worker
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(postgres_admin_url: str, scratch_name: str) -> Iterator[str]:
+    """This worker's scratch database on the test server; dropped at the end of the session."""
+    with scratch.database(postgres_admin_url, scratch_name) as url:
+        yield url
 
 
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> str:
     """The scratch database, emptied before the test."""
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    scratch.empty(postgres_server_url)
     return postgres_server_url
 
 

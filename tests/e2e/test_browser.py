@@ -66,11 +66,14 @@ class Served:
     services: Services
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """The app over an SQLite store with the demo recorded, served by uvicorn in a thread."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The app over an SQLite store with the demo recorded, served by uvicorn in a thread.
+
+    One server for the module: the tests only read (signing in records nothing).
+    """
     services = build(
-        Settings(database_url=f"sqlite:///{tmp_path / 'registry.sqlite3'}"),
+        Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('served') / 'registry.sqlite3'}"),
         clock=Clock(datetime(2026, 11, 1, tzinfo=UTC)),
     )
     demo.load(services.registry)
@@ -92,10 +95,10 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> None:
-    for _ in range(600):  # start-up, not a measurement: give up only after a generous while
+    for _ in range(3000):  # start-up, not a measurement: give up only after a generous while (30 s)
         if server.started or not thread.is_alive():
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     if not server.started:
         pytest.fail("uvicorn did not start")
 

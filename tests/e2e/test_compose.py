@@ -51,7 +51,8 @@ def test_every_registry_variable_is_a_setting_the_service_accepts(name: str) -> 
     environment: dict[str, str] = SERVICES[name]["environment"]
     fields = {f"REGISTRY_{field.upper()}" for field in Settings.model_fields}
     assert set(environment) <= fields, set(environment) - fields
-    settings = Settings(**{key.removeprefix("REGISTRY_").lower(): value for key, value in environment.items()})
+    values: dict[str, Any] = {key.removeprefix("REGISTRY_").lower(): value for key, value in environment.items()}
+    settings = Settings(**values)  # strings, as the environment gives them: the settings parse them
     db = SERVICES["db"]["environment"]
     assert settings.database_url == (
         f"postgresql://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"

@@ -106,7 +106,7 @@ def check_moments(services: Services, clock: Clock, steps: list[Step]) -> None:
     event(f"moments that replayed late events: {min(replays, 3)}{'+' if replays >= 3 else ''}")
 
 
-@settings(FAST, max_examples=40)
+@settings(FAST, max_examples=25)
 @given(steps=strategies.runs())
 def test_past_moments_answer_as_their_definition_on_sqlite(steps: list[Step]) -> None:
     clock = Clock()

@@ -145,7 +145,9 @@ def test_eight_writers_racing_keep_the_chain_whole_and_a_follower_skips_nothing(
             time.sleep(0.001)
 
     def shared_version() -> int:
-        return max(n.originator_version for n in recorder.select_notifications(1, 10**6) if n.originator_id == shared)
+        return int(
+            max(n.originator_version for n in recorder.select_notifications(1, 10**6) if n.originator_id == shared)
+        )
 
     def write(number: int) -> None:
         own = uuid.uuid4()

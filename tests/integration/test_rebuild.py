@@ -155,7 +155,7 @@ def check_rebuild(services: Services, clock: Clock, replica_store: Database, ste
     assert_same(snapshot(replica), live)
 
 
-@settings(FAST, max_examples=40)
+@settings(FAST, max_examples=25)
 @given(steps=strategies.runs())
 def test_rebuild_yields_the_live_rows_on_sqlite(steps: list[Step]) -> None:
     clock = Clock()

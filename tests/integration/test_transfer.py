@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -29,6 +29,7 @@ from audit import merkle
 from audit.log import MerkleLog
 from audit.transfer import export_log
 from domain.commands import OpenProgram
+from tests import scratch
 from tests.conftest import Clock
 
 ALL = pytest.mark.parametrize("store", ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -42,16 +43,18 @@ def story(services: Services, clock: Clock) -> None:
     services.projector.catch_up()
 
 
+@pytest.fixture(scope="module")
+def second_postgres(postgres_admin_url: str, scratch_name: str) -> Iterator[str]:
+    """A second database on the test server, beside the worker's; dropped after the module."""
+    with scratch.database(postgres_admin_url, f"{scratch_name}_import") as url:
+        yield url
+
+
 @pytest.fixture
-def empty_postgres(postgres_server_url: str) -> str:
-    """A second, empty database on the test server."""
-    url = postgres_server_url.rsplit("/", 1)[0] + "/postgres"
-    target = postgres_server_url + "_import"
-    name = target.rsplit("/", 1)[1]
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return target
+def empty_postgres(second_postgres: str) -> str:
+    """The second database, emptied before the test."""
+    scratch.empty(second_postgres)
+    return second_postgres
 
 
 def root_of(services: Services) -> str:

@@ -26,7 +26,7 @@ def documented(topic: str, stream: UUID, version: int, state: bytes, prev: str) 
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)  # any character a string can hold
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)  # any character a string can hold
 integers = st.integers(-(2**200), 2**200) | st.integers(-(2**63), 2**64 - 1)
 documents: st.SearchStrategy[Any] = st.recursive(
     st.none() | st.booleans() | integers | text,

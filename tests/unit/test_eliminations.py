@@ -168,5 +168,16 @@ def test_a_reversal_recorded_after_the_deadline_is_refused_even_when_back_dated_
 def test_back_dating_cannot_reach_a_finally_eliminated_team() -> None:
     program = opened()
     team = eliminated(program, "lg", at=10, deadline=20)
-    grant = {"resource": "gpu:B200", "quantity": 1, "period_start": date(2026, 1, 1), "period_end": date(2026, 2, 1)}
-    refused(errors.TeamInactiveError, lambda: team.grant_funding(on(19, recorded=25), program, **grant), program, team)
+    refused(
+        errors.TeamInactiveError,
+        lambda: team.grant_funding(
+            on(19, recorded=25),
+            program,
+            resource="gpu:B200",
+            quantity=1,
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 2, 1),
+        ),
+        program,
+        team,
+    )

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from projections.encoding import iso, json_ready, to_json
 
 Pair = namedtuple("Pair", "left right")
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=20)
 zones = st.sampled_from([UTC, timezone(timedelta(hours=9)), timezone(timedelta(hours=-3, minutes=-30))])
 leaves = (
     st.none()

@@ -29,7 +29,7 @@ def registered(transcoder: JSONTranscoder) -> JSONTranscoder:
 
 LIBRARY, FAST = registered(JSONTranscoder()), registered(FastJSONTranscoder())
 
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=20)
 moments = st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=9)), timezone(-timedelta(hours=5))]))
 leaves = (
     st.none()
