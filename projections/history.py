@@ -34,6 +34,8 @@ EVENTS = Table(
         "reason TEXT NOT NULL",
         "correlation_id TEXT NOT NULL",
         "data TEXT NOT NULL",
+        "rules_version INTEGER NOT NULL",
+        "sources TEXT NOT NULL",
     ),
     ("position",),
     versioned=False,
@@ -70,6 +72,8 @@ class HistoryProjection:
                 "reason": event.reason,
                 "correlation_id": event.correlation_id,
                 "data": to_json(data),
+                "rules_version": event.rules_version,
+                "sources": to_json(list(event.sources)),
             },
         )
 
@@ -119,4 +123,5 @@ def page(db: Database, where: HistoryFilter, *, after: int = 0, limit: int = 100
     rows = rows[:limit]
     for row in rows:
         row["data"] = orjson.loads(row["data"])
+        row["sources"] = orjson.loads(row["sources"])
     return rows, (rows[-1]["position"] if more else None)

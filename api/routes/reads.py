@@ -104,6 +104,8 @@ EXPORT_COLUMNS = (
     "originator_id",
     "originator_version",
     "data",
+    "rules_version",
+    "sources",
 )
 
 
@@ -141,7 +143,9 @@ def _export_lines(services: ServicesDep, where: history.HistoryFilter, format: s
         rows, cursor = history.page(services.db, where, after=cursor, limit=1000)
         for row in rows:
             if format == "csv":
-                yield _csv_row([orjson.dumps(row[c]).decode() if c == "data" else row[c] for c in EXPORT_COLUMNS])
+                yield _csv_row(
+                    [orjson.dumps(row[c]).decode() if c in ("data", "sources") else row[c] for c in EXPORT_COLUMNS]
+                )
             else:
                 yield orjson.dumps(row) + b"\n"
 
