@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.keys import NewKey
 from tests.e2e.conftest import CRITERIA, OPENED, Api, P, assert_problem
 
 SOURCE = {"url": "https://www.msit.go.kr/notice/1", "title": "Call for applications"}
@@ -187,3 +188,13 @@ def test_sources_beyond_their_bounds_are_refused(api: Api) -> None:
         with api.unchanged():
             response = api.post(f"/programs/{P}/teams", {**application("A", OPENED), "sources": sources})
         assert response.status_code == 422, (sources, response.text)
+
+
+def test_the_web_timeline_shows_sources_and_rules_versions(api: Api, admin_key: NewKey) -> None:
+    announce(api, sources=[SOURCE, {"document": "MSIT-2025-7", "title": "Budget <plan>"}])
+    api.client.cookies.set("registry_key", admin_key.secret)
+    page = api.client.get(f"/ui/programs/{P}").text
+    timeline = page[page.index('id="timeline"') :]
+    assert '<a href="https://www.msit.go.kr/notice/1" rel="noopener noreferrer">Call for applications</a>' in timeline
+    assert '<span class="document">MSIT-2025-7</span> Budget &lt;plan&gt;' in timeline
+    assert "rules v1" in timeline
