@@ -191,13 +191,13 @@ class ConcurrentUpdateError(RegistryError):
 
 
 class CallNotOpenError(RuleViolationError):
-    """The application is dated before its stage's call for applications opens, or the stage has no call while the
-    programme takes applications only through calls; date it within a call's window or open a call first."""
+    """The application is dated before its stage's call for applications opens, or the stage has no call to apply
+    to, extend or close (a programme that has calls takes applications only through them); open a call first."""
 
 
 class CallClosedError(RuleViolationError):
-    """The application is dated after its stage's call for applications closed; extend the call (with a reason)
-    before recording it, or record it as refused outside the registry."""
+    """The application or extension is dated after the stage's call for applications closed; extend the call before
+    it closes (with the reason), or open a new call for the stage."""
 
 
 class CallOverlapError(RuleViolationError):

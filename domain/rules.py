@@ -71,7 +71,7 @@ class Rules(ProgramState):
     """The programme's commands that change its rules."""
 
     def add_stage(self, stamp: Stamp, stage: Stage) -> int:
-        self.check_time(stamp)
+        stamp.not_before(self.opened_at)
         if len(self.stages) >= 20:
             raise errors.InvalidValueError("a programme has at most 20 stages")
         self._check_finalists_fit(stage)
@@ -80,7 +80,7 @@ class Rules(ProgramState):
         return index
 
     def amend_stage(self, stamp: Stamp, index: int, stage: Stage) -> None:
-        self.check_time(stamp)
+        stamp.not_before(self.opened_at)
         current = self.stage(index)
         if index in self.fixed_stages or self.holders[index]:
             msg = f"stage {index} ({current.name}) has been evaluated or seated: its rules are fixed"
@@ -99,9 +99,6 @@ class Rules(ProgramState):
         """Fix the stage's rules at its first evaluation (see the module's docstring)."""
         if stage not in self.fixed_stages:
             self.trigger_event(StageEvaluationBegan, stage=stage, team=team, **stamp.event_fields())
-
-    def check_time(self, stamp: Stamp) -> None:
-        stamp.not_before(self.opened_at)
 
     def _check_finalists_fit(self, last: Stage) -> None:
         if self.finalist_count > last.seats:

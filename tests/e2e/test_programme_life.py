@@ -198,3 +198,9 @@ def test_the_web_timeline_shows_sources_and_rules_versions(api: Api, admin_key: 
     assert '<a href="https://www.msit.go.kr/notice/1" rel="noopener noreferrer">Call for applications</a>' in timeline
     assert '<span class="document">MSIT-2025-7</span> Budget &lt;plan&gt;' in timeline
     assert "rules v1" in timeline
+
+
+def test_every_new_problem_type_is_described(api: Api) -> None:
+    described = api.get("/problems")
+    for code in ("call-closed", "call-not-open", "call-overlap", "stage-in-use"):
+        assert len(described[code]) > 40 and described[code].endswith("."), code
