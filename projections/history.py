@@ -87,11 +87,16 @@ class HistoryFilter:
     effective_to: datetime | None = None
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
+    rules_version: int | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        for column, value in (("program_code", self.program_code), ("team_code", self.team_code)):
+        for column, value in (
+            ("program_code", self.program_code),
+            ("team_code", self.team_code),
+            ("rules_version", self.rules_version),
+        ):
             if value is not None:
                 clauses.append(f"{column} = %s")
                 params.append(value)

@@ -40,6 +40,9 @@ def history_filter(
     effective_to: Bound = None,
     recorded_from: Bound = None,
     recorded_to: Bound = None,
+    rules_version: Annotated[
+        int | None, Query(ge=0, le=10**6, description="Only decisions judged under this rules version")
+    ] = None,
 ) -> history.HistoryFilter:
     if any(CONTROL.search(value) for value in [team or "", *(type or [])]):
         raise errors.InvalidValueError("history filters cannot contain control characters")
@@ -51,6 +54,7 @@ def history_filter(
         effective_to,
         recorded_from,
         recorded_to,
+        rules_version,
     )
 
 

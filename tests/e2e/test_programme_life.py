@@ -142,6 +142,9 @@ def test_a_stage_amended_before_use_makes_a_new_rules_version_shown_as_of(api: A
     assert (then["rules_version"], then["stages"][0]["seats"]) == (2, 3)
     api.apply("A", effective_at="2025-12-15T00:00:00+00:00")
     assert api.get(f"/programs/{P}/teams/A")["rules_version"] == 3
+    judged = [(e["event_type"], e["rules_version"]) for e in api.history(rules_version=3)]
+    assert judged == [("StageAmended", 3), ("ApplicationSubmitted", 3)]
+    assert [e["event_type"] for e in api.history(rules_version=2)] == ["StageAdded", "CallOpened"]
 
 
 def test_amending_a_stage_after_its_first_evaluation_is_refused(api: Api) -> None:
