@@ -42,6 +42,7 @@ class ProgramState:
         stages: list[Stage]
         holders: list[set[str]]
         finalist_count: int
+        finalists: list[str]
         rules_version: int
         fixed_stages: set[int]
         calls: dict[int, Call]

@@ -74,6 +74,10 @@ class Rules(ProgramState):
         stamp.not_before(self.opened_at)
         if len(self.stages) >= 20:
             raise errors.InvalidValueError("a programme has at most 20 stages")
+        if self.finalists:
+            raise errors.FinalistsAlreadySelectedError(
+                "the finalists were chosen from the last stage: add no stage after"
+            )
         self._check_finalists_fit(stage)
         index = len(self.stages)
         self._change(stamp, StageAdded, index, stage)

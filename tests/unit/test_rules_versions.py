@@ -35,6 +35,14 @@ def test_adding_a_last_stage_with_fewer_seats_than_finalists_is_refused() -> Non
     refused(errors.InvalidValueError, lambda: program.add_stage(on(3), Stage.make("tiny", 1, [], [])), program)
 
 
+def test_adding_a_stage_after_the_finalists_were_chosen_is_refused() -> None:
+    program = opened(seats=(5, 4), finalist_count=1)
+    seated(program, "A", stage=1)
+    program.select_finalists(on(5), ["A"])
+    add = lambda: program.add_stage(on(6), Stage.make("stage 3", 2, [], []))  # noqa: E731
+    refused(errors.FinalistsAlreadySelectedError, add, program)
+
+
 def test_amending_an_unused_stage_records_its_whole_new_definition() -> None:
     program = opened(seats=(5, 4))
     amended = Stage.make("stage 2", 3, [{"code": "bench", "max_points": 50}], [])
