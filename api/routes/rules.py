@@ -57,7 +57,9 @@ def add_stage(
     return recorded_response(outcome, {"stage": outcome.result})
 
 
-@router.put("/{program}/stages/{stage}", **UNCHANGED, summary="Amend a stage before it is used (a new rules version)")
+@router.post(
+    "/{program}/stages/{stage}/amendments", **UNCHANGED, summary="Amend a stage before it is used (a new rules version)"
+)
 def amend_stage(
     program: str, stage: StageIndex, body: AmendStageRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

@@ -132,7 +132,7 @@ def test_moving_a_call_that_is_closed_or_missing_is_refused(api: Api) -> None:
 def test_a_stage_amended_before_use_makes_a_new_rules_version_shown_as_of(api: Api) -> None:
     with_call(api)
     amended = {**stage(seats=4), "effective_at": "2025-12-05T00:00:00+00:00", "reason": "Seats raised"}
-    response = api.client.put(f"/programs/{P}/stages/0", json=amended)
+    response = api.post(f"/programs/{P}/stages/0/amendments", amended)
     assert response.status_code == 201, response.text
     [event] = response.json()["events"]
     assert (event["type"], event["rules_version"]) == ("StageAmended", 3)
@@ -154,7 +154,7 @@ def test_amending_a_stage_after_its_first_evaluation_is_refused(api: Api) -> Non
     assert [e["type"] for e in body["events"]] == ["EvaluationRecorded", "StageEvaluationBegan"]
     assert api.get(f"/programs/{P}/teams/A")["evaluations"][0]["rules_version"] == 2
     with api.unchanged("A"):
-        response = api.client.put(f"/programs/{P}/stages/0", json=stage(seats=5))
+        response = api.post(f"/programs/{P}/stages/0/amendments", stage(seats=5))
     assert_problem(response, 409, "stage-in-use")
 
 
