@@ -24,6 +24,15 @@ OPENED = "2025-12-01T00:00:00+00:00"
 ADMIN_ONLY = {"/programs", "/programs/announcements", "/keys", "/keys/{key_id}/revocation"}
 CRITERIA = [{"code": "quality", "max_points": 10}]
 AT = "2026-01-02T00:00:00+00:00"
+ANNOUNCED = {
+    "program_code": "ACCESS-LATER",
+    "title_ko": "예고",
+    "title_en": "Later",
+    "agency": "MSIT",
+    "finalist_count": 1,
+    "effective_at": OPENED,
+}
+WINDOW = {"opens_at": OPENED, "closes_at": "2026-06-01T00:00:00+00:00", "effective_at": OPENED}
 
 
 def post_routes(client: TestClient) -> set[str]:
@@ -96,17 +105,14 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         as_problem(client.post("/keys", json={"name": "x", "role": "admin"}, headers=as_recorder), 403, "access-denied")
         assert services.projector.head() == head
         post("/programs", program, headers=as_admin)
-        announced = {"program_code": "ACCESS-LATER", "title_ko": "예고", "title_en": "Later", "agency": "MSIT"}
-        announced |= {"finalist_count": 1, "effective_at": OPENED}
-        as_problem(client.post("/programs/announcements", json=announced, headers=as_recorder), 403, "access-denied")
-        post("/programs/announcements", announced, headers=as_admin)
+        as_problem(client.post("/programs/announcements", json=ANNOUNCED, headers=as_recorder), 403, "access-denied")
+        post("/programs/announcements", ANNOUNCED, headers=as_admin)
         post(
             "/programs/{program}/stages/{stage}/amendments",
             {"name": "Two", "seats": 1, "criteria": CRITERIA},
             stage="1",
         )
-        window = {"opens_at": OPENED, "closes_at": "2026-06-01T00:00:00+00:00", "effective_at": OPENED}
-        post("/programs/{program}/calls", window)
+        post("/programs/{program}/calls", WINDOW)
         post("/programs/{program}/calls/{stage}/extensions", {"closes_at": "2026-07-01T00:00:00+00:00"}, stage="0")
         post("/programs/{program}/calls/{stage}/early-closures", {"closes_at": "2026-06-15T00:00:00+00:00"}, stage="0")
         new_key = post("/keys", {"name": "temp", "role": "auditor"}, headers=as_admin)
