@@ -1,4 +1,8 @@
-"""How a programme is run over time: announced before its call, calls for applications, stages added and amended."""
+"""How a programme is run over time: announced before its call, calls for applications, stages added and amended.
+
+An announcement is ``POST /announcements``, not a path under ``/programs``: there a literal segment would share
+its path with ``GET /programs/{program}``.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from api.schemas import (
 from api.schemas.values import StageIndex
 from domain.commands import AddStage, AmendStage, AnnounceProgram, CloseCallEarly, ExtendCall, OpenCall
 
-router = APIRouter(prefix="/programs", tags=["programmes"])
+router = APIRouter(tags=["programmes"])
 WRITE = write_route()
 UNCHANGED = write_route("Nothing changed")
 
@@ -47,7 +51,7 @@ def announce_program(
     return recorded_response(services.registry.announce_program(context(request, who, body), command))
 
 
-@router.post("/{program}/stages", **WRITE, summary="Add a stage after the last one (a new rules version)")
+@router.post("/programs/{program}/stages", **WRITE, summary="Add a stage after the last one (a new rules version)")
 def add_stage(
     program: str, body: AddStageRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
@@ -58,7 +62,9 @@ def add_stage(
 
 
 @router.post(
-    "/{program}/stages/{stage}/amendments", **UNCHANGED, summary="Amend a stage before it is used (a new rules version)"
+    "/programs/{program}/stages/{stage}/amendments",
+    **UNCHANGED,
+    summary="Amend a stage before it is used (a new rules version)",
 )
 def amend_stage(
     program: str, stage: StageIndex, body: AmendStageRequest, request: Request, who: Recorder, services: ServicesDep
@@ -67,7 +73,7 @@ def amend_stage(
     return recorded_response(services.registry.amend_stage(context(request, who, body), command))
 
 
-@router.post("/{program}/calls", **WRITE, summary="Open a call for applications to a stage")
+@router.post("/programs/{program}/calls", **WRITE, summary="Open a call for applications to a stage")
 def open_call(
     program: str, body: OpenCallRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
@@ -75,7 +81,7 @@ def open_call(
     return recorded_response(services.registry.open_call(context(request, who, body), command))
 
 
-@router.post("/{program}/calls/{stage}/extensions", **UNCHANGED, summary="Extend a call's closing time")
+@router.post("/programs/{program}/calls/{stage}/extensions", **UNCHANGED, summary="Extend a call's closing time")
 def extend_call(
     program: str, stage: StageIndex, body: MoveCallRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
@@ -83,7 +89,9 @@ def extend_call(
     return recorded_response(services.registry.extend_call(context(request, who, body), command))
 
 
-@router.post("/{program}/calls/{stage}/early-closures", **UNCHANGED, summary="Close a call before its closing time")
+@router.post(
+    "/programs/{program}/calls/{stage}/early-closures", **UNCHANGED, summary="Close a call before its closing time"
+)
 def close_call_early(
     program: str, stage: StageIndex, body: MoveCallRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

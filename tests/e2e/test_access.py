@@ -21,7 +21,7 @@ from tests.conftest import Clock
 
 P = "ACCESS-2026"
 OPENED = "2025-12-01T00:00:00+00:00"
-ADMIN_ONLY = {"/programs", "/programs/announcements", "/keys", "/keys/{key_id}/revocation"}
+ADMIN_ONLY = {"/programs", "/announcements", "/keys", "/keys/{key_id}/revocation"}
 CRITERIA = [{"code": "quality", "max_points": 10}]
 AT = "2026-01-02T00:00:00+00:00"
 ANNOUNCED = {
@@ -105,8 +105,8 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         as_problem(client.post("/keys", json={"name": "x", "role": "admin"}, headers=as_recorder), 403, "access-denied")
         assert services.projector.head() == head
         post("/programs", program, headers=as_admin)
-        as_problem(client.post("/programs/announcements", json=ANNOUNCED, headers=as_recorder), 403, "access-denied")
-        post("/programs/announcements", ANNOUNCED, headers=as_admin)
+        as_problem(client.post("/announcements", json=ANNOUNCED, headers=as_recorder), 403, "access-denied")
+        post("/announcements", ANNOUNCED, headers=as_admin)
         post(
             "/programs/{program}/stages/{stage}/amendments",
             {"name": "Two", "seats": 1, "criteria": CRITERIA},

@@ -28,7 +28,7 @@ def announce(api: Api, **extra: Any) -> dict[str, Any]:
         "sources": [SOURCE],
         **extra,
     }
-    return api.ok("/programs/announcements", body)
+    return api.ok("/announcements", body)
 
 
 def stage(seats: int = 3, **extra: Any) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def test_announcing_a_programme_records_it_with_its_sources(api: Api) -> None:
 def test_announcing_twice_is_refused(api: Api) -> None:
     announce(api)
     with api.unchanged():
-        assert_problem(api.post("/programs/announcements", announce_body()), 409, "program-already-opened")
+        assert_problem(api.post("/announcements", announce_body()), 409, "program-already-opened")
 
 
 def announce_body() -> dict[str, Any]:
