@@ -9,6 +9,12 @@ a team taking or leaving a seat, a grant or a return — appends one event to
 each aggregate and the application saves both in one transaction, so the
 optimistic version check on the programme stream serialises exactly the
 decisions that compete for seats or budget, and nothing else.
+
+Three concerns of the programme live in their own modules and are mixed in
+here, their events attached so that their topics are registered: calls for
+applications (``domain.calls``), rules that change after opening, with the
+programme's rules version (``domain.rules``), and a programme announced before
+its call (``domain.announcement``).
 """
 
 from __future__ import annotations
