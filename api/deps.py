@@ -16,7 +16,7 @@ from api.schemas import Decision, RecordedEvent, RecordedResponse
 from domain import errors
 from domain.access import Principal
 from domain.registry import Context, Recorded
-from domain.values import CONTROL, nfc
+from domain.values import CONTROL, Source, nfc
 from projections.as_of import Moment
 from projections.encoding import iso, json_ready
 
@@ -119,6 +119,7 @@ def context(request: Request, who: Principal, body: Decision) -> Context:
         idempotency_key=idempotency_key,
         fingerprint=fingerprint.hexdigest(),
         expected_version=_expected_version(request),
+        sources=tuple(Source.make(title=s.title, url=s.url or "", document=s.document or "") for s in body.sources),
     )
 
 
@@ -156,6 +157,8 @@ def recorded_response(outcome: Recorded, result: dict[str, Any] | None = None) -
                 actor=event.actor,
                 reason=event.reason,
                 correlation_id=event.correlation_id,
+                rules_version=event.rules_version,
+                sources=list(event.sources),
                 data=json_ready(event.payload()),
             )
             for position, event in zip(outcome.positions, outcome.events, strict=True)

@@ -69,7 +69,7 @@ def problem_types() -> dict[str, str]:
     def walk(cls: type[errors.RegistryError]) -> list[type[errors.RegistryError]]:
         return [cls, *(sub for child in cls.__subclasses__() for sub in walk(child))]
 
-    documented = {e.code: (e.__doc__ or e.__name__).strip() for e in walk(errors.RegistryError)[1:]}
+    documented = {e.code: " ".join((e.__doc__ or e.__name__).split()) for e in walk(errors.RegistryError)[1:]}
     documented["invalid-request"] = "The request body, path or query did not match the schema."
     documented["not-found"] = "No such resource."
     documented["unauthenticated"] = "No API key was given, or it is unknown or revoked."

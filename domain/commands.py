@@ -47,6 +47,46 @@ class OpenProgram(ProgramCommand):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AnnounceProgram(ProgramCommand):
+    title_ko: str
+    title_en: str
+    agency: str
+    stages: list[dict[str, Any]] = field(default_factory=list)  # may be added later (AddStage)
+    budgets: dict[str, int] = field(default_factory=dict)
+    finalist_count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddStage(ProgramCommand):
+    stage: dict[str, Any]  # name, seats, criteria, gates: see Stage.make
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AmendStage(ProgramCommand):
+    index: int
+    stage: dict[str, Any]  # the whole new definition
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenCall(ProgramCommand):
+    stage: int
+    opens_at: datetime
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtendCall(ProgramCommand):
+    stage: int
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseCallEarly(ProgramCommand):
+    stage: int
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IncreaseBudget(ProgramCommand):
     resource: str
     amount: int

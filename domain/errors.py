@@ -188,3 +188,22 @@ class AccessDeniedError(RegistryError):
 
 class ConcurrentUpdateError(RegistryError):
     """Concurrent decisions kept changing the same records; the decision was not stored."""
+
+
+class CallNotOpenError(RuleViolationError):
+    """The application is dated before its stage's call for applications opens, or the stage has no call to apply
+    to, extend or close (a programme that has calls takes applications only through them); open a call first."""
+
+
+class CallClosedError(RuleViolationError):
+    """The application or extension is dated after the stage's call for applications closed; extend the call before
+    it closes (with the reason), or open a new call for the stage."""
+
+
+class CallOverlapError(RuleViolationError):
+    """The stage already has a call that has not closed; extend it or close it early instead of opening another."""
+
+
+class StageInUseError(RuleViolationError):
+    """The stage's rules are fixed once a team has been evaluated in it or has taken a seat in it; record the
+    change as a new stage, or leave the stage as it is."""

@@ -10,6 +10,7 @@ needs an upcaster.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,14 @@ class DecisionEvent(Aggregate.Event):
     reason: str
     correlation_id: str
     idempotency_key: str
+    # Fields added after the first events were stored. Keyword-only with immutable defaults, so subclasses may
+    # declare their own fields without defaults after them, and an event stored before a field existed decodes
+    # with the class attribute (its ``__dict__`` is the stored state, which lacks the field).
+    _: dataclasses.KW_ONLY
+    rules_version: int = 0
+    """The programme's rules version the decision was judged under (0: recorded before versions were kept)."""
+    sources: tuple[dict[str, str], ...] = ()
+    """The records behind the decision: each ``{"url" or "document", "title"}``."""
 
     @property
     def recorded_at(self) -> datetime:
@@ -39,5 +48,5 @@ class DecisionEvent(Aggregate.Event):
     def payload(self) -> dict[str, Any]:
         """The decision's own fields, without the envelope."""
         envelope = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-        envelope |= set(DecisionEvent.__annotations__)
+        envelope |= set(DecisionEvent.__annotations__) - {"_"}
         return {k: v for k, v in vars(self).items() if k not in envelope}

@@ -9,19 +9,25 @@ a team taking or leaving a seat, a grant or a return — appends one event to
 each aggregate and the application saves both in one transaction, so the
 optimistic version check on the programme stream serialises exactly the
 decisions that compete for seats or budget, and nothing else.
+
+Three concerns of the programme live in their own modules and are mixed in
+here, their events attached so that their topics are registered: calls for
+applications (``domain.calls``), rules that change after opening, with the
+programme's rules version (``domain.rules``), and a programme announced before
+its call (``domain.announcement``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import errors
-from domain.events import DecisionEvent
+from domain import announcement, calls, errors, rules
+from domain.program_state import ProgramEvent
 from domain.values import Stage, Stamp, aware, code, positive, resource_kind, text
 
 ELIGIBILITY = ("eliminated", "applicants", "new_entrants")
@@ -41,11 +47,25 @@ class ReEntryRound:
         return self.opens_at <= at <= self.closes_at
 
 
-class Program(Aggregate):
+class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
     TOPIC = "registry:Program"
 
-    class Event(DecisionEvent):
-        pass
+    # Events of the concerns in their own modules are attached here, so the library registers their topics.
+    if TYPE_CHECKING:
+        Event: TypeAlias = ProgramEvent
+        Announced: TypeAlias = announcement.Announced
+        StageAdded: TypeAlias = rules.StageAdded
+        StageAmended: TypeAlias = rules.StageAmended
+        StageEvaluationBegan: TypeAlias = rules.StageEvaluationBegan
+        CallOpened: TypeAlias = calls.CallOpened
+        CallExtended: TypeAlias = calls.CallExtended
+        CallClosedEarly: TypeAlias = calls.CallClosedEarly
+    else:
+        Event = ProgramEvent
+        Announced = announcement.Announced
+        StageAdded, StageAmended = rules.StageAdded, rules.StageAmended
+        StageEvaluationBegan = rules.StageEvaluationBegan
+        CallOpened, CallExtended, CallClosedEarly = calls.CallOpened, calls.CallExtended, calls.CallClosedEarly
 
     class Opened(Event, Aggregate.Created):
         TOPIC = "registry:ProgramOpened"
@@ -73,6 +93,8 @@ class Program(Aggregate):
             program.rounds = {}
             program.finalists = []
             program.round_fills = {}
+            program.rules_version, program.fixed_stages, program.calls = 1, set(), {}
+            program.announced = False
 
     Created = Opened  # the library looks for a creation event under this name
 
@@ -96,6 +118,7 @@ class Program(Aggregate):
             if self.left_stage is not None:
                 program.holders[self.left_stage].discard(self.team)
             program.holders[self.stage].add(self.team)
+            program.fixed_stages.add(self.stage)
             if self.round is not None:
                 program.round_fills[self.round] = program.round_fills.get(self.round, 0) + 1
 
@@ -194,6 +217,7 @@ class Program(Aggregate):
         program_code = code(program_code, "programme code")
         return cls._create(
             cls.Opened,
+            **{**stamp.event_fields(), "rules_version": 1},
             id=cls.id_for(program_code),
             code=program_code,
             title_ko=text(title_ko, "title_ko", limit=300),
@@ -202,7 +226,6 @@ class Program(Aggregate):
             stages=[s.as_record() for s in stages],
             budgets=checked_budgets,
             finalist_count=finalist_count,
-            **stamp.event_fields(),
         )
 
     def increase_budget(self, stamp: Stamp, resource: str, amount: int) -> None:

@@ -7,6 +7,8 @@ to the aggregate method by name, inside the load–decide–save loop of
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
@@ -15,15 +17,21 @@ from domain.access import ApiKey, Principal, key_id_of, secret_hash
 from domain.candidacy import Candidacy
 from domain.commands import (
     AcceptOffer,
+    AddStage,
     AdvanceTeam,
     AmendEvaluation,
+    AmendStage,
+    AnnounceProgram,
     ChangeConsortium,
+    CloseCallEarly,
     DeclineOffer,
     EliminateTeam,
+    ExtendCall,
     GrantFunding,
     IncreaseBudget,
     IssueKey,
     OfferReEntry,
+    OpenCall,
     OpenProgram,
     OpenReEntryRound,
     RecordEvaluation,
@@ -58,9 +66,7 @@ class Registry(DecisionService):
                 pass
             else:
                 raise errors.ProgramAlreadyOpenedError(f"programme {command.program_code!r} already exists")
-            stages = [
-                Stage.make(s["name"], s["seats"], s.get("criteria", []), s.get("gates", [])) for s in command.stages
-            ]
+            stages = [_stage(s) for s in command.stages]
             program = Program.open(
                 stamp,
                 program_code=command.program_code,
@@ -74,6 +80,57 @@ class Registry(DecisionService):
             return [program], None
 
         return self._decide(ctx, decide)
+
+    def announce_program(self, ctx: Context, command: AnnounceProgram) -> Recorded[None]:
+        def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
+            if Program.id_for(command.program_code) in self.repository:
+                raise errors.ProgramAlreadyOpenedError(f"programme {command.program_code!r} already exists")
+            program = Program.announce(
+                stamp.under(1),
+                program_code=command.program_code,
+                title_ko=command.title_ko,
+                title_en=command.title_en,
+                agency=command.agency,
+                stages=[_stage(s) for s in command.stages],
+                budgets=command.budgets,
+                finalist_count=command.finalist_count,
+            )
+            return [program], None
+
+        return self._decide(ctx, decide)
+
+    def add_stage(self, ctx: Context, command: AddStage) -> Recorded[int]:
+        return self._program_decision(
+            ctx, command, lambda program, stamp: program.add_stage(stamp, _stage(command.stage))
+        )
+
+    def amend_stage(self, ctx: Context, command: AmendStage) -> Recorded[None]:
+        return self._program_decision(
+            ctx, command, lambda program, stamp: program.amend_stage(stamp, command.index, _stage(command.stage))
+        )
+
+    def open_call(self, ctx: Context, command: OpenCall) -> Recorded[None]:
+        return self._program_decision(
+            ctx,
+            command,
+            lambda program, stamp: program.open_call(
+                stamp, stage=command.stage, opens_at=command.opens_at, closes_at=command.closes_at
+            ),
+        )
+
+    def extend_call(self, ctx: Context, command: ExtendCall) -> Recorded[None]:
+        return self._program_decision(
+            ctx,
+            command,
+            lambda program, stamp: program.extend_call(stamp, stage=command.stage, closes_at=command.closes_at),
+        )
+
+    def close_call_early(self, ctx: Context, command: CloseCallEarly) -> Recorded[None]:
+        return self._program_decision(
+            ctx,
+            command,
+            lambda program, stamp: program.close_call_early(stamp, stage=command.stage, closes_at=command.closes_at),
+        )
 
     def increase_budget(self, ctx: Context, command: IncreaseBudget) -> Recorded[None]:
         return self._program_decision(
@@ -117,7 +174,7 @@ class Registry(DecisionService):
                 msg = f"team {team_code!r} already applied to programme {command.program_code!r}"
                 raise errors.DuplicateApplicationError(msg)
             team = Candidacy.submit(
-                stamp,
+                stamp.under(program.rules_version),
                 program,
                 team_code=team_code,
                 name_ko=command.name_ko,
@@ -269,3 +326,8 @@ class Registry(DecisionService):
             return self._get(ApiKey.id_for(key_id), ApiKey)
         except AggregateNotFoundError:
             return None
+
+
+def _stage(spec: dict[str, Any]) -> Stage:
+    """A stage from its definition: name, seats, criteria ({code, name, max_points}), gates."""
+    return Stage.make(spec["name"], spec["seats"], spec.get("criteria", []), spec.get("gates", []))

@@ -36,7 +36,7 @@ from domain.commands import ProgramCommand, TeamCommand
 from domain.events import DecisionEvent
 from domain.program import Program
 from domain.receipts import Receipt
-from domain.values import Stamp
+from domain.values import Source, Stamp
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -64,6 +64,8 @@ class Context:
     idempotency_key: str = ""
     fingerprint: str = ""
     expected_version: int | None = None
+    sources: tuple[Source, ...] = ()
+    """The records behind the decision, stored in each event's envelope."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class DecisionService(Application[UUID]):
     ) -> Recorded[R]:
         def decide_now(stamp: Stamp) -> tuple[list[Aggregate], R]:
             program = self._expect(ctx, self.program(command.program_code))
-            return [program], decide(program, stamp)
+            return [program], decide(program, stamp.under(program.rules_version))
 
         return self._decide(ctx, decide_now)
 
@@ -143,7 +145,7 @@ class DecisionService(Application[UUID]):
         def decide_now(stamp: Stamp) -> tuple[list[Aggregate], R]:
             program = self.program(command.program_code)
             team = self._expect(ctx, self.candidacy(command.program_code, command.team_code))
-            return [team, program], decide(team, stamp, program)
+            return [team, program], decide(team, stamp.under(program.rules_version), program)
 
         return self._decide(ctx, decide_now)
 
@@ -176,6 +178,7 @@ class DecisionService(Application[UUID]):
                 reason=ctx.reason,
                 correlation_id=ctx.correlation_id,
                 idempotency_key=ctx.idempotency_key,
+                sources=ctx.sources,
             )
             aggregates, result = decide(stamp)
             if ctx.idempotency_key:

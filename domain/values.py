@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -127,6 +128,37 @@ def _max_points(value: Any) -> Decimal:
     return points
 
 
+MAX_SOURCES = 10
+
+
+@dataclass(frozen=True)
+class Source:
+    """A record behind a decision: a URL or a document id, and its title."""
+
+    title: str
+    url: str = ""
+    document: str = ""
+
+    @classmethod
+    def make(cls, *, title: str, url: str = "", document: str = "") -> Source:
+        url = text(url, "source url", required=False, limit=2000)
+        document = text(document, "source document", required=False, limit=300)
+        if bool(url) == bool(document):
+            raise InvalidValueError("a source names either a url or a document id")
+        if url and not re.match(r"^https?://\S+$", url):
+            raise InvalidValueError(f"source url {url!r} must be an http or https address without spaces")
+        return cls(text(title, "source title", limit=300), url, document)
+
+    def as_record(self) -> dict[str, str]:
+        return {"url": self.url, "title": self.title} if self.url else {"document": self.document, "title": self.title}
+
+
+def checked_sources(sources: Sequence[Source]) -> tuple[Source, ...]:
+    if len(sources) > MAX_SOURCES:
+        raise InvalidValueError(f"a decision cites at most {MAX_SOURCES} sources")
+    return tuple(sources)
+
+
 @dataclass(frozen=True)
 class Stamp:
     """Who recorded a decision, when it was recorded, when it took effect, why, and
@@ -143,6 +175,9 @@ class Stamp:
     reason: str
     correlation_id: str
     idempotency_key: str = ""
+    sources: tuple[Source, ...] = ()
+    rules_version: int = 0
+    """The programme's rules version the decision is judged under; the application service sets it (``under``)."""
 
     @classmethod
     def make(
@@ -154,6 +189,7 @@ class Stamp:
         reason: str = "",
         correlation_id: str = "",
         idempotency_key: str = "",
+        sources: Sequence[Source] = (),
     ) -> Stamp:
         recorded_at = aware(recorded_at, "recorded_at")
         effective = recorded_at if effective_at is None else aware(effective_at, "effective_at")
@@ -167,7 +203,12 @@ class Stamp:
             text(reason, "reason", required=False),
             text(correlation_id, "correlation id", required=False, limit=200),
             text(idempotency_key, "idempotency key", required=False, limit=200),
+            checked_sources(sources),
         )
+
+    def under(self, rules_version: int) -> Stamp:
+        """The same stamp, judged under the programme's rules version ``rules_version``."""
+        return replace(self, rules_version=rules_version)
 
     def not_before(self, opened_at: datetime) -> Stamp:
         """Refuse a decision that claims to take effect before its programme opened."""
@@ -187,4 +228,6 @@ class Stamp:
             "reason": self.reason,
             "correlation_id": self.correlation_id,
             "idempotency_key": self.idempotency_key,
+            "rules_version": self.rules_version,
+            "sources": [s.as_record() for s in self.sources],
         }

@@ -44,7 +44,7 @@ class FundingProjection:
         return [statement for table in ALL for statement in table.ddl()]
 
     def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None:
-        if isinstance(event, Program.Opened):
+        if isinstance(event, (Program.Opened, Program.Announced)):
             for resource, budget in event.budgets.items():
                 _budget(rows, codes, resource, budget)
         elif isinstance(event, Program.BudgetIncreased):

@@ -34,6 +34,8 @@ EVENTS = Table(
         "reason TEXT NOT NULL",
         "correlation_id TEXT NOT NULL",
         "data TEXT NOT NULL",
+        "rules_version INTEGER NOT NULL",
+        "sources TEXT NOT NULL",
     ),
     ("position",),
     versioned=False,
@@ -70,6 +72,8 @@ class HistoryProjection:
                 "reason": event.reason,
                 "correlation_id": event.correlation_id,
                 "data": to_json(data),
+                "rules_version": event.rules_version,
+                "sources": to_json(list(event.sources)),
             },
         )
 
@@ -83,11 +87,16 @@ class HistoryFilter:
     effective_to: datetime | None = None
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
+    rules_version: int | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        for column, value in (("program_code", self.program_code), ("team_code", self.team_code)):
+        for column, value in (
+            ("program_code", self.program_code),
+            ("team_code", self.team_code),
+            ("rules_version", self.rules_version),
+        ):
             if value is not None:
                 clauses.append(f"{column} = %s")
                 params.append(value)
@@ -119,4 +128,5 @@ def page(db: Database, where: HistoryFilter, *, after: int = 0, limit: int = 100
     rows = rows[:limit]
     for row in rows:
         row["data"] = orjson.loads(row["data"])
+        row["sources"] = orjson.loads(row["sources"])
     return rows, (rows[-1]["position"] if more else None)

@@ -81,7 +81,7 @@ class Directory:
     def codes(self, cur: Cursor, event: DecisionEvent, *, defer: bool = False) -> Codes:
         """The codes ``event`` is filed under; a stream's first event enters it (``defer``: at the next ``flush``)."""
         key = event.originator_id
-        if isinstance(event, Program.Opened):
+        if isinstance(event, (Program.Opened, Program.Announced)):
             codes = Codes(event.code, None)
         elif isinstance(event, Candidacy.ApplicationSubmitted):
             codes = Codes(event.program_code, event.team_code)

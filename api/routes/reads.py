@@ -40,6 +40,9 @@ def history_filter(
     effective_to: Bound = None,
     recorded_from: Bound = None,
     recorded_to: Bound = None,
+    rules_version: Annotated[
+        int | None, Query(ge=0, le=10**6, description="Only decisions judged under this rules version")
+    ] = None,
 ) -> history.HistoryFilter:
     if any(CONTROL.search(value) for value in [team or "", *(type or [])]):
         raise errors.InvalidValueError("history filters cannot contain control characters")
@@ -51,6 +54,7 @@ def history_filter(
         effective_to,
         recorded_from,
         recorded_to,
+        rules_version,
     )
 
 
@@ -104,6 +108,8 @@ EXPORT_COLUMNS = (
     "originator_id",
     "originator_version",
     "data",
+    "rules_version",
+    "sources",
 )
 
 
@@ -141,7 +147,9 @@ def _export_lines(services: ServicesDep, where: history.HistoryFilter, format: s
         rows, cursor = history.page(services.db, where, after=cursor, limit=1000)
         for row in rows:
             if format == "csv":
-                yield _csv_row([orjson.dumps(row[c]).decode() if c == "data" else row[c] for c in EXPORT_COLUMNS])
+                yield _csv_row(
+                    [orjson.dumps(row[c]).decode() if c in ("data", "sources") else row[c] for c in EXPORT_COLUMNS]
+                )
             else:
                 yield orjson.dumps(row) + b"\n"
 

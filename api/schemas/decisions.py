@@ -21,7 +21,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SourceRef(Strict):
+    """A record behind a decision: a web address or a document id, with its title."""
+
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = None
+    document: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
 class Decision(Strict):
+    sources: Annotated[list[SourceRef], Field(max_length=10)] = Field(
+        [], description="The records behind the decision (notices, articles): each a url or a document id, and a title."
+    )
     effective_at: Moment | None = Field(
         None, description="When the decision took effect (ISO 8601 with time zone). Defaults to now."
     )
@@ -82,6 +93,36 @@ class OpenProgramRequest(Decision):
             ]
         },
     )
+
+
+class AnnounceProgramRequest(Decision):
+    """A programme announced before its call: stages may follow (``POST /programs/{p}/stages``)."""
+
+    program_code: Code
+    title_ko: Name
+    title_en: Name
+    agency: Name
+    stages: Annotated[list[StageSpec], Field(max_length=20)] = []
+    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
+    finalist_count: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class AddStageRequest(Decision, StageSpec):
+    """A stage appended after the programme's last one."""
+
+
+class AmendStageRequest(Decision, StageSpec):
+    """The stage's whole new definition."""
+
+
+class OpenCallRequest(Decision):
+    stage: StageIndex = 0
+    opens_at: Moment
+    closes_at: Moment
+
+
+class MoveCallRequest(Decision):
+    closes_at: Moment = Field(description="The call's new closing time")
 
 
 class IncreaseBudgetRequest(Decision):
@@ -171,6 +212,8 @@ class RecordedEvent(BaseModel):
     actor: str
     reason: str
     correlation_id: str
+    rules_version: int
+    sources: list[dict[str, str]]
     data: dict[str, Any]
 
 

@@ -35,6 +35,7 @@ class EvaluationView(BaseModel):
     total: str
     passed_gates: bool
     amended: bool
+    rules_version: int = Field(description="The programme's rules version the evaluation was judged under (0: unknown)")
 
 
 class TeamView(BaseModel):
@@ -88,6 +89,16 @@ class RoundView(BaseModel):
     offers: list[OfferView]
 
 
+class CallView(BaseModel):
+    stage: int
+    opens_at: str
+    closes_at: str = Field(description="When the call closes, after any extension or early close")
+    first_closes_at: str = Field(description="When the call was to close when it opened")
+    open: bool
+    last_change: Literal["opened", "extended", "closed_early"]
+    last_change_reason: str
+
+
 class StandingsResponse(BaseModel):
     as_of: str | None = Field(None, description="The effective time answered for (null: now)")
     known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
@@ -96,12 +107,15 @@ class StandingsResponse(BaseModel):
     title_ko: str
     title_en: str
     agency: str
-    opened_at: str
+    opened_at: str = Field(description="When the programme opened, or was announced")
+    announced: bool = Field(description="Whether the programme was announced before its call (rather than opened)")
+    rules_version: int = Field(description="The rules version in force at the moment answered for")
     finalist_count: int
     finalists: list[str]
     stages: list[StageStandings]
     applicants: list[TeamView]
     rounds: list[RoundView]
+    calls: list[CallView]
 
 
 class StageOutcome(BaseModel):
@@ -113,6 +127,8 @@ class TeamRecordResponse(TeamView):
     as_of: str | None = Field(None, description="The effective time answered for (null: now)")
     known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
     version: int = Field(description="The team's version, also the response's ETag")
+    rules_version: int = Field(description="The rules version the latest decision about the team was judged under")
+    sources: list[dict[str, str]] = Field(description="The records behind the latest decision about the team")
     stages: list[StageOutcome]
     evaluations: list[EvaluationView]
     offers: list[OfferView]
@@ -132,6 +148,8 @@ class HistoryEvent(BaseModel):
     reason: str
     correlation_id: str
     data: dict[str, Any]
+    rules_version: int = Field(description="The programme's rules version the decision was judged under (0: unknown)")
+    sources: list[dict[str, str]] = Field(description="The records behind the decision: url or document, and title")
 
 
 class HistoryPage(BaseModel):

@@ -88,6 +88,7 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Aggregate):
     ) -> Candidacy:
         stamp.not_before(program.opened_at)
         program.stage(stage)
+        program.check_application(stamp, stage)
         team_code = code(team_code, "team code")
         lead = text(lead_organisation, "lead_organisation", limit=300)
         return cls._create(

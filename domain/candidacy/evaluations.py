@@ -38,13 +38,9 @@ class Evaluations(TeamState):
             msg = f"team {self.team_code} is in stage {self.stage + 1}, not stage {stage + 1}"
             raise errors.WrongStageError(msg)
         number = len(self.evaluations) + 1
-        self.trigger_event(
-            EvaluationRecorded,
-            evaluation=number,
-            stage=stage,
-            **checked_scores(program, stage, scores, gates, panel),
-            **stamp.event_fields(),
-        )
+        checked = checked_scores(program, stage, scores, gates, panel)
+        program.begin_evaluation(stamp, stage, self.team_code)  # fixes the stage's rules (see ``domain.rules``)
+        self.trigger_event(EvaluationRecorded, evaluation=number, stage=stage, **checked, **stamp.event_fields())
         return number
 
     def amend_evaluation(

@@ -18,6 +18,7 @@ from domain.program import Program
 from projections.encoding import iso, to_json
 from projections.rows import Rows, Table, plus
 from projections.schema import Codes
+from projections.standings.rules import RULE_HANDLERS, put_stage
 from projections.standings.tables import (
     ALL,
     ENTRIES,
@@ -27,7 +28,6 @@ from projections.standings.tables import (
     PROGRAMS,
     ROUNDS,
     SCORES,
-    STAGES,
     TABLES,
     TEAMS,
 )
@@ -58,7 +58,8 @@ class StandingsProjection:
         if isinstance(event, Program.Event):
             rows.update(PROGRAMS, (codes.program_code,), version=event.originator_version)
         else:
-            rows.update(TEAMS, (codes.program_code, codes.team_code), version=event.originator_version)
+            last: dict[str, Any] = {"rules_version": event.rules_version, "sources": to_json(list(event.sources))}
+            rows.update(TEAMS, (codes.program_code, codes.team_code), version=event.originator_version, **last)
 
 
 Handler = Callable[[Rows, Any, Codes], None]
@@ -76,20 +77,12 @@ def _opened(rows: Rows, e: Program.Opened, c: Codes) -> None:
             "finalist_count": e.finalist_count,
             "finalists": "[]",
             "version": 1,
+            "rules_version": 1,
+            "announced": int(isinstance(e, Program.Announced)),
         },
     )
     for i, s in enumerate(e.stages):
-        rows.put(
-            STAGES,
-            {
-                "program_code": e.code,
-                "stage": i,
-                "name": s["name"],
-                "seats": s["seats"],
-                "criteria": to_json(s["criteria"]),
-                "gates": to_json(s["gates"]),
-            },
-        )
+        put_stage(rows, e.code, i, s)
 
 
 def _set_entry(rows: Rows, c: Codes, stage: int, team: str, outcome: str) -> None:
@@ -150,6 +143,8 @@ def _applied(rows: Rows, e: Candidacy.ApplicationSubmitted, c: Codes) -> None:
             "objection_deadline": None,
             "elimination_upheld": None,
             "version": 1,
+            "rules_version": e.rules_version,
+            "sources": "[]",
         },
     )
 
@@ -173,14 +168,14 @@ def _scored(e: Candidacy.EvaluationRecorded | Candidacy.EvaluationAmended) -> di
 
 def _evaluated(rows: Rows, e: Candidacy.EvaluationRecorded, c: Codes) -> None:
     key = {"program_code": c.program_code, "team_code": c.team_code, "stage": e.stage}
-    rows.put(SCORES, {**key, "evaluation": e.evaluation, **_scored(e), "amended": 0})
+    rows.put(SCORES, {**key, "evaluation": e.evaluation, **_scored(e), "amended": 0, "rules_version": e.rules_version})
 
 
 def _amended(rows: Rows, e: Candidacy.EvaluationAmended, c: Codes) -> None:
     key = (c.program_code, c.team_code, e.stage)
     current = rows.get(SCORES, key)
     if current is not None and current["evaluation"] == e.evaluation:
-        rows.update(SCORES, key, **_scored(e), amended=1)
+        rows.update(SCORES, key, **_scored(e), amended=1, rules_version=e.rules_version)
 
 
 def _advanced(rows: Rows, e: Candidacy.TeamAdvanced, c: Codes) -> None:
@@ -249,6 +244,8 @@ def _withdrew(rows: Rows, e: Candidacy.TeamWithdrew, c: Codes) -> None:
 
 _HANDLERS: dict[type, Handler] = {
     Program.Opened: _opened,
+    Program.Announced: _opened,
+    **RULE_HANDLERS,
     Program.SeatTaken: _seat_taken,
     Program.ReEntryRoundOpened: _round_opened,
     Program.FinalistsSelected: _finalists,

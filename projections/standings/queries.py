@@ -13,7 +13,7 @@ import orjson
 
 from projections.db import Cursor, Database, Row
 from projections.rows import versions_at
-from projections.standings.replies import offer_reply, round_reply, score_reply, stage_reply, team_reply
+from projections.standings.replies import call_reply, offer_reply, round_reply, score_reply, stage_reply, team_reply
 
 
 def list_programs(db: Database) -> list[Row]:
@@ -48,6 +48,7 @@ def program_standings(
         stages = rows.all("standings_stages", order="stage")
         rounds = rows.all("standings_rounds", order="round")
         offers = rows.all("standings_offers", order="team_code, offer")
+        calls = rows.all("standings_calls", order="stage")
     entered = {e["team_code"] for e in entries}
     return {
         "program_code": program_code,
@@ -56,11 +57,14 @@ def program_standings(
         "title_en": program["title_en"],
         "agency": program["agency"],
         "opened_at": program["opened_at"],
+        "announced": bool(program["announced"]),
+        "rules_version": program["rules_version"],
         "finalist_count": program["finalist_count"],
         "finalists": orjson.loads(program["finalists"]),
         "stages": [stage_reply(s, entries, scores, teams) for s in stages],
         "applicants": [t for code, t in teams.items() if code not in entered],
         "rounds": [round_reply(r, offers, now) for r in rounds],
+        "calls": [call_reply(r, now) for r in calls],
     }
 
 
@@ -79,6 +83,8 @@ def team_record(
     return {
         **team_reply(row, now),
         "version": row["version"],
+        "rules_version": row["rules_version"],
+        "sources": orjson.loads(row["sources"]),
         "stages": [{"stage": e["stage"], "outcome": e["outcome"]} for e in entries],
         "evaluations": [score_reply(s) for s in scores],
         "offers": [offer_reply(o) for o in offers],

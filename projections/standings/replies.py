@@ -55,6 +55,7 @@ def score_reply(row: Row) -> dict[str, Any]:
         "total": row["total"],
         "passed_gates": bool(row["passed"]),
         "amended": bool(row["amended"]),
+        "rules_version": row["rules_version"],
     }
 
 
@@ -105,4 +106,17 @@ def round_reply(row: Row, offers: list[Row], now: datetime) -> dict[str, Any]:
         "closes_at": row["closes_at"],
         "open": row["opens_at"] <= iso(now) <= row["closes_at"],
         "offers": [offer_reply(o) for o in offers if o["round"] == row["round"]],
+    }
+
+
+def call_reply(row: Row, now: datetime) -> dict[str, Any]:
+    """A stage's call for applications as it stood, open when ``now`` is within its window."""
+    return {
+        "stage": row["stage"],
+        "opens_at": row["opens_at"],
+        "closes_at": row["closes_at"],
+        "first_closes_at": row["first_closes_at"],
+        "open": row["opens_at"] <= iso(now) <= row["closes_at"],
+        "last_change": row["change"],
+        "last_change_reason": row["change_reason"],
     }

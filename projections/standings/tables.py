@@ -16,6 +16,8 @@ PROGRAMS = Table(
         "finalist_count INTEGER NOT NULL",
         "finalists TEXT NOT NULL",
         "version INTEGER NOT NULL",
+        "rules_version INTEGER NOT NULL",
+        "announced INTEGER NOT NULL",
     ),
     ("program_code",),
 )
@@ -50,6 +52,8 @@ TEAMS = Table(
         "objection_deadline TEXT",
         "elimination_upheld INTEGER",
         "version INTEGER NOT NULL",
+        "rules_version INTEGER NOT NULL",
+        "sources TEXT NOT NULL",
     ),
     ("program_code", "team_code"),
 )
@@ -70,6 +74,7 @@ SCORES = Table(
         "total TEXT NOT NULL",
         "passed INTEGER NOT NULL",
         "amended INTEGER NOT NULL",
+        "rules_version INTEGER NOT NULL",
     ),
     ("program_code", "team_code", "stage"),
 )
@@ -100,6 +105,19 @@ OFFERS = Table(
     ),
     ("program_code", "team_code", "offer"),
 )
+CALLS = Table(
+    "standings_calls",
+    (
+        "program_code TEXT",
+        "stage INTEGER",
+        "opens_at TEXT NOT NULL",
+        "closes_at TEXT NOT NULL",
+        "first_closes_at TEXT NOT NULL",
+        "change TEXT NOT NULL",
+        "change_reason TEXT NOT NULL",
+    ),
+    ("program_code", "stage"),
+)
 # One row per programme event: when it took effect and was recorded, so a past moment can be
 # turned into the log position whose rows show it (``projections.as_of``).
 MOMENTS = Table(
@@ -112,5 +130,5 @@ MOMENTS = Table(
         "standings_moments_recorded ON (program_code, recorded_at, position)",
     ),
 )
-ALL = (PROGRAMS, STAGES, TEAMS, ENTRIES, SCORES, ROUNDS, OFFERS, MOMENTS)
+ALL = (PROGRAMS, STAGES, TEAMS, ENTRIES, SCORES, ROUNDS, OFFERS, CALLS, MOMENTS)
 TABLES = tuple(t.name for t in ALL)

@@ -21,9 +21,18 @@ from tests.conftest import Clock
 
 P = "ACCESS-2026"
 OPENED = "2025-12-01T00:00:00+00:00"
-ADMIN_ONLY = {"/programs", "/keys", "/keys/{key_id}/revocation"}
+ADMIN_ONLY = {"/programs", "/announcements", "/keys", "/keys/{key_id}/revocation"}
 CRITERIA = [{"code": "quality", "max_points": 10}]
 AT = "2026-01-02T00:00:00+00:00"
+ANNOUNCED = {
+    "program_code": "ACCESS-LATER",
+    "title_ko": "예고",
+    "title_en": "Later",
+    "agency": "MSIT",
+    "finalist_count": 1,
+    "effective_at": OPENED,
+}
+WINDOW = {"opens_at": OPENED, "closes_at": "2026-06-01T00:00:00+00:00", "effective_at": OPENED}
 
 
 def post_routes(client: TestClient) -> set[str]:
@@ -32,7 +41,7 @@ def post_routes(client: TestClient) -> set[str]:
 
 
 def concrete(path: str) -> str:
-    values = {"program": P, "team": "A", "evaluation": "1", "offer": "1", "key_id": "abcdef123456"}
+    values = {"program": P, "team": "A", "evaluation": "1", "offer": "1", "key_id": "abcdef123456", "stage": "0"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -96,6 +105,16 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         as_problem(client.post("/keys", json={"name": "x", "role": "admin"}, headers=as_recorder), 403, "access-denied")
         assert services.projector.head() == head
         post("/programs", program, headers=as_admin)
+        as_problem(client.post("/announcements", json=ANNOUNCED, headers=as_recorder), 403, "access-denied")
+        post("/announcements", ANNOUNCED, headers=as_admin)
+        post(
+            "/programs/{program}/stages/{stage}/amendments",
+            {"name": "Two", "seats": 1, "criteria": CRITERIA},
+            stage="1",
+        )
+        post("/programs/{program}/calls", WINDOW)
+        post("/programs/{program}/calls/{stage}/extensions", {"closes_at": "2026-07-01T00:00:00+00:00"}, stage="0")
+        post("/programs/{program}/calls/{stage}/early-closures", {"closes_at": "2026-06-15T00:00:00+00:00"}, stage="0")
         new_key = post("/keys", {"name": "temp", "role": "auditor"}, headers=as_admin)
         post("/keys/{key_id}/revocation", {}, status=204, headers=as_admin, key_id=new_key["key_id"])
 
@@ -152,6 +171,7 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         post(team + "/offers/{offer}/acceptance", {"reason": "Yes"}, team="C", offer="1")
         post(team + "/withdrawal", {"reason": "Consortium dissolved"}, team="A")
         post("/programs/{program}/finalists", {"teams": ["C"]})
+        post("/programs/{program}/stages", {"name": "Three", "seats": 1}, status=409)  # none after the finalists
 
         assert exercised == post_routes(client)
         actors = {
