@@ -34,6 +34,7 @@ from projections import standings
 from projections.as_of import Moment, read_store
 from tests.application.story import CRITERIA, scores
 from tests.conftest import Clock
+from tests.unit.bdd import decisions
 
 PROGRAM = "sovereign-ai"
 START = datetime(2025, 6, 2, 1, 0, tzinfo=UTC)
@@ -140,7 +141,7 @@ def test_every_decision_records_its_rules_version_and_sources(services: Services
     assert [(e["stage"], e["rules_version"]) for e in record["evaluations"]] == [(0, 4)]
     assert (record["rules_version"], record["sources"]) == (4, [NOTICE.as_record()])
     program = services.registry.program(PROGRAM)
-    versions = [(e.type_name, e.rules_version) for e in services.registry.events.get(program.id)]
+    versions = [(e.type_name, e.rules_version) for e in decisions(services.registry.events.get(program.id))]
     assert versions == [
         ("ProgramAnnounced", 1),
         ("StageAdded", 2),
@@ -152,4 +153,4 @@ def test_every_decision_records_its_rules_version_and_sources(services: Services
         ("SeatTaken", 4),
         ("SeatTaken", 4),
     ]  # the stage's rules were fixed by its first seat, so its first evaluation tells the programme nothing new
-    assert all(list(e.sources) == [NOTICE.as_record()] for e in services.registry.events.get(program.id))
+    assert all(list(e.sources) == [NOTICE.as_record()] for e in decisions(services.registry.events.get(program.id)))

@@ -28,11 +28,12 @@ from domain.candidacy import Candidacy
 from domain.commands import OpenProgram, SubmitApplication
 from tests.conftest import Clock, database_url
 from tests.fixtures.make_golden import RECORDED_AT
+from tests.unit.bdd import decisions
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "demo_stored_v1.jsonl"
 GOLDEN_ROWS = Path(__file__).parent.parent / "fixtures" / "demo_rows_v1.json"
 # Columns added after the fixture was made, and what they hold for events stored before them.
-ADDED = {
+ADDED: dict[str, dict[str, object]] = {
     "standings_programs": {"rules_version": 1, "announced": 0},
     "standings_teams": {"rules_version": 0, "sources": "[]"},
     "standings_scores": {"rules_version": 0},
@@ -107,7 +108,7 @@ def normalised(tables: dict[str, list[Any]]) -> dict[str, list[str]]:
 
 def test_old_events_decode_with_the_envelope_defaults(services: Services) -> None:
     services.registry.recorder.insert_events(stored_v1())
-    events = list(services.registry.events.get(services.registry.program(demo.PROGRAM).id))
+    events = decisions(services.registry.events.get(services.registry.program(demo.PROGRAM).id))
     assert {(e.rules_version, tuple(e.sources)) for e in events} == {(0, ())}
     assert all("rules_version" not in e.payload() and "sources" not in e.payload() for e in events)
 

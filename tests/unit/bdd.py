@@ -13,7 +13,7 @@ ordinary commands, so every state a test starts from is one the rules allow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -67,6 +67,13 @@ def when(command: Callable[[], Any], *aggregates: Aggregate) -> list[DecisionEve
     given(*aggregates)
     command()
     return [event for aggregate in aggregates for event in aggregate.collect_events()]  # type: ignore[misc]
+
+
+def decisions(events: Iterable[object]) -> list[DecisionEvent]:
+    """Events as the registry's decision events (every event it stores is one)."""
+    found = list(events)
+    assert all(isinstance(event, DecisionEvent) for event in found), found
+    return [event for event in found if isinstance(event, DecisionEvent)]
 
 
 def refused(error: type[Exception], command: Callable[[], Any], *aggregates: Aggregate) -> Exception:

@@ -6,7 +6,7 @@ from domain import errors
 from domain.candidacy import Candidacy
 from domain.program import Program
 from domain.values import Stage
-from tests.unit.bdd import CRITERIA, PROGRAM, applied, day, facts, on, opened, refused, when
+from tests.unit.bdd import CRITERIA, PROGRAM, applied, day, decisions, facts, on, opened, refused, when
 
 
 def with_call(opens: float = 1, closes: float = 10) -> Program:
@@ -16,7 +16,7 @@ def with_call(opens: float = 1, closes: float = 10) -> Program:
 
 
 def announced(stages: int = 0) -> Program:
-    return Program.announce(
+    program: Program = Program.announce(
         on(0),
         program_code=PROGRAM,
         title_ko="독자 AI",
@@ -26,6 +26,7 @@ def announced(stages: int = 0) -> Program:
         budgets={"gpu:B200": 100},
         finalist_count=2,
     )
+    return program
 
 
 def test_opening_a_call_records_its_window() -> None:
@@ -37,7 +38,7 @@ def test_opening_a_call_records_its_window() -> None:
 def test_an_application_within_the_window_is_taken() -> None:
     program = with_call()
     team = applied(program, "A", at=10)
-    assert [e.type_name for e in team.collect_events()] == ["ApplicationSubmitted"]
+    assert [e.type_name for e in decisions(team.collect_events())] == ["ApplicationSubmitted"]
 
 
 def test_an_application_before_the_call_opens_is_refused() -> None:
@@ -125,7 +126,7 @@ def test_a_call_that_closes_before_it_opens_is_refused() -> None:
 
 def test_announcing_records_the_plan_and_rules_version_one() -> None:
     program = announced()
-    [event] = program.collect_events()
+    [event] = decisions(program.collect_events())
     assert event.type_name == "ProgramAnnounced"
     assert event.payload() == {
         "code": PROGRAM,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from domain import errors
 from domain.values import Stage
-from tests.unit.bdd import CRITERIA, PASSING, applied, facts, on, opened, refused, seated, when
+from tests.unit.bdd import CRITERIA, PASSING, applied, decisions, facts, on, opened, refused, seated, when
 
 WEIGHTS = [
     {"code": "bench", "name": "Benchmark", "max_points": 40},
@@ -17,7 +17,7 @@ WEIGHTS = [
 
 def test_a_programme_opens_under_rules_version_one() -> None:
     program = opened()
-    [event] = program.collect_events()
+    [event] = decisions(program.collect_events())
     assert (event.rules_version, program.rules_version) == (1, 1)
 
 
