@@ -64,6 +64,7 @@ class EvaluationRound(Aggregate):
 
     class PanelMemberRegistered(Event):
         TOPIC = "registry:PanelMemberRegistered"
+        round: int
         member: str
         role: str
 
@@ -74,6 +75,7 @@ class EvaluationRound(Aggregate):
         """A panel member declared a conflict of interest with a team; the reason is the event's."""
 
         TOPIC = "registry:ConflictDeclared"
+        round: int
         member: str
         team: str
 
@@ -84,6 +86,7 @@ class EvaluationRound(Aggregate):
         """A panel member stood aside from judging a team; the reason is the event's."""
 
         TOPIC = "registry:MemberRecused"
+        round: int
         member: str
         team: str
 
@@ -94,6 +97,7 @@ class EvaluationRound(Aggregate):
         """The teams whose outcomes one request recorded (each also on the team's stream)."""
 
         TOPIC = "registry:OutcomesRecorded"
+        round: int
         teams: list[str]
 
         def apply(self, r: EvaluationRound) -> None:
@@ -103,6 +107,7 @@ class EvaluationRound(Aggregate):
         """The round's decision: the teams selected (none: no selection) and the panel's vote, per member or counted."""
 
         TOPIC = "registry:EvaluationRoundDecided"
+        round: int
         selected: list[str]
         no_selection: bool
         votes: dict[str, str]
@@ -172,7 +177,9 @@ class EvaluationRound(Aggregate):
             raise errors.AlreadyOnPanelError(msg)
         if len(self.panel) >= MAX_PANEL:
             raise errors.InvalidValueError(f"a panel has at most {MAX_PANEL} members")
-        self.trigger_event(self.PanelMemberRegistered, member=member, role=role, **stamp.event_fields())
+        self.trigger_event(
+            self.PanelMemberRegistered, round=self.number, member=member, role=role, **stamp.event_fields()
+        )
 
     def declare_conflict(self, stamp: Stamp, program: Program, *, member: str, team: str) -> None:
         self._excuse(stamp, program, self.ConflictDeclared, member, team)
@@ -188,7 +195,7 @@ class EvaluationRound(Aggregate):
         excuse = self.excused.get((member, team))
         if excuse is not None and excuse.kind == ("conflict" if event is self.ConflictDeclared else "recusal"):
             return  # already declared
-        self.trigger_event(event, member=member, team=team, **stamp.event_fields())
+        self.trigger_event(event, round=self.number, member=member, team=team, **stamp.event_fields())
 
     def judge(
         self, program: Program, team: str, scores: dict[str, Decimal], gates: dict[str, bool], panel: list[str] | None
@@ -227,7 +234,7 @@ class EvaluationRound(Aggregate):
         return {"scores": checked_scores, "gates": checked_gates, "panel": sat, "recusals": recusals}
 
     def record_outcomes(self, stamp: Stamp, teams: list[str]) -> None:
-        self.trigger_event(self.OutcomesRecorded, teams=teams, **stamp.event_fields())
+        self.trigger_event(self.OutcomesRecorded, round=self.number, teams=teams, **stamp.event_fields())
 
     def decide(
         self,
@@ -256,7 +263,13 @@ class EvaluationRound(Aggregate):
         if set(tally) - set(VOTES) or not whole:
             raise errors.InvalidValueError(f"vote counts are whole numbers ≥ 0 for {', '.join(VOTES)}")
         self.trigger_event(
-            self.Decided, selected=chosen, no_selection=no_selection, votes=voters, counts=tally, **stamp.event_fields()
+            self.Decided,
+            round=self.number,
+            selected=chosen,
+            no_selection=no_selection,
+            votes=voters,
+            counts=tally,
+            **stamp.event_fields(),
         )
 
     def _on_panel(self, member: str) -> str:

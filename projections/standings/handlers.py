@@ -18,6 +18,7 @@ from domain.program import Program
 from projections.encoding import iso, to_json
 from projections.rows import Rows, Table, plus
 from projections.schema import Codes
+from projections.standings import round_handlers
 from projections.standings.tables import (
     ALL,
     ENTRIES,
@@ -57,7 +58,7 @@ class StandingsProjection:
         # Every event moves its record's version (the ETag), including events with no other effect here.
         if isinstance(event, Program.Event):
             rows.update(PROGRAMS, (codes.program_code,), version=event.originator_version)
-        else:
+        elif codes.team_code is not None:  # an evaluation round's events are the round's, not a team's
             rows.update(TEAMS, (codes.program_code, codes.team_code), version=event.originator_version)
 
 
@@ -264,4 +265,5 @@ _HANDLERS: dict[type, Handler] = {
     Candidacy.OfferAccepted: _accepted,
     Candidacy.OfferDeclined: _declined,
     Candidacy.TeamWithdrew: _withdrew,
+    **round_handlers.HANDLERS,
 }
