@@ -144,7 +144,9 @@ def test_outcomes_of_an_unknown_round_or_team_are_not_found(api: Api) -> None:
     api.open_program()
     field(api, "A")
     open_round(api)
-    assert_problem(api.post(f"{ROUNDS}/2/outcomes", {"outcomes": [{"team_code": "A"}]}), 404, "evaluation-round-not-found")
+    assert_problem(
+        api.post(f"{ROUNDS}/2/outcomes", {"outcomes": [{"team_code": "A"}]}), 404, "evaluation-round-not-found"
+    )
     assert_problem(api.post(f"{ROUNDS}/1/outcomes", {"outcomes": [{"team_code": "Z"}]}), 404, "team-not-found")
     assert_problem(api.client.get(f"{ROUNDS}/2"), 404, "evaluation-round-not-found")
 
