@@ -32,7 +32,7 @@ def post_routes(client: TestClient) -> set[str]:
 
 
 def concrete(path: str) -> str:
-    values = {"program": P, "team": "A", "evaluation": "1", "offer": "1", "key_id": "abcdef123456"}
+    values = {"program": P, "team": "A", "evaluation": "1", "offer": "1", "number": "1", "key_id": "abcdef123456"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 

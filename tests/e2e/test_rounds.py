@@ -248,3 +248,25 @@ def test_a_decision_both_selecting_and_not_is_malformed(api: Api) -> None:
     with unchanged(api, "A"):
         response = api.post(f"{ROUNDS}/1/decision", {"selected": ["A"], "no_selection": True})
     assert_problem(response, 422, "invalid-value")
+
+
+NEW_PROBLEMS = (
+    "evaluation-round-not-found",
+    "stage-concluded",
+    "no-pending-advancement",
+    "advancement-final",
+    "not-on-panel",
+    "already-on-panel",
+    "conflict-of-interest",
+    "outcome-already-recorded",
+    "round-already-decided",
+)
+
+
+def test_every_new_problem_type_says_what_to_do(api: Api) -> None:
+    described = api.get("/problems")
+    for code in NEW_PROBLEMS:
+        description = described[code]
+        assert description.endswith(".") and " " in description, (code, description)
+        assert api.get(f"/problems/{code}") == {"type": f"/problems/{code}", "description": description}
+    assert "recorded" in described["effective-time"]
