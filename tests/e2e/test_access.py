@@ -100,7 +100,7 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         post("/keys/{key_id}/revocation", {}, status=204, headers=as_admin, key_id=new_key["key_id"])
 
         team = "/programs/{program}/teams/{team}"
-        for code in ("A", "B", "C"):
+        for code in ("A", "B", "C", "D", "E"):
             post(
                 "/programs/{program}/teams",
                 {
@@ -150,6 +150,21 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         post(team + "/offers/{offer}/declination", {"reason": "No, thank you"}, team="B", offer="1")
         post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="C")
         post(team + "/offers/{offer}/acceptance", {"reason": "Yes"}, team="C", offer="1")
+        rounds = "/programs/{program}/evaluation-rounds"
+        post(rounds, {"stage": 0, "title": "Screening"})
+        members = [{"member": "Kim", "role": "chair"}, {"member": "Lee", "role": "member"}]
+        post(rounds + "/{number}/panel", {"members": members}, number="1")
+        post(
+            rounds + "/{number}/conflicts", {"member": "Lee", "team_code": "A", "reason": "Former employee"}, number="1"
+        )
+        post(rounds + "/{number}/recusals", {"member": "Kim", "team_code": "D", "reason": "Co-author"}, number="1")
+        post(rounds + "/{number}/outcomes", {"outcomes": [{"team_code": "A", "result": "pass", "rank": 1}]}, number="1")
+        post(rounds + "/{number}/decision", {"no_selection": True}, number="1")
+        held = {"to_stage": 0, "objection_deadline": deadline}
+        post(team + "/advancements", held, team="D")
+        post(team + "/advancement/reversed", {"reason": "Objection upheld"}, team="D")
+        post(team + "/advancements", held, team="E")
+        post(team + "/advancement/confirmed", {"reason": "Agreement signed"}, team="E")
         post(team + "/withdrawal", {"reason": "Consortium dissolved"}, team="A")
         post("/programs/{program}/finalists", {"teams": ["C"]})
 

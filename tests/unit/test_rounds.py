@@ -37,7 +37,7 @@ def test_a_round_is_judged_on_its_stages_criteria_by_default() -> None:
                 "round": 1,
                 "stage": 0,
                 "title": "Written screening",
-                "criteria": [{**c, "max_points": Decimal(c["max_points"])} for c in CRITERIA],  # type: ignore[dict-item]
+                "criteria": [{**c, "max_points": Decimal(str(c["max_points"]))} for c in CRITERIA],
                 "gates": ["independence"],
             },
         )
