@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 
 from api.auth import Reader, Recorder
 from api.deps import (
@@ -81,9 +81,12 @@ def list_evaluation_rounds(
 
 @router.get("/{number}", response_model=EvaluationRoundResponse, summary="A round: panel, recusals, outcomes, decision")
 def get_evaluation_round(
-    program: str, number: RoundNumber, services: ServicesDep, _: Reader, __: Consistent, when: When
+    program: str, number: RoundNumber, services: ServicesDep, _: Reader, __: Consistent, when: When, response: Response
 ) -> dict[str, object]:
-    """As of an effective time and as known at a recorded time (both default to now)."""
+    """As of an effective time and as known at a recorded time (both default to now).
+
+    The ETag of the present view is the round's version; send it back in If-Match to guard a decision about the round.
+    """
     code = code_in_path(program)
     with read_store(services.registry, services.db, when, code) as source:
         if not standings.program_exists(source.db, code, source.position):
@@ -92,6 +95,8 @@ def get_evaluation_round(
     if found is None:
         msg = f"programme {program!r} has no evaluation round {number}" + ("" if when.latest else " at that time")
         raise errors.EvaluationRoundNotFoundError(msg)
+    if when.latest:
+        response.headers["ETag"] = f'"{found["version"]}"'
     return {**found, **answered_for(when)}
 
 

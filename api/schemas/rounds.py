@@ -169,6 +169,7 @@ class EvaluationRoundResponse(EvaluationRoundSummary):
     as_of: str | None = Field(None, description="The effective time answered for (null: now)")
     known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
     program_code: str
+    version: int = Field(description="The round's version, also the response's ETag")
     criteria: list[dict[str, Any]]
     gates: list[str]
     panel: list[PanelSeatView]

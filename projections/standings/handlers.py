@@ -15,6 +15,7 @@ import orjson
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
+from domain.rounds import EvaluationRound
 from projections.encoding import iso, to_json
 from projections.rows import Rows, Table, plus
 from projections.schema import Codes
@@ -22,6 +23,7 @@ from projections.standings import round_handlers
 from projections.standings.tables import (
     ALL,
     ENTRIES,
+    EVALUATION_ROUNDS,
     MOMENTS,
     NAME,
     OFFERS,
@@ -58,7 +60,10 @@ class StandingsProjection:
         # Every event moves its record's version (the ETag), including events with no other effect here.
         if isinstance(event, Program.Event):
             rows.update(PROGRAMS, (codes.program_code,), version=event.originator_version)
-        elif codes.team_code is not None:  # an evaluation round's events are the round's, not a team's
+        elif isinstance(event, EvaluationRound.Event):
+            key = (codes.program_code, event.round)  # type: ignore[attr-defined]  # every round event names it
+            rows.update(EVALUATION_ROUNDS, key, version=event.originator_version)
+        else:
             rows.update(TEAMS, (codes.program_code, codes.team_code), version=event.originator_version)
 
 

@@ -27,6 +27,7 @@ def _round_opened(rows: Rows, e: EvaluationRound.Opened, c: Codes) -> None:
             "gates": to_json(e.gates),
             "opened_at": iso(e.effective_at),
             "decision": None,
+            "version": 1,
         },
     )
 

@@ -102,4 +102,5 @@ def evaluation_round(
         "conflicts_and_recusals": excuses,
         "outcomes": outcomes,
         "decision": None if row["decision"] is None else orjson.loads(row["decision"]),
+        "version": row["version"],
     }

@@ -111,6 +111,7 @@ EVALUATION_ROUNDS = Table(
         "gates TEXT NOT NULL",
         "opened_at TEXT NOT NULL",
         "decision TEXT",
+        "version INTEGER NOT NULL",
     ),
     ("program_code", "round"),
 )

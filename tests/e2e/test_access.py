@@ -8,6 +8,7 @@ managing keys), which answer 403 until an admin asks. Refused calls write nothin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -150,21 +151,7 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         post(team + "/offers/{offer}/declination", {"reason": "No, thank you"}, team="B", offer="1")
         post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="C")
         post(team + "/offers/{offer}/acceptance", {"reason": "Yes"}, team="C", offer="1")
-        rounds = "/programs/{program}/evaluation-rounds"
-        post(rounds, {"stage": 0, "title": "Screening"})
-        members = [{"member": "Kim", "role": "chair"}, {"member": "Lee", "role": "member"}]
-        post(rounds + "/{number}/panel", {"members": members}, number="1")
-        post(
-            rounds + "/{number}/conflicts", {"member": "Lee", "team_code": "A", "reason": "Former employee"}, number="1"
-        )
-        post(rounds + "/{number}/recusals", {"member": "Kim", "team_code": "D", "reason": "Co-author"}, number="1")
-        post(rounds + "/{number}/outcomes", {"outcomes": [{"team_code": "A", "result": "pass", "rank": 1}]}, number="1")
-        post(rounds + "/{number}/decision", {"no_selection": True}, number="1")
-        held = {"to_stage": 0, "objection_deadline": deadline}
-        post(team + "/advancements", held, team="D")
-        post(team + "/advancement/reversed", {"reason": "Objection upheld"}, team="D")
-        post(team + "/advancements", held, team="E")
-        post(team + "/advancement/confirmed", {"reason": "Agreement signed"}, team="E")
+        exercise_rounds(post, team, deadline)
         post(team + "/withdrawal", {"reason": "Consortium dissolved"}, team="A")
         post("/programs/{program}/finalists", {"teams": ["C"]})
 
@@ -199,3 +186,20 @@ def test_reads_are_closed_to_callers_without_a_key_by_default(services: Services
     with TestClient(create_app(services=services)) as anonymous:
         as_problem(anonymous.get("/programs"), 401, "unauthenticated")
         assert anonymous.get("/health").status_code == 200
+
+
+def exercise_rounds(post: Callable[..., dict[str, Any]], team: str, deadline: str) -> None:
+    """The evaluation round's writes and the advancements under objection, as the recorder."""
+    rounds = "/programs/{program}/evaluation-rounds"
+    post(rounds, {"stage": 0, "title": "Screening"})
+    members = [{"member": "Kim", "role": "chair"}, {"member": "Lee", "role": "member"}]
+    post(rounds + "/{number}/panel", {"members": members}, number="1")
+    post(rounds + "/{number}/conflicts", {"member": "Lee", "team_code": "A", "reason": "Former employee"}, number="1")
+    post(rounds + "/{number}/recusals", {"member": "Kim", "team_code": "D", "reason": "Co-author"}, number="1")
+    post(rounds + "/{number}/outcomes", {"outcomes": [{"team_code": "A", "result": "pass", "rank": 1}]}, number="1")
+    post(rounds + "/{number}/decision", {"no_selection": True}, number="1")
+    held = {"to_stage": 0, "objection_deadline": deadline}
+    post(team + "/advancements", held, team="D")
+    post(team + "/advancement/reversed", {"reason": "Objection upheld"}, team="D")
+    post(team + "/advancements", held, team="E")
+    post(team + "/advancement/confirmed", {"reason": "Agreement signed"}, team="E")

@@ -270,3 +270,16 @@ def test_every_new_problem_type_says_what_to_do(api: Api) -> None:
         assert description.endswith(".") and " " in description, (code, description)
         assert api.get(f"/problems/{code}") == {"type": f"/problems/{code}", "description": description}
     assert "recorded" in described["effective-time"]
+
+
+def test_a_round_decision_guarded_by_a_stale_etag_is_refused(api: Api) -> None:
+    api.open_program()
+    open_round(api)
+    first = api.client.get(f"{ROUNDS}/1")
+    assert first.headers["ETag"] == '"1"'
+    panel(api)
+    assert api.client.get(f"{ROUNDS}/1").headers["ETag"] == '"3"'  # two members, two events
+    with unchanged(api):
+        response = api.post(f"{ROUNDS}/1/decision", {"no_selection": True}, **{"If-Match": first.headers["ETag"]})
+    assert_problem(response, 412, "precondition-failed")
+    api.ok(f"{ROUNDS}/1/decision", {"no_selection": True}, **{"If-Match": '"3"'})
