@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId
-from api.routes import audit, keys, programs, reads, rules, teams
+from api.routes import audit, keys, programs, reads, rounds, rules, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
 
@@ -56,7 +56,16 @@ def create_app(
     app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
     app.add_middleware(RequestId)
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
-    for router in (programs.router, rules.router, teams.router, reads.router, keys.router, audit.router):
+    for router in (
+        programs.router,
+        rules.router,
+        teams.router,
+        rounds.router,
+        rounds.team_router,
+        reads.router,
+        keys.router,
+        audit.router,
+    ):
         app.include_router(router, responses=errors)
     app.include_router(web.router)
     observability.install(app)

@@ -145,6 +145,7 @@ class AmendEvaluation(TeamCommand):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdvanceTeam(TeamCommand):
     to_stage: int
+    objection_deadline: datetime | None = None  # makes the advancement provisional until then
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,6 +186,85 @@ class AcceptOffer(TeamCommand):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeclineOffer(TeamCommand):
     offer: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmAdvancement(TeamCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReverseAdvancement(TeamCommand):
+    pass
+
+
+# --- evaluation rounds -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenEvaluationRound(ProgramCommand):
+    stage: int
+    title: str
+    criteria: list[dict[str, Any]] | None = None  # None: the stage's
+    gates: list[str] | None = None  # None: the stage's
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoundCommand(ProgramCommand):
+    """A decision about one evaluation round of a programme."""
+
+    round_number: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PanelSeat:
+    member: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterPanel(RoundCommand):
+    members: list[PanelSeat]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeclareConflict(RoundCommand):
+    member: str
+    team_code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecuseMember(RoundCommand):
+    member: str
+    team_code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeamOutcome:
+    """One team's outcome in a round: what was published, and what follows (advance, eliminate, neither)."""
+
+    team_code: str
+    result: str | None = None  # "pass" or "fail"
+    scores: dict[str, Decimal] = field(default_factory=dict)
+    gates: dict[str, bool] = field(default_factory=dict)
+    rank: int | None = None
+    panel: list[str] | None = None  # None: every panel member not excused from the team
+    advance_to: int | None = None
+    eliminate: str | None = None  # the elimination's reason code
+    objection_deadline: datetime | None = None  # of the elimination; makes an advancement provisional
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordRoundOutcomes(RoundCommand):
+    outcomes: list[TeamOutcome]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecideRound(RoundCommand):
+    selected: list[str]
+    no_selection: bool = False
+    votes: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] | None = None
 
 
 # --- a team: funding ------------------------------------------------------------------

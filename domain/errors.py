@@ -6,8 +6,9 @@ its problem-details ``type``::
 
     RegistryError
     ├── NotFoundError                 the programme, team, evaluation, round or offer does not exist
-    ├── InvalidDecisionError          the decision is malformed for this programme (unknown criterion, …)
-    ├── RuleViolationError            the decision is well formed but a programme rule forbids it
+    ├── InvalidDecisionError          the decision is malformed whatever the records say (unknown criterion, …)
+    ├── RuleViolationError            the decision is well formed but the records forbid it (a rule, a seat, a
+    │                                 date before the programme opened or after the decision was recorded)
     ├── PreconditionFailedError       the record changed since the version named in If-Match
     ├── AccessDeniedError             the caller's role may not take this action
     └── ConcurrentUpdateError         other decisions kept changing the same records; try again
@@ -62,6 +63,10 @@ class OfferNotFoundError(NotFoundError):
     pass
 
 
+class EvaluationRoundNotFoundError(NotFoundError):
+    """The programme has no evaluation round with that number; open one with POST /programs/{p}/evaluation-rounds."""
+
+
 class InvalidDecisionError(RegistryError):
     """The decision does not fit the programme's definition."""
 
@@ -82,16 +87,16 @@ class UnknownResourceError(InvalidDecisionError):
     pass
 
 
-class EffectiveTimeError(InvalidDecisionError):
-    """The effective time is before the programme opened or after it was recorded."""
-
-
 class IdempotencyKeyReusedError(InvalidDecisionError):
     """The Idempotency-Key was already used for a request with a different body."""
 
 
 class RuleViolationError(RegistryError):
     """A programme rule forbids the decision in the current state."""
+
+
+class EffectiveTimeError(RuleViolationError):
+    """The effective time is before the programme opened (or the offer was made) or after it was recorded."""
 
 
 class ScoreOutOfRangeError(RuleViolationError):
@@ -172,6 +177,38 @@ class FinalistNotInLastStageError(RuleViolationError):
 
 class FinalistsAlreadySelectedError(RuleViolationError):
     pass
+
+
+class StageConcludedError(RuleViolationError):
+    """The stage is concluded (the finalists are selected) and takes no new teams; the competition is decided."""
+
+
+class NoPendingAdvancementError(RuleViolationError):
+    """The team has no provisional advancement; only an advance with an objection deadline is confirmed or reversed."""
+
+
+class AdvancementFinalError(RuleViolationError):
+    """The advancement's objection deadline has passed, so it is final and can no longer be reversed."""
+
+
+class NotOnPanelError(RuleViolationError):
+    """The person named is not on the round's panel; register them with POST …/evaluation-rounds/{n}/panel first."""
+
+
+class AlreadyOnPanelError(RuleViolationError):
+    """The person is already on the round's panel with another role; a panel member has one role per round."""
+
+
+class ConflictOfInterestError(RuleViolationError):
+    """A member who declared a conflict with the team, or recused from it, may not judge it: leave them out."""
+
+
+class OutcomeAlreadyRecordedError(RuleViolationError):
+    """The round already holds an outcome for this team; a round records one outcome per team."""
+
+
+class RoundAlreadyDecidedError(RuleViolationError):
+    """The round's decision is already recorded; a round is decided once."""
 
 
 class MembershipError(RuleViolationError):

@@ -239,9 +239,26 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
 
     def stage(self, index: int) -> Stage:
         if not 0 <= index < len(self.stages):
-            msg = f"programme {self.code} has no stage {index + 1}"
+            msg = f"programme {self.code} has no stage {index} (its stages are 0 to {len(self.stages) - 1})"
             raise errors.UnknownStageError(msg)
         return self.stages[index]
+
+    def stage_label(self, index: int) -> str:
+        """A stage as every message names it: its index as the API counts (from 0) and its name."""
+        return f"stage {index} ({self.stage(index).name})"
+
+    def concluded(self, stage: int) -> bool:
+        """Every stage is concluded once the finalists are selected: the competition is decided.
+
+        (A later stage taking seats does not conclude an earlier one: teams move through a stage at
+        their own pace, and a stage may still fill its seats while the first teams are past it.)
+        """
+        return bool(self.finalists)
+
+    def check_takes_new_teams(self, stage: int) -> None:
+        if self.concluded(stage):
+            msg = f"{self.stage_label(stage)} is concluded (the finalists are selected) and takes no new teams"
+            raise errors.StageConcludedError(msg)
 
     def vacancies(self, stage: int) -> int:
         return self.stage(stage).seats - len(self.holders[stage])
@@ -256,12 +273,12 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
         round_number: int | None = None,
     ) -> None:
         if team not in self.holders[stage] and self.vacancies(stage) <= 0:
-            msg = f"stage {stage + 1} ({self.stages[stage].name}) has no vacant seat"
+            msg = f"{self.stage_label(stage)} has no vacant seat"
             raise errors.SeatUnavailableError(msg)
         if round_number is not None:
             self._check_round_seat(round_number)
         elif team not in self.holders[stage] and self.vacancies(stage) <= self.reserved(stage, stamp.effective_at):
-            msg = f"the vacant seats of stage {stage + 1} ({self.stages[stage].name}) are held for a re-entry round"
+            msg = f"the vacant seats of {self.stage_label(stage)} are held for a re-entry round"
             raise errors.SeatUnavailableError(msg)
         self.trigger_event(
             self.SeatTaken,
@@ -325,7 +342,7 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
             raise errors.InvalidValueError("a round must close after it opens")
         free = self.vacancies(stage) - self.reserved(stage, opens_at)
         if positive(seats, "seats") > free:
-            msg = f"stage {stage + 1} has {free} vacant seats not held by another round, not {seats}"
+            msg = f"{self.stage_label(stage)} has {free} vacant seats not held by another round, not {seats}"
             raise errors.SeatUnavailableError(msg)
         number = len(self.rounds) + 1
         self.trigger_event(

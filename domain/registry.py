@@ -44,13 +44,14 @@ from domain.commands import (
     WithdrawTeam,
 )
 from domain.program import Program
+from domain.round_service import RoundDecisions
 from domain.service import MAX_ATTEMPTS, AfterSave, Context, DecisionService, Locate, Recorded
 from domain.values import Stage, Stamp
 
 __all__ = ["MAX_ATTEMPTS", "AfterSave", "Context", "Locate", "Recorded", "Registry"]
 
 
-class Registry(DecisionService):
+class Registry(RoundDecisions, DecisionService):
     """The programme registry's event-sourced application."""
 
     name = "registry"  # prefixes the PostgreSQL tables: keep it when renaming the class
@@ -223,7 +224,11 @@ class Registry(DecisionService):
 
     def advance_team(self, ctx: Context, command: AdvanceTeam) -> Recorded[None]:
         return self._team_decision(
-            ctx, command, lambda team, stamp, program: team.advance(stamp, program, to_stage=command.to_stage)
+            ctx,
+            command,
+            lambda team, stamp, program: team.advance(
+                stamp, program, to_stage=command.to_stage, objection_deadline=command.objection_deadline
+            ),
         )
 
     def withdraw_team(self, ctx: Context, command: WithdrawTeam) -> Recorded[None]:

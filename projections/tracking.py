@@ -23,6 +23,7 @@ from uuid import UUID
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
+from domain.rounds import EvaluationRound
 from projections.db import Cursor, Database
 from projections.encoding import iso
 from projections.schema import Codes
@@ -85,6 +86,8 @@ class Directory:
             codes = Codes(event.code, None)
         elif isinstance(event, Candidacy.ApplicationSubmitted):
             codes = Codes(event.program_code, event.team_code)
+        elif isinstance(event, EvaluationRound.Opened):
+            codes = Codes(event.program_code, None)
         elif key in self._known:
             return self._known[key]
         else:

@@ -140,11 +140,15 @@ def amend_evaluation(
     return recorded_response(services.registry.amend_evaluation(context(request, who, body), command))
 
 
-@router.post("/{team}/advancements", **WRITE, summary="Advance the team to a stage (takes a seat)")
+@router.post(
+    "/{team}/advancements", **WRITE, summary="Advance the team to a stage (takes a seat; provisional with a deadline)"
+)
 def advance_team(
     program: str, team: str, body: AdvanceTeamRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    command = AdvanceTeam(program_code=program, team_code=team, to_stage=body.to_stage)
+    command = AdvanceTeam(
+        program_code=program, team_code=team, to_stage=body.to_stage, objection_deadline=body.objection_deadline
+    )
     return recorded_response(services.registry.advance_team(context(request, who, body), command))
 
 

@@ -163,6 +163,9 @@ class AmendEvaluationRequest(Decision):
 
 class AdvanceTeamRequest(Decision):
     to_stage: StageIndex
+    objection_deadline: Moment | None = Field(
+        None, description="Makes the advancement provisional until then (the seat is held meanwhile)"
+    )
 
 
 class EliminateTeamRequest(Decision):

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.rounds import AdvancementView, ExcuseView, RoundOutcomeView
+
 TeamStatusName = Literal["applied", "active", "eliminated", "withdrawn"]
 """The values of ``domain.candidacy.TeamStatus`` (a unit test holds the two equal), spelt out so that the
 OpenAPI document shows them inline."""
@@ -49,10 +51,12 @@ class TeamView(BaseModel):
     reentrant: bool
     finalist: bool
     elimination: Elimination | None
+    round_outcome: RoundOutcomeView | None = Field(description="The team's latest outcome in an evaluation round")
+    advancement: AdvancementView | None = Field(description="The team's latest advancement under objection")
 
 
 class StageEntry(TeamView):
-    outcome: Literal["seated", "advanced", "eliminated", "withdrawn"]
+    outcome: Literal["seated", "advanced", "eliminated", "withdrawn", "reversed"]
     evaluation: EvaluationView | None
     rank: int | None
 
@@ -71,7 +75,8 @@ class StageStandings(BaseModel):
     name: str
     seats: int
     holders: list[str]
-    vacancies: int
+    vacancies: int = Field(description="Seats free for new teams (none once the stage is concluded)")
+    concluded: bool = Field(description="The stage takes no new teams (the finalists are selected)")
     criteria: list[dict[str, Any]]
     gates: list[str]
     teams: list[StageEntry]
@@ -133,6 +138,8 @@ class TeamRecordResponse(TeamView):
     evaluations: list[EvaluationView]
     offers: list[OfferView]
     funding: list[dict[str, Any]]
+    round_outcomes: list[RoundOutcomeView] = Field(description="Every evaluation round's outcome for the team")
+    recusals: list[ExcuseView] = Field(description="Panel members' conflicts with the team and recusals, and why")
 
 
 class HistoryEvent(BaseModel):

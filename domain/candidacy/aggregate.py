@@ -7,25 +7,27 @@ consortium, advancing through stages and withdrawing, and attaches the events.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.candidacy import events
+from domain.candidacy import events, outcomes
 from domain.candidacy.eliminations import Eliminations
 from domain.candidacy.evaluations import Evaluations
 from domain.candidacy.funding import Funding
+from domain.candidacy.outcomes import Outcomes
 from domain.candidacy.reentry import ReEntry
 from domain.candidacy.state import MAX_MEMBERS, TeamStatus
 from domain.program import Program
-from domain.values import Stamp, code, nfc, text
+from domain.values import Stamp, aware, code, nfc, text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/candidacy")
 
 
-class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Aggregate):
+class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate):
     TOPIC = "registry:Candidacy"
 
     # The events are attached here, so the library registers their explicit topics when the class is made.
@@ -47,6 +49,10 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Aggregate):
         TeamWithdrew: TypeAlias = events.TeamWithdrew
         FundingGranted: TypeAlias = events.FundingGranted
         FundingReturned: TypeAlias = events.FundingReturned
+        AdvancementProvisional: TypeAlias = outcomes.AdvancementProvisional
+        AdvancementConfirmed: TypeAlias = outcomes.AdvancementConfirmed
+        AdvancementReversed: TypeAlias = outcomes.AdvancementReversed
+        RoundOutcomeRecorded: TypeAlias = outcomes.RoundOutcomeRecorded
     else:
         Event = events.CandidacyEvent
         ApplicationSubmitted = events.ApplicationSubmitted
@@ -63,6 +69,10 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Aggregate):
         TeamWithdrew = events.TeamWithdrew
         FundingGranted = events.FundingGranted
         FundingReturned = events.FundingReturned
+        AdvancementProvisional = outcomes.AdvancementProvisional
+        AdvancementConfirmed = outcomes.AdvancementConfirmed
+        AdvancementReversed = outcomes.AdvancementReversed
+        RoundOutcomeRecorded = outcomes.RoundOutcomeRecorded
     Created = ApplicationSubmitted  # the library looks for a creation event under this name
 
     @staticmethod
@@ -119,17 +129,27 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Aggregate):
             raise errors.MembershipError(f"a consortium has at most {MAX_MEMBERS} members")
         self.trigger_event(self.ConsortiumChanged, joined=joining, left=leaving, **stamp.event_fields())
 
-    def advance(self, stamp: Stamp, program: Program, to_stage: int) -> None:
-        """Record the advance; the caller takes the seat on the programme beside it."""
+    def advance(
+        self, stamp: Stamp, program: Program, to_stage: int, *, objection_deadline: datetime | None = None
+    ) -> None:
+        """Take the seat and record the advance; with an objection deadline it is provisional until then."""
         self._check_open(stamp, program)
         program.stage(to_stage)
         expected = self.stage if self.status == TeamStatus.APPLIED else self.stage + 1
         if self.status not in (TeamStatus.APPLIED, TeamStatus.ACTIVE) or to_stage != expected:
-            msg = f"team {self.team_code} ({self.status}, stage {self.stage + 1}) cannot move to stage {to_stage + 1}"
+            where = program.stage_label(self.stage)
+            msg = f"team {self.team_code} ({self.status}, {where}) cannot move to {program.stage_label(to_stage)}"
             raise errors.WrongStageError(msg)
+        program.check_takes_new_teams(to_stage)
+        if objection_deadline is not None and aware(objection_deadline, "objection_deadline") <= stamp.effective_at:
+            raise errors.InvalidValueError("the objection deadline must be after the advancement")
         from_stage = self.stage if self.seated else None
         program.take_seat(stamp, self.team_code, to_stage, left_stage=from_stage)
         self.trigger_event(self.TeamAdvanced, from_stage=from_stage, to_stage=to_stage, **stamp.event_fields())
+        if objection_deadline is not None:
+            self.hold_for_objection(
+                stamp, program, stage=to_stage, from_stage=from_stage, objection_deadline=objection_deadline
+            )
 
     def withdraw(self, stamp: Stamp, program: Program) -> None:
         self._check_open(stamp, program)

@@ -35,7 +35,7 @@ class Evaluations(TeamState):
     ) -> int:
         self._check_open(stamp, program)
         if stage != self.stage:
-            msg = f"team {self.team_code} is in stage {self.stage + 1}, not stage {stage + 1}"
+            msg = f"team {self.team_code} is in {program.stage_label(self.stage)}, not {program.stage_label(stage)}"
             raise errors.WrongStageError(msg)
         number = len(self.evaluations) + 1
         checked = checked_scores(program, stage, scores, gates, panel)
@@ -85,7 +85,7 @@ def checked_scores(
     gates = {nfc(k): v for k, v in gates.items()}
     if set(scores) != set(criteria) or set(gates) != set(definition.gates):
         msg = (
-            f"stage {stage + 1} needs scores for {', '.join(criteria) or 'no criteria'} "
+            f"{program.stage_label(stage)} needs scores for {', '.join(criteria) or 'no criteria'} "
             f"and results for {', '.join(definition.gates) or 'no gates'}"
         )
         raise errors.InvalidScoresError(msg)

@@ -15,13 +15,16 @@ import orjson
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
 from domain.program import Program
+from domain.rounds import EvaluationRound
 from projections.encoding import iso, to_json
 from projections.rows import Rows, Table, plus
 from projections.schema import Codes
+from projections.standings import round_handlers
 from projections.standings.rules import RULE_HANDLERS, put_stage
 from projections.standings.tables import (
     ALL,
     ENTRIES,
+    EVALUATION_ROUNDS,
     MOMENTS,
     NAME,
     OFFERS,
@@ -57,6 +60,9 @@ class StandingsProjection:
         # Every event moves its record's version (the ETag), including events with no other effect here.
         if isinstance(event, Program.Event):
             rows.update(PROGRAMS, (codes.program_code,), version=event.originator_version)
+        elif isinstance(event, EvaluationRound.Event):
+            key = (codes.program_code, event.round)  # type: ignore[attr-defined]  # every round event names it
+            rows.update(EVALUATION_ROUNDS, key, version=event.originator_version)
         else:
             last: dict[str, Any] = {"rules_version": event.rules_version, "sources": to_json(list(event.sources))}
             rows.update(TEAMS, (codes.program_code, codes.team_code), version=event.originator_version, **last)
@@ -261,4 +267,5 @@ _HANDLERS: dict[type, Handler] = {
     Candidacy.OfferAccepted: _accepted,
     Candidacy.OfferDeclined: _declined,
     Candidacy.TeamWithdrew: _withdrew,
+    **round_handlers.HANDLERS,
 }

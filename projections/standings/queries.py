@@ -14,6 +14,7 @@ import orjson
 from projections.db import Cursor, Database, Row
 from projections.rows import versions_at
 from projections.standings.replies import call_reply, offer_reply, round_reply, score_reply, stage_reply, team_reply
+from projections.standings.round_replies import attach, excuse_reply, outcome_reply
 
 
 def list_programs(db: Database) -> list[Row]:
@@ -43,6 +44,7 @@ def program_standings(
         if program is None:
             return None
         teams = {t["team_code"]: team_reply(t, now) for t in rows.all("standings_teams")}
+        attach(teams, rows.all("standings_outcomes"), rows.all("standings_advancements"), now)
         scores = rows.all("standings_scores")
         entries = rows.all("standings_entries")
         stages = rows.all("standings_stages", order="stage")
@@ -50,6 +52,7 @@ def program_standings(
         offers = rows.all("standings_offers", order="team_code, offer")
         calls = rows.all("standings_calls", order="stage")
     entered = {e["team_code"] for e in entries}
+    finalists = orjson.loads(program["finalists"])
     return {
         "program_code": program_code,
         "version": program["version"],
@@ -60,8 +63,8 @@ def program_standings(
         "announced": bool(program["announced"]),
         "rules_version": program["rules_version"],
         "finalist_count": program["finalist_count"],
-        "finalists": orjson.loads(program["finalists"]),
-        "stages": [stage_reply(s, entries, scores, teams) for s in stages],
+        "finalists": finalists,
+        "stages": [stage_reply(s, entries, scores, teams, concluded=bool(finalists)) for s in stages],
         "applicants": [t for code, t in teams.items() if code not in entered],
         "rounds": [round_reply(r, offers, now) for r in rounds],
         "calls": [call_reply(r, now) for r in calls],
@@ -80,14 +83,21 @@ def team_record(
         scores = rows.all("standings_scores", order="stage")
         offers = rows.all("standings_offers", order="offer")
         entries = rows.all("standings_entries", order="stage")
+        outcomes = rows.all("standings_outcomes", order="round")
+        advancements = rows.all("standings_advancements")
+        excuses = rows.all("standings_excuses", order="round, member")
+    team = {row["team_code"]: team_reply(row, now)}
+    attach(team, outcomes, advancements, now)
     return {
-        **team_reply(row, now),
+        **team[row["team_code"]],
         "version": row["version"],
         "rules_version": row["rules_version"],
         "sources": orjson.loads(row["sources"]),
         "stages": [{"stage": e["stage"], "outcome": e["outcome"]} for e in entries],
         "evaluations": [score_reply(s) for s in scores],
         "offers": [offer_reply(o) for o in offers],
+        "round_outcomes": [outcome_reply(o) for o in outcomes],
+        "recusals": [excuse_reply(e) for e in excuses],
     }
 
 

@@ -59,8 +59,13 @@ def score_reply(row: Row) -> dict[str, Any]:
     }
 
 
-def stage_reply(stage: Row, entries: list[Row], scores: list[Row], teams: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A stage with its teams ranked by total (ties share a rank), the seats held and the vacancies."""
+def stage_reply(
+    stage: Row, entries: list[Row], scores: list[Row], teams: dict[str, dict[str, Any]], *, concluded: bool = False
+) -> dict[str, Any]:
+    """A stage with its teams ranked by total (ties share a rank), the seats held and the vacancies.
+
+    A concluded stage (the finalists are selected) takes no new teams: its free seats are no vacancies.
+    """
     index = stage["stage"]
     here = [e for e in entries if e["stage"] == index]
     by_team = {s["team_code"]: score_reply(s) for s in scores if s["stage"] == index}
@@ -82,7 +87,8 @@ def stage_reply(stage: Row, entries: list[Row], scores: list[Row], teams: dict[s
         "name": stage["name"],
         "seats": stage["seats"],
         "holders": holders,
-        "vacancies": stage["seats"] - len(holders),
+        "vacancies": 0 if concluded else stage["seats"] - len(holders),
+        "concluded": concluded,
         "criteria": orjson.loads(stage["criteria"]),
         "gates": orjson.loads(stage["gates"]),
         "teams": rows,

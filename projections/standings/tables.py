@@ -118,6 +118,69 @@ CALLS = Table(
     ),
     ("program_code", "stage"),
 )
+EVALUATION_ROUNDS = Table(
+    "standings_evaluation_rounds",
+    (
+        "program_code TEXT",
+        "round INTEGER",
+        "stage INTEGER NOT NULL",
+        "title TEXT NOT NULL",
+        "criteria TEXT NOT NULL",
+        "gates TEXT NOT NULL",
+        "opened_at TEXT NOT NULL",
+        "decision TEXT",
+        "version INTEGER NOT NULL",
+    ),
+    ("program_code", "round"),
+)
+PANEL = Table(
+    "standings_panel",
+    ("program_code TEXT", "round INTEGER", "member TEXT", "role TEXT NOT NULL"),
+    ("program_code", "round", "member"),
+)
+# A panel member's declared conflict with a team, or recusal from it, with the reason.
+EXCUSES = Table(
+    "standings_excuses",
+    (
+        "program_code TEXT",
+        "round INTEGER",
+        "member TEXT",
+        "team_code TEXT",
+        "kind TEXT NOT NULL",
+        "reason TEXT NOT NULL",
+        "effective_at TEXT NOT NULL",
+    ),
+    ("program_code", "round", "member", "team_code"),
+)
+OUTCOMES = Table(
+    "standings_outcomes",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "round INTEGER",
+        "stage INTEGER NOT NULL",
+        "result TEXT",
+        "scores TEXT NOT NULL",
+        "gates TEXT NOT NULL",
+        "rank INTEGER",
+        "panel TEXT NOT NULL",
+        "recusals TEXT NOT NULL",
+        "effective_at TEXT NOT NULL",
+    ),
+    ("program_code", "team_code", "round"),
+)
+# A team's latest advancement made subject to objection, and what became of it.
+ADVANCEMENTS = Table(
+    "standings_advancements",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "stage INTEGER NOT NULL",
+        "objection_deadline TEXT NOT NULL",
+        "state TEXT NOT NULL",
+    ),
+    ("program_code", "team_code"),
+)
 # One row per programme event: when it took effect and was recorded, so a past moment can be
 # turned into the log position whose rows show it (``projections.as_of``).
 MOMENTS = Table(
@@ -130,5 +193,20 @@ MOMENTS = Table(
         "standings_moments_recorded ON (program_code, recorded_at, position)",
     ),
 )
-ALL = (PROGRAMS, STAGES, TEAMS, ENTRIES, SCORES, ROUNDS, OFFERS, CALLS, MOMENTS)
+ALL = (
+    PROGRAMS,
+    STAGES,
+    TEAMS,
+    ENTRIES,
+    SCORES,
+    ROUNDS,
+    OFFERS,
+    CALLS,
+    EVALUATION_ROUNDS,
+    PANEL,
+    EXCUSES,
+    OUTCOMES,
+    ADVANCEMENTS,
+    MOMENTS,
+)
 TABLES = tuple(t.name for t in ALL)

@@ -8,6 +8,7 @@ managing keys), which answer 403 until an admin asks. Refused calls write nothin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -41,7 +42,15 @@ def post_routes(client: TestClient) -> set[str]:
 
 
 def concrete(path: str) -> str:
-    values = {"program": P, "team": "A", "evaluation": "1", "offer": "1", "key_id": "abcdef123456", "stage": "0"}
+    values = {
+        "program": P,
+        "team": "A",
+        "evaluation": "1",
+        "offer": "1",
+        "number": "1",
+        "key_id": "abcdef123456",
+        "stage": "0",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -74,7 +83,9 @@ def test_an_auditor_may_read_but_every_write_is_403_and_writes_nothing(services:
         assert client.get("/history").status_code == 200
 
 
-def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(services: Services, clock: Clock) -> None:
+def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(  # noqa: PLR0915 (one walk through every write route, in order)
+    services: Services, clock: Clock
+) -> None:
     admin = create_key(services, name="admin", role="admin", actor="test")
     recorder = create_key(services, name="official", role="recorder", actor="test")
     with TestClient(create_app(services=services)) as client:
@@ -119,7 +130,7 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         post("/keys/{key_id}/revocation", {}, status=204, headers=as_admin, key_id=new_key["key_id"])
 
         team = "/programs/{program}/teams/{team}"
-        for code in ("A", "B", "C"):
+        for code in ("A", "B", "C", "D", "E"):
             post(
                 "/programs/{program}/teams",
                 {
@@ -169,6 +180,7 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(se
         post(team + "/offers/{offer}/declination", {"reason": "No, thank you"}, team="B", offer="1")
         post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="C")
         post(team + "/offers/{offer}/acceptance", {"reason": "Yes"}, team="C", offer="1")
+        exercise_rounds(post, team, deadline)
         post(team + "/withdrawal", {"reason": "Consortium dissolved"}, team="A")
         post("/programs/{program}/finalists", {"teams": ["C"]})
         post("/programs/{program}/stages", {"name": "Three", "seats": 1}, status=409)  # none after the finalists
@@ -204,3 +216,20 @@ def test_reads_are_closed_to_callers_without_a_key_by_default(services: Services
     with TestClient(create_app(services=services)) as anonymous:
         as_problem(anonymous.get("/programs"), 401, "unauthenticated")
         assert anonymous.get("/health").status_code == 200
+
+
+def exercise_rounds(post: Callable[..., dict[str, Any]], team: str, deadline: str) -> None:
+    """The evaluation round's writes and the advancements under objection, as the recorder."""
+    rounds = "/programs/{program}/evaluation-rounds"
+    post(rounds, {"stage": 0, "title": "Screening"})
+    members = [{"member": "Kim", "role": "chair"}, {"member": "Lee", "role": "member"}]
+    post(rounds + "/{number}/panel", {"members": members}, number="1")
+    post(rounds + "/{number}/conflicts", {"member": "Lee", "team_code": "A", "reason": "Former employee"}, number="1")
+    post(rounds + "/{number}/recusals", {"member": "Kim", "team_code": "D", "reason": "Co-author"}, number="1")
+    post(rounds + "/{number}/outcomes", {"outcomes": [{"team_code": "A", "result": "pass", "rank": 1}]}, number="1")
+    post(rounds + "/{number}/decision", {"no_selection": True}, number="1")
+    held = {"to_stage": 0, "objection_deadline": deadline}
+    post(team + "/advancements", held, team="D")
+    post(team + "/advancement/reversed", {"reason": "Objection upheld"}, team="D")
+    post(team + "/advancements", held, team="E")
+    post(team + "/advancement/confirmed", {"reason": "Agreement signed"}, team="E")

@@ -1,9 +1,9 @@
 """Requests the registry must refuse before any rule is weighed: bad dates, unknown names, bad input.
 
 Effective times after the decision was recorded or before the programme opened are
-422 ``effective-time``; unknown programmes and teams are 404; a second application
-is 409; input that does not match the schema is 422 ``invalid-request`` naming the
-field; a wrong method is 405. Each is a problem document, and nothing is stored.
+409 ``effective-time`` (well formed, but the records forbid them); unknown programmes
+and teams are 404; a second application is 409; input that does not match the schema
+is 422 ``invalid-request`` naming the field; a wrong method is 405. Each is a problem document, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_a_decision_dated_after_it_was_recorded_or_before_the_opening_is_refused
     for when in (BEFORE_OPENING, FUTURE, "2026-01-05T18:00:01+09:00"):  # the last is also one second after now
         with running.unchanged("A", "B"):
             response = running.post(where, {**body, "effective_at": when})
-        assert_problem(response, 422, "effective-time")
+        assert_problem(response, 409, "effective-time")
     assert running.post(where, {**body, "effective_at": OPENED}).status_code == 201  # the bound itself is fine
 
 
@@ -74,7 +74,7 @@ def test_a_programme_cannot_be_opened_in_the_future(running: Api) -> None:
     }
     with running.unchanged("A"):
         response = running.post("/programs", body)
-    assert_problem(response, 422, "effective-time")
+    assert_problem(response, 409, "effective-time")
 
 
 # --- unknown programmes and teams ------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_the_programme_page_shows_standings_names_timeline_funding_and_checkpoin
     signed_in: TestClient, services: Services, recorded: None
 ) -> None:
     page = signed_in.get(PAGE).text
-    assert seats(page, 1) == (5, 0, 5)  # every stage-1 team moved on or was eliminated
+    assert seats(page, 1) == (5, 0, 0)  # every stage-1 team moved on or was eliminated; concluded: no vacancy
     assert seats(page, 2) == (4, 4, 0)
     assert seated(page, 2) == {"HANBIT", "SEOGANG", "MIRAE", demo.RE_ENTRANT}
     stage2 = text(section(page, "stage-2"))

@@ -19,6 +19,7 @@ from domain.access import ROLES
 from domain.candidacy import ELIMINATION_REASONS
 from domain.program import ELIGIBILITY
 from tests.integration import attempts as a
+from tests.integration import round_attempts as r
 
 T = TypeVar("T")
 
@@ -123,6 +124,32 @@ WEIGHTED: list[tuple[st.SearchStrategy[a.Attempt], int]] = [
         ),
         1,
     ),
+    (st.builds(r.OpenEvaluationRound, stage=mostly(st.integers(0, 2), st.just(3)), own_criteria=st.booleans()), 2),
+    (
+        st.builds(
+            r.RegisterPanel,
+            members=st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple),
+            role=mostly(st.sampled_from(["chair", "member"]), st.just("king")),
+        ),
+        2,
+    ),
+    (st.builds(r.Excuse, member=st.integers(0, 4), team=hints, recusal=st.booleans()), 2),
+    (
+        st.builds(
+            r.RecordOutcomes,
+            first=hints,
+            count=st.integers(1, 4),
+            passed=st.lists(st.booleans(), max_size=4).map(tuple),
+            score=points(60),
+            panel=mostly(st.none(), members(2).map(lambda m: m or (0,))),
+            then=st.integers(0, 2),
+            back=mostly(st.just(0), st.just(1)),
+        ),
+        4,
+    ),
+    (st.builds(r.DecideRound, selected=mostly(hints, st.none()), votes=members(3)), 1),
+    (st.builds(r.AdvanceProvisionally, team=hints, hours=mostly(st.integers(1, 96), st.just(0))), 2),
+    (st.builds(r.SettleAdvancement, team=hints, confirm=st.booleans()), 2),
     (st.just(a.Retry()), 3),
     (st.builds(a.IssueKey, key=st.integers(0, 3), role=mostly(st.sampled_from(ROLES), st.just("owner"))), 1),
     (st.builds(a.RevokeKey, key=st.integers(0, 3)), 1),

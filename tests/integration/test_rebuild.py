@@ -34,6 +34,7 @@ from domain.errors import RegistryError
 from domain.events import DecisionEvent
 from domain.program import Program
 from domain.registry import Context, Recorded
+from domain.rounds import EvaluationRound
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.projector import Projector
@@ -73,7 +74,7 @@ def logged(projector: Projector) -> list[tuple[int, DecisionEvent]]:
 
 
 def in_programme(event: DecisionEvent) -> bool:
-    return isinstance(event, Program.Event | Candidacy.Event)
+    return isinstance(event, Program.Event | Candidacy.Event | EvaluationRound.Event)
 
 
 @dataclass

@@ -39,7 +39,14 @@ ADDED: dict[str, dict[str, object]] = {
     "standings_scores": {"rules_version": 0},
     "history_events": {"rules_version": 0, "sources": "[]"},
 }
-NEW_TABLES = {"standings_calls"}
+NEW_TABLES = {
+    "standings_calls",
+    "standings_evaluation_rounds",
+    "standings_panel",
+    "standings_excuses",
+    "standings_outcomes",
+    "standings_advancements",
+}
 NEW_EVENTS = {"registry:StageEvaluationBegan"}
 pytestmark = pytest.mark.parametrize(
     "store", ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
