@@ -92,11 +92,12 @@ def walk(registry: Registry, report: Report) -> list[tuple[int, str | None]]:
     event = next(events, None)
     heads: dict[str, str] = {}
     leaves: list[tuple[int, str | None]] = []
-    last_position = 0
+    last_position = next_leaf = 0
     for item in MerkleLog(registry).links():
         index = len(leaves)
-        if item.leaf != index:
-            report.add(index, f"leaf gap: no leaf {index}; the chain goes on at position {item.position} as leaf {item.leaf}")
+        if item.leaf != next_leaf:  # reported once: the leaves after it are held to the new numbering
+            report.add(index, f"leaf gap: no leaf {next_leaf}; the chain goes on at position {item.position} as leaf {item.leaf}")
+        next_leaf = item.leaf + 1
         if item.position <= last_position:
             report.add(index, f"position {item.position} is out of order at leaf {index}")
         while event is not None and event.id < item.position:
@@ -171,6 +172,10 @@ def first_parting(leaves: list[tuple[int, str | None]], signed: list[tuple[int, 
             report.add(index, f"missing event at position {position}: leaf {index} was signed, the log ends before it", rank=0)
             return
         found_position, found = leaves[index]
+        if found_position > position:
+            text = f"missing event at position {position} (leaf {index}): deleted; the log goes on at position {found_position}"
+            report.add(index, text, rank=0)
+            return
         if found_position != position:
             report.add(index, f"leaf {index} held position {position} when signed; the log has position {found_position}", rank=0)
             return
