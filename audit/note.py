@@ -59,7 +59,7 @@ class Verifier:
     @classmethod
     def parse(cls, text: str) -> Verifier:
         """A verifier key string ``name+hash+base64``, checked against its own key hash."""
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # the base64 key may itself hold a "+"
         if len(parts) != 3 or not parts[0] or len(parts[1]) != 8:
             raise NoteError(f"{text!r} is not a verifier key (name+hash+key)")
         try:
@@ -84,10 +84,13 @@ def signer_key(name: str, seed: bytes) -> str:
 
 
 def parse_signer_key(text: str) -> tuple[str, Ed25519PrivateKey]:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 4)
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
         raise NoteError("not a PRIVATE+KEY+name+hash+key signer key")
-    raw = base64.b64decode(parts[4])
+    try:
+        raw = base64.b64decode(parts[4], validate=True)
+    except binascii.Error:
+        raise NoteError("the signer key is not base64") from None
     if len(raw) != 33 or raw[0] != ED25519:
         raise NoteError("not an Ed25519 signer key")
     private = Ed25519PrivateKey.from_private_bytes(raw[1:])
