@@ -113,7 +113,8 @@ def serving(services: Services, *hooks: AfterSave) -> Iterator[Services]:
 
     Two apps serving the same services (tests do) share the hooks: none runs twice for one decision.
     """
-    wanted = [*hooks, ReceiptLinks(services.registry), services.issuer().after_save, services.keep_read_models]
+    audit: list[AfterSave] = [ReceiptLinks(services.registry), services.issuer().after_save]
+    wanted = [*hooks, *audit, services.keep_read_models]
     added = [hook for hook in wanted if hook not in services.registry.after_save]
     services.registry.after_save.extend(added)
     try:

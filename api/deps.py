@@ -11,8 +11,8 @@ from fastapi import Depends, Query, Request
 
 from api import schemas
 from api.bootstrap import Services
-from api.receipts import links_of
 from api.problems import FastJSONResponse, ReadModelBehindError
+from api.receipts import links_of
 from api.schemas import Decision, RecordedEvent, RecordedResponse
 from domain import errors
 from domain.access import Principal

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     )
     witness_keys: list[str] = Field(
         default_factory=list,
-        description="Signed-note verifier keys (name+hash+key) of witnesses whose cosignatures are accepted (JSON list)",
+        description="Verifier keys (name+hash+key) of witnesses whose cosignatures are accepted (JSON list)",
     )
     read_wait: float = Field(
         2.0, ge=0, le=30, description="Seconds a read with min_position waits for the read models before 503"

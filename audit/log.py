@@ -71,7 +71,9 @@ class MerkleLog:
             tuple(positions),
         )
         return {
-            row["position"]: Link(row["leaf"], row["position"], row["stream"], row["version"], row["prev_hash"], row["hash"])
+            row["position"]: Link(
+                row["leaf"], row["position"], row["stream"], row["version"], row["prev_hash"], row["hash"]
+            )
             for row in rows
         }
 

@@ -80,7 +80,8 @@ class Verifier:
 def signer_key(name: str, seed: bytes) -> str:
     """The private key string Go's ``note.NewSigner`` reads: ``PRIVATE+KEY+name+hash+base64(0x01 || seed)``."""
     public = raw_public(Ed25519PrivateKey.from_private_bytes(seed).public_key())
-    return f"PRIVATE+KEY+{name}+{key_hash(name, ED25519, public).hex()}+{base64.b64encode(bytes([ED25519]) + seed).decode()}"
+    encoded = base64.b64encode(bytes([ED25519]) + seed).decode()
+    return f"PRIVATE+KEY+{name}+{key_hash(name, ED25519, public).hex()}+{encoded}"
 
 
 def parse_signer_key(text: str) -> tuple[str, Ed25519PrivateKey]:

@@ -126,9 +126,9 @@ class _Check:
             raise ImportRefusedError(number, "the checkpoint does not follow the one before it")
         for _, digest in leaves:
             self.frontier.append(merkle.leaf_hash(digest))
-            if self.checkpoint is not None and self.frontier.size == self.checkpoint.tree_size:
-                if self.frontier.root() != self.checkpoint.root:
-                    raise ImportRefusedError(number, "the log differs from the --checkpoint it must extend")
+            wanted = self.checkpoint
+            if wanted is not None and self.frontier.size == wanted.tree_size and self.frontier.root() != wanted.root:
+                raise ImportRefusedError(number, "the log differs from the --checkpoint it must extend")
         if self.frontier.root() != head.root:
             raise ImportRefusedError(number, "the checkpoint's leaves do not hash to its signed root")
         self.expected.extend(leaves)
@@ -206,5 +206,7 @@ def import_log(registry: Registry, path: Path, key: Verifier, checkpoint: Head |
     table = CheckpointTable(registry.recorder)
     for row in rows:
         added = links[row["previous_size"] : row["tree_size"]]
-        table.append(StoredCheckpoint(row["tree_size"], row["previous_size"], row["signed_at"], row["checkpoint"], pack(added)))
+        table.append(
+            StoredCheckpoint(row["tree_size"], row["previous_size"], row["signed_at"], row["checkpoint"], pack(added))
+        )
     return expected

@@ -96,7 +96,10 @@ def walk(registry: Registry, report: Report) -> list[tuple[int, str | None]]:
     for item in MerkleLog(registry).links():
         index = len(leaves)
         if item.leaf != next_leaf:  # reported once: the leaves after it are held to the new numbering
-            report.add(index, f"leaf gap: no leaf {next_leaf}; the chain goes on at position {item.position} as leaf {item.leaf}")
+            report.add(
+                index,
+                f"leaf gap: no leaf {next_leaf}; the chain goes on at position {item.position} as leaf {item.leaf}",
+            )
         next_leaf = item.leaf + 1
         if item.position <= last_position:
             report.add(index, f"position {item.position} is out of order at leaf {index}")
@@ -104,7 +107,10 @@ def walk(registry: Registry, report: Report) -> list[tuple[int, str | None]]:
             report.add(index, f"event at {_where(event)} is not in the chain", rank=2)
             event = next(events, None)
         if event is None or event.id != item.position:
-            report.add(index, f"missing event at position {item.position} (stream {item.stream} v{item.version}): deleted from the log")
+            report.add(
+                index,
+                f"missing event at position {item.position} (stream {item.stream} v{item.version}): deleted",
+            )
             leaves.append((item.position, None))
         else:
             leaves.append((item.position, _check(event, item, heads, report, index)))
@@ -131,7 +137,9 @@ def _check(event: Any, item: Link, heads: dict[str, str], report: Report, index:
     return digest
 
 
-def against_stored(registry: Registry, leaves: list[tuple[int, str | None]], key: Verifier | None, report: Report) -> None:
+def against_stored(
+    registry: Registry, leaves: list[tuple[int, str | None]], key: Verifier | None, report: Report
+) -> None:
     """Hold the log against every stored checkpoint; name the first leaf where they part."""
     signed: list[tuple[int, bytes]] = []
     frontier = merkle.Frontier()
@@ -156,7 +164,7 @@ def against_stored(registry: Registry, leaves: list[tuple[int, str | None]], key
 
 def _signed_head(note: str, size: int, root: bytes, key: Verifier | None, leaves: int) -> str | None:
     try:
-        head = parse_body(note.split("\n\n")[0] + "\n" if key is None else verified(note, key))
+        head = parse_body(note.split("\n\n", maxsplit=1)[0] + "\n" if key is None else verified(note, key))
     except (NoteError, CheckpointError) as error:
         return f"does not verify: {error}"
     if head.tree_size != size or leaves != size:
@@ -169,22 +177,34 @@ def _signed_head(note: str, size: int, root: bytes, key: Verifier | None, leaves
 def first_parting(leaves: list[tuple[int, str | None]], signed: list[tuple[int, bytes]], report: Report) -> None:
     for index, (position, digest) in enumerate(signed):
         if index >= len(leaves):
-            report.add(index, f"missing event at position {position}: leaf {index} was signed, the log ends before it", rank=0)
+            report.add(
+                index, f"missing event at position {position}: leaf {index} was signed, the log ends before it", rank=0
+            )
             return
         found_position, found = leaves[index]
         if found_position > position:
-            text = f"missing event at position {position} (leaf {index}): deleted; the log goes on at position {found_position}"
+            text = f"missing event at position {position} (leaf {index}): deleted; the log goes on at {found_position}"
             report.add(index, text, rank=0)
             return
         if found_position != position:
-            report.add(index, f"leaf {index} held position {position} when signed; the log has position {found_position}", rank=0)
+            report.add(
+                index,
+                f"leaf {index} held position {position} when signed; the log has position {found_position}",
+                rank=0,
+            )
             return
         if found != digest.hex():
-            report.add(index, f"the event at position {position} (leaf {index}) is not the one a signed checkpoint holds", rank=0)
+            report.add(
+                index,
+                f"the event at position {position} (leaf {index}) is not the one a signed checkpoint holds",
+                rank=0,
+            )
             return
 
 
-def against_file(leaves: list[tuple[int, str | None]], checkpoint: Checkpoint | str, key: Verifier, report: Report) -> str:
+def against_file(
+    leaves: list[tuple[int, str | None]], checkpoint: Checkpoint | str, key: Verifier, report: Report
+) -> str:
     """Hold the log against a checkpoint from a file: a signed note, or the first JSON format."""
     if isinstance(checkpoint, Checkpoint):
         if not signature_valid(checkpoint, base64.b64encode(key.public).decode()):

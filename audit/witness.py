@@ -69,7 +69,7 @@ class UrlClient:
 
     def _send(self, request: urllib.request.Request) -> Answer:
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (the operator's URL)
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return Answer(response.status, response.read().decode())
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.read().decode(errors="replace"))
@@ -93,7 +93,9 @@ def load_state(path: Path) -> Head | None:
 
 def save_state(path: Path, head: Head) -> None:
     spare = path.with_name(f".{path.name}.new")
-    spare.write_text(json.dumps({"origin": head.origin, "tree_size": head.tree_size, "root": base64.b64encode(head.root).decode()}))
+    spare.write_text(
+        json.dumps({"origin": head.origin, "tree_size": head.tree_size, "root": base64.b64encode(head.root).decode()})
+    )
     spare.replace(path)
 
 
@@ -115,7 +117,9 @@ def check_extends(seen: Head | None, head: Head, proof: Callable[[int, int], lis
         if head.root != seen.root:
             raise WitnessRefusedError(f"a forked log: another root for the same {head.tree_size} leaves")
         return
-    if not merkle.consistent(seen.tree_size, head.tree_size, seen.root, head.root, proof(seen.tree_size, head.tree_size)):
+    if not merkle.consistent(
+        seen.tree_size, head.tree_size, seen.root, head.root, proof(seen.tree_size, head.tree_size)
+    ):
         raise WitnessRefusedError(f"the consistency proof from {seen.tree_size} to {head.tree_size} does not check")
 
 

@@ -107,7 +107,10 @@ class CheckpointTable:
                 self.recorder.cosignatures.setdefault((tree_size, witness), line)
             return
         m = self.mark
-        sql = f"INSERT INTO registry_cosignatures (tree_size, witness, line) VALUES ({m}, {m}, {m}) ON CONFLICT DO NOTHING"
+        sql = (
+            "INSERT INTO registry_cosignatures (tree_size, witness, line)"
+            f" VALUES ({m}, {m}, {m}) ON CONFLICT DO NOTHING"
+        )
         with self.recorder.datastore.transaction(commit=True) as cursor:
             cursor.execute(sql, (tree_size, witness, line))
 

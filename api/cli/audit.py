@@ -91,7 +91,9 @@ def read_checkpoint(path: Path, option: str = "--checkpoint") -> Checkpoint | st
         raise bad(option, f"{path} is not a checkpoint ({error})") from None
 
 
-def trusted(text: str | None, services: Services, option: str = "--public-key", *, needed: bool = True) -> Verifier | None:
+def trusted(
+    text: str | None, services: Services, option: str = "--public-key", *, needed: bool = True
+) -> Verifier | None:
     """The key given, else the local signing key's; None when there is neither and it is not ``needed``."""
     if text is None:
         if not services.settings.signing_key_file.exists():
@@ -108,7 +110,9 @@ def trusted(text: str | None, services: Services, option: str = "--public-key", 
 @app.command("verify")
 def audit_verify(
     database_url: DatabaseOption = None,
-    checkpoint: Annotated[Path | None, typer.Option(help="A checkpoint file from earlier (signed note or JSON)")] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="A checkpoint file from earlier (signed note or JSON)")
+    ] = None,
     public_key: KeyOption = None,
 ) -> None:
     """Recompute every hash from the raw event store and hold the log against every stored checkpoint.
@@ -165,7 +169,7 @@ def audit_witness(
     state: Annotated[Path, typer.Option(help="File where the witness keeps the last checkpoint it cosigned")],
     api_key: Annotated[str, typer.Option(envvar="REGISTRY_API_KEY", help="An API key for the registry")] = "",
 ) -> None:
-    """Fetch the registry's latest checkpoint, check it extends the last one seen, cosign it and post the cosignature."""
+    """Fetch the latest checkpoint, check it extends the last one seen, cosign it and post the cosignature."""
     try:
         log = Verifier.parse(log_key)
     except NoteError as error:

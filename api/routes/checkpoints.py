@@ -110,7 +110,7 @@ def cosign(tree_size: Position, body: CosignatureRequest, services: ServicesDep,
     row = next(iter(table.rows(after=tree_size - 1, limit=1, leaves=False)), None)
     if row is None or row.tree_size != tree_size:
         raise errors.NotFoundError(f"no stored checkpoint of size {tree_size}")
-    text, _ = split(row.note)
+    text = split(row.note)[0]
     line = body.cosignature.rstrip("\n") + "\n"
     for encoded in services.settings.witness_keys:
         try:
@@ -128,7 +128,7 @@ def event_leaf(position: Position, services: ServicesDep, _: Reader) -> dict[str
     found = receipts.leaf(services.registry, position)
     if found is None:
         raise errors.NotFoundError(f"no event at position {position}")
-    rows, _ = page(services.db, HistoryFilter(), after=position - 1, limit=1)
+    rows = page(services.db, HistoryFilter(), after=position - 1, limit=1)[0]
     shown = rows[0] if rows and rows[0]["position"] == position else None
     return {
         "position": position,

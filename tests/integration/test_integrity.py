@@ -26,10 +26,10 @@ from api.app import create_app
 from api.bootstrap import Services
 from api.cli import app as cli
 from api.keys import create_key
-from domain.commands import GrantFunding, IncreaseBudget
-from domain.registry import Context
 from audit import merkle
 from audit.log import MerkleLog
+from domain.commands import GrantFunding, IncreaseBudget
+from domain.registry import Context
 from tests.conftest import Clock
 from tests.unit.test_merkle import verify_consistency, verify_inclusion
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -102,7 +103,7 @@ def neighbours(services: Services) -> int:
     """An event whose successor in the log belongs to another stream."""
     log = events(services)
     middle = len(log) // 2
-    return next(int(a.id) for a, b in zip(log[middle:], log[middle + 1 :]) if a.originator_id != b.originator_id)
+    return next(int(a.id) for a, b in pairwise(log[middle:]) if a.originator_id != b.originator_id)
 
 
 def flipped(state: bytes) -> bytes:
@@ -250,7 +251,10 @@ def file_rechain(lines: Lines, p: int) -> None:
     for line in lines:
         if isinstance(line, dict) and line.get("stream") == stream:
             state = json.dumps(line["state"], ensure_ascii=False).encode()
-            line["prev_hash"], line["hash"] = prev, event_hash(line["topic"], UUID(stream), line["version"], state, prev)
+            line["prev_hash"], line["hash"] = (
+                prev,
+                event_hash(line["topic"], UUID(stream), line["version"], state, prev),
+            )
             prev = line["hash"]
 
 
@@ -301,13 +305,16 @@ def test_import_refuses_at_the_first_bad_line_and_names_the_event(
     services: Services, alteration: str, tmp_path: Path
 ) -> None:
     lines = file_lines(tmp_path / "log.jsonl")
-    position = {"a stream's last event deleted": last_of_a_stream, "cross-stream swap of events and chain": neighbours}.get(
-        alteration, mid_stream
-    )(services)
+    position = {
+        "a stream's last event deleted": last_of_a_stream,
+        "cross-stream swap of events and chain": neighbours,
+    }.get(alteration, mid_stream)(services)
     at = index_of(lines, position)
     ALTERATIONS[alteration][1](lines, position)
     tampered = tmp_path / "tampered.jsonl"
-    tampered.write_text("".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n" for line in lines))
+    tampered.write_text(
+        "".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n" for line in lines)
+    )
     target = ["--database-url", f"sqlite:///{tmp_path / 'target.sqlite3'}"]
     result = runner.invoke(cli, ["import", str(tampered), *target], env=_env(services))
     assert result.exit_code == 1, result.output
