@@ -9,12 +9,11 @@ verifier can name the exact first event where the log and the signed history
 part. Witness cosignatures live in their own append-only table.
 
 ``audit`` owns what the rows mean; this module only reads and writes them, on
-SQLite, PostgreSQL, or (for tests) in the memory recorder.
+SQLite, PostgreSQL, or (for tests) in the memory recorder's lists (``eventstore.memory``).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,10 +48,6 @@ class CheckpointTable:
         self.recorder = recorder
         self.mark = "?" if isinstance(recorder, SQLiteApplicationRecorder) else "%s"
         self.memory = not isinstance(recorder, (SQLiteApplicationRecorder, PostgresApplicationRecorder))
-        if self.memory and not hasattr(recorder, "checkpoints"):
-            recorder.checkpoints = []
-            recorder.cosignatures = {}
-            recorder.checkpoint_lock = threading.Lock()
 
     def append(self, row: StoredCheckpoint) -> bool:
         """Store ``row`` if it extends the last stored checkpoint; False when another process got there first."""
@@ -90,10 +85,11 @@ class CheckpointTable:
             return [_row(found) for found in cursor.fetchall()]
 
     def last(self) -> StoredCheckpoint | None:
+        """The stored checkpoint of the largest tree size, without its leaves."""
         if self.memory:
             return self.recorder.checkpoints[-1] if self.recorder.checkpoints else None
         sql = (
-            "SELECT tree_size, previous_size, signed_at, note, leaves FROM registry_checkpoints"
+            "SELECT tree_size, previous_size, signed_at, note, '' AS leaves FROM registry_checkpoints"
             " ORDER BY tree_size DESC LIMIT 1"
         )
         with self.recorder.datastore.transaction(commit=False) as cursor:

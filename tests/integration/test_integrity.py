@@ -249,3 +249,30 @@ def test_an_auditor_verifies_a_checkpoint_from_the_api_with_the_public_key_they_
         env=elsewhere,
     )
     assert forged.exit_code == 1 and "signature does not verify" in forged.output
+
+
+@BOTH
+def test_bad_arguments_to_verify_end_in_one_line_naming_the_argument(services: Services, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.note"
+    junk.write_text("not a checkpoint\n")
+    for extra, named in (
+        (["--public-key", "abc"], "--public-key"),
+        (["--public-key", "a+b+c"], "--public-key"),
+        (["--checkpoint", str(tmp_path / "no-such-file")], "--checkpoint"),
+        (["--checkpoint", str(junk)], "--checkpoint"),
+    ):
+        result = _verify(services, *extra)
+        assert result.exit_code == 2, result.output
+        assert len(result.output.strip().splitlines()) == 1 and named in result.output, result.output
+
+
+@BOTH
+def test_verify_holds_the_log_against_every_stored_checkpoint_by_default(services: Services) -> None:
+    services.issuer().issue()
+    services.registry.increase_budget(
+        Context(actor="test"), IncreaseBudget(program_code=demo.PROGRAM, resource="krw:data", amount=5)
+    )
+    services.issuer().issue()
+    result = _verify(services)
+    assert result.exit_code == 0, result.output
+    assert "against 2 stored checkpoints" in result.output
