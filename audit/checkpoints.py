@@ -86,6 +86,7 @@ class Issuer:
         self.registry, self.signer, self.origin, self.clock = registry, signer, origin, clock
         self.every, self.seconds = every, seconds
         self.table = CheckpointTable(registry.recorder)
+        self._last: StoredCheckpoint | None = None  # the last stored checkpoint this process has seen
 
     def issue(self) -> StoredCheckpoint | None:
         """Sign the whole log as it stands, if it grew since the last stored checkpoint; the stored last one."""
@@ -98,8 +99,10 @@ class Issuer:
             note = self.signer().sign_note(head.body(), self.origin)
             row = StoredCheckpoint(len(links), done, self.clock().isoformat(), note, pack(links[done:]))
             if self.table.append(row):
+                self._last = row
                 return row
-        return self.table.last()
+        self._last = self.table.last()
+        return self._last
 
     def covering(self, leaf: int) -> StoredCheckpoint | None:
         """The first stored checkpoint that includes leaf ``leaf``, signing one now if none does yet."""
@@ -109,7 +112,13 @@ class Issuer:
         return next(iter(self.table.rows(after=leaf, limit=1, leaves=False)), None)
 
     def due(self, size: int) -> bool:
-        last = self.table.last()
+        """Whether a log of ``size`` leaves is owed a checkpoint (read from the store only when it looks so)."""
+        if self._last is not None and not self._owed(size, self._last):
+            return False
+        self._last = self.table.last()  # another process may have signed since
+        return self._owed(size, self._last)
+
+    def _owed(self, size: int, last: StoredCheckpoint | None) -> bool:
         if last is None:
             return size > 0
         if size - last.tree_size >= self.every:

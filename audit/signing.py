@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ class Signer:
             )
             # Written whole to a temporary file, then linked into place: a process that loses the race
             # to create the key reads the winner's complete key, never a half-written file.
-            spare = path.with_name(f".{path.name}.{os.getpid()}")
+            spare = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")  # per process and thread
             spare.write_text(base64.b64encode(seed).decode() + "\n")
             spare.chmod(0o600)
             try:
