@@ -39,7 +39,7 @@ class Client(Protocol):
 
     def get(self, url: str, **kwargs: Any) -> Any: ...
 
-    def post(self, url: str, **kwargs: Any) -> Any: ...
+    def put(self, url: str, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,10 @@ class UrlClient:
         query = "" if not params else "?" + urllib.parse.urlencode(params)
         return self._send(urllib.request.Request(self.base_url + url + query, headers=self.headers))
 
-    def post(self, url: str, json: Any = None, **_: Any) -> Answer:
+    def put(self, url: str, json: Any = None, **_: Any) -> Answer:
         body = orjson.dumps(json)
         headers = {**self.headers, "Content-Type": "application/json"}
-        return self._send(urllib.request.Request(self.base_url + url, data=body, headers=headers, method="POST"))
+        return self._send(urllib.request.Request(self.base_url + url, data=body, headers=headers, method="PUT"))
 
 
 def load_state(path: Path) -> Head | None:
@@ -138,8 +138,8 @@ def witness(client: Client, log_key: Verifier, me: Witness, state: Path, now: in
 
     check_extends(load_state(state), head, proof)
     line = cosign(text, me.name, me.private, now)
-    posted = client.post(f"/audit/checkpoints/{head.tree_size}/cosignatures", json={"cosignature": line})
-    if posted.status_code != 201:
+    posted = client.put(f"/audit/checkpoints/{head.tree_size}/cosignatures", json={"cosignature": line})
+    if posted.status_code != 200:
         raise WitnessRefusedError(f"the registry did not take the cosignature ({posted.status_code}): {posted.text}")
     save_state(state, head)
     return head

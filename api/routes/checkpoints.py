@@ -99,11 +99,12 @@ def latest(services: ServicesDep, _: Reader) -> dict[str, Any]:
     return _shown([row], table)[0]
 
 
-@router.post(
+@router.put(
     "/checkpoints/{tree_size}/cosignatures",
     response_model=StoredCheckpointResponse,
-    status_code=201,
-    summary="A configured witness's cosignature of a stored checkpoint",
+    summary="Add a configured witness's cosignature to a stored checkpoint (idempotent)",
+    description="A cosignature is accepted for its signature by a key in REGISTRY_WITNESS_KEYS, not for the caller's"
+    " role: any reader may deliver one, and a repeat changes nothing.",
 )
 def cosign(tree_size: Position, body: CosignatureRequest, services: ServicesDep, _: Reader) -> dict[str, Any]:
     table = CheckpointTable(services.registry.recorder)

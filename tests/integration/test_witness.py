@@ -79,8 +79,8 @@ class BentProof:
             return SimpleNamespace(status_code=200, json=lambda: body)
         return answer
 
-    def post(self, url: str, **kwargs: Any) -> Any:
-        return self.client.post(url, **kwargs)
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self.client.put(url, **kwargs)
 
 
 def cosignatures(client: TestClient, size: int) -> list[str]:
@@ -144,7 +144,7 @@ def test_the_registry_refuses_a_cosignature_from_an_unconfigured_key(services: S
     assert row is not None
     stranger = Witness("stranger", Ed25519PrivateKey.generate())
     line = cosign(split(row.note)[0], stranger.name, stranger.private, 1_800_000_000)
-    answer = client.post(f"/audit/checkpoints/{row.tree_size}/cosignatures", json={"cosignature": line})
+    answer = client.put(f"/audit/checkpoints/{row.tree_size}/cosignatures", json={"cosignature": line})
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("application/problem+json")
     assert cosignatures(client, row.tree_size) == []
 
