@@ -144,7 +144,13 @@ def event_leaf(position: Position, services: ServicesDep, _: Reader) -> dict[str
     }
 
 
-@router.get("/receipts/{position}", response_model=ReceiptResponse, summary="A self-contained receipt of one event")
+@router.get(
+    "/receipts/{position}",
+    response_model=ReceiptResponse,
+    summary="A self-contained receipt of one event",
+    description="The proof leads to the first stored checkpoint that holds the event; if none does yet, one is"
+    " signed and stored first.",
+)
 def receipt(position: Position, services: ServicesDep, _: Reader) -> dict[str, Any]:
     found = receipts.receipt(services.issuer(), position)
     if found is None:
