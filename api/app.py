@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId
-from api.routes import audit, keys, programs, reads, rounds, rules, teams
+from api.routes import audit, checkpoints, keys, programs, reads, rounds, rules, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
 
@@ -65,6 +65,7 @@ def create_app(
         reads.router,
         keys.router,
         audit.router,
+        checkpoints.router,
     ):
         app.include_router(router, responses=errors)
     app.include_router(web.router)

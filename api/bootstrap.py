@@ -2,7 +2,8 @@
 
 Nothing is built at import time; the API's lifespan and the CLI call ``build``.
 While the API serves (``serving``), the registry's after-save hooks count each
-decision's events and, with ``inline_projections``, bring the read models up to
+decision's events, find their chain links for the reply's receipts, sign a
+checkpoint when one is due and, with ``inline_projections``, bring the read models up to
 date after it. The CLI and scripts that write through the registry directly
 catch up when they choose to.
 """
@@ -16,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.receipts import ReceiptLinks
 from api.settings import Settings
+from audit.checkpoints import Issuer
 from audit.signing import Signer
 from domain.registry import AfterSave, Recorded, Registry
 from eventstore.environment import event_store_env
@@ -41,12 +44,26 @@ class Services:
     projector: Projector
     clock: Clock
     _signer: Signer | None = field(default=None, repr=False)
+    _issuer: Issuer | None = field(default=None, repr=False)
 
     def signer(self) -> Signer:
         """The checkpoint signer, loaded (or made, for development) on first use."""
         if self._signer is None:
             self._signer = Signer.from_file(self.settings.signing_key_file)
         return self._signer
+
+    def issuer(self) -> Issuer:
+        """Signs and stores checkpoints every ``checkpoint_every`` events or ``checkpoint_seconds``."""
+        if self._issuer is None:
+            self._issuer = Issuer(
+                self.registry,
+                self.signer,
+                self.settings.log_origin,
+                self.clock,
+                every=self.settings.checkpoint_every,
+                seconds=self.settings.checkpoint_seconds,
+            )
+        return self._issuer
 
     def keep_read_models(self, outcome: Recorded) -> None:
         """After a decision that appended events, apply them to the read models in this process.
@@ -96,7 +113,8 @@ def serving(services: Services, *hooks: AfterSave) -> Iterator[Services]:
 
     Two apps serving the same services (tests do) share the hooks: none runs twice for one decision.
     """
-    wanted = [*hooks, services.keep_read_models]
+    audit: list[AfterSave] = [ReceiptLinks(services.registry), services.issuer().after_save]
+    wanted = [*hooks, *audit, services.keep_read_models]
     added = [hook for hook in wanted if hook not in services.registry.after_save]
     services.registry.after_save.extend(added)
     try:

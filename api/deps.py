@@ -12,6 +12,7 @@ from fastapi import Depends, Query, Request
 from api import schemas
 from api.bootstrap import Services
 from api.problems import FastJSONResponse, ReadModelBehindError
+from api.receipts import links_of
 from api.schemas import Decision, RecordedEvent, RecordedResponse
 from domain import errors
 from domain.access import Principal
@@ -143,7 +144,9 @@ def recorded_response(outcome: Recorded, result: dict[str, Any] | None = None) -
     """201 with the new events and the log position; 200 when the decision changed nothing.
 
     Only the reply: counting the events and updating read models are the registry's after-save hooks.
+    Each event carries its receipt fields (leaf index, event hash) that the ``ReceiptLinks`` hook found.
     """
+    links = links_of(outcome)
     body = RecordedResponse(
         position=outcome.position,
         events=[
@@ -160,6 +163,8 @@ def recorded_response(outcome: Recorded, result: dict[str, Any] | None = None) -
                 rules_version=event.rules_version,
                 sources=list(event.sources),
                 data=json_ready(event.payload()),
+                leaf_index=links[position].leaf if position in links else None,
+                event_hash=links[position].hash if position in links else None,
             )
             for position, event in zip(outcome.positions, outcome.events, strict=True)
         ],

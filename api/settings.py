@@ -39,6 +39,20 @@ class Settings(BaseSettings):
         Path("var/signing.key"),
         description="Ed25519 key (base64 of the 32-byte seed) that signs checkpoints; made on first use if missing",
     )
+    log_origin: str = Field(
+        "program-registry",
+        min_length=1,
+        pattern=r"^[^\s+]+$",
+        description="The origin line of signed checkpoints, naming this log (and the key name of its signatures)",
+    )
+    checkpoint_every: int = Field(1000, ge=1, description="Sign and store a checkpoint after this many new events")
+    checkpoint_seconds: float = Field(
+        300.0, gt=0, description="…or at the first write this many seconds after the last checkpoint"
+    )
+    witness_keys: list[str] = Field(
+        default_factory=list,
+        description="Verifier keys (name+hash+key) of witnesses whose cosignatures are accepted (JSON list)",
+    )
     read_wait: float = Field(
         2.0, ge=0, le=30, description="Seconds a read with min_position waits for the read models before 503"
     )

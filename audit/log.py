@@ -43,6 +43,40 @@ class MerkleLog:
                 yield Link(row["leaf"], row["position"], row["stream"], row["version"], row["prev_hash"], row["hash"])
             leaf = rows[-1]["leaf"]
 
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql.replace("?", self.mark), params)
+            return list(cursor.fetchall())
+
+    @property
+    def mark(self) -> str:
+        return "?" if isinstance(self.recorder, SQLiteApplicationRecorder) else "%s"
+
+    def size(self) -> int:
+        """How many leaves the log holds (one past the last leaf index)."""
+        if hasattr(self.recorder, "chain"):
+            return len(self.recorder.chain)
+        return int(self._query("SELECT COALESCE(MAX(leaf), -1) + 1 AS size FROM registry_chain", ())[0]["size"])
+
+    def at(self, positions: list[int]) -> dict[int, Link]:
+        """The chain links of events at these log positions (those that have one)."""
+        if hasattr(self.recorder, "chain"):
+            wanted = set(positions)
+            return {item.position: item for item in list(self.recorder.chain) if item.position in wanted}
+        if not positions:
+            return {}
+        marks = ", ".join("?" * len(positions))
+        rows = self._query(
+            f"SELECT leaf, position, stream, version, prev_hash, hash FROM registry_chain WHERE position IN ({marks})",
+            tuple(positions),
+        )
+        return {
+            row["position"]: Link(
+                row["leaf"], row["position"], row["stream"], row["version"], row["prev_hash"], row["hash"]
+            )
+            for row in rows
+        }
+
     def leaves(self, size: int | None = None) -> list[bytes]:
         found: list[bytes] = []
         for item in self.links():

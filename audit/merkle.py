@@ -72,3 +72,71 @@ def _subproof(m: int, leaves: Sequence[bytes], *, complete: bool) -> list[bytes]
     if m <= k:
         return [*_subproof(m, leaves[:k], complete=complete), root(leaves[k:])]
     return [*_subproof(m - k, leaves[k:], complete=False), root(leaves[:k])]
+
+
+class Frontier:
+    """A tree grown one leaf at a time, its root available at every size (the complete subtrees on its right edge)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[tuple[bytes, int]] = []
+
+    def append(self, leaf: bytes) -> None:
+        node, size = leaf, 1
+        while self._stack and self._stack[-1][1] == size:
+            left, _ = self._stack.pop()
+            node, size = node_hash(left, node), size * 2
+        self._stack.append((node, size))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        node = self._stack[-1][0]
+        for left, _ in reversed(self._stack[:-1]):
+            node = node_hash(left, node)
+        return node
+
+
+def root_from_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes]) -> bytes | None:
+    """The root an inclusion proof leads to (RFC 9162 §2.1.3.2), or None if the proof cannot be one."""
+    if not 0 <= index < size:
+        return None
+    fn, sn, node = index, size - 1, leaf
+    for sibling in path:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            node = node_hash(sibling, node)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            node = node_hash(node, sibling)
+        fn, sn = fn >> 1, sn >> 1
+    return node if sn == 0 else None
+
+
+def consistent(first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]) -> bool:
+    """Whether ``proof`` shows the tree of ``first`` leaves is a prefix of the one of ``second`` (RFC 9162 §2.1.4.2)."""
+    if first == second:
+        return not proof and first_root == second_root
+    if not 0 < first < second or not proof:
+        return False
+    path = list(proof)
+    if first & (first - 1) == 0:  # a power of two: the old root is the first node of the path
+        path.insert(0, first_root)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for node in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(node, fr), node_hash(node, sr)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, node)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == first_root and sr == second_root

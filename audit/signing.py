@@ -2,8 +2,11 @@
 
 The key comes from configuration as a file holding the raw 32-byte private key
 in base64; when the file does not exist a key is generated there on first use
-(for development: keep a production key out of the working directory). A
-checkpoint signs the bytes ``program-registry checkpoint v1\\n<size>\\n<root hex>\\n<timestamp>\\n``.
+(for development: keep a production key out of the working directory).
+
+Checkpoints are C2SP ``tlog-checkpoint`` bodies signed as C2SP signed notes
+(``audit.checkpoints``, ``audit.note``). The first format, still verifiable, signed the bytes
+``program-registry checkpoint v1\\n<size>\\n<root hex>\\n<timestamp>\\n`` (``Checkpoint``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from audit import note
+from audit.note import Verifier
 
 HEADER = "program-registry checkpoint v1"
 
@@ -63,7 +70,7 @@ class Signer:
             )
             # Written whole to a temporary file, then linked into place: a process that loses the race
             # to create the key reads the winner's complete key, never a half-written file.
-            spare = path.with_name(f".{path.name}.{os.getpid()}")
+            spare = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")  # per process and thread
             spare.write_text(base64.b64encode(seed).decode() + "\n")
             spare.chmod(0o600)
             try:
@@ -81,6 +88,13 @@ class Signer:
     @property
     def public_key(self) -> str:
         return base64.b64encode(_raw(self.public)).decode()
+
+    def verifier(self, name: str) -> Verifier:
+        """The signed-note verifier key of this key under ``name`` (the log's origin)."""
+        return Verifier(name, _raw(self.public))
+
+    def sign_note(self, text: str, name: str) -> str:
+        return note.sign(text, name, self.private)
 
     def sign(self, tree_size: int, root_hash: str, timestamp: str) -> Checkpoint:
         signature = self.private.sign(signed_bytes(tree_size, root_hash, timestamp))

@@ -1,7 +1,8 @@
-"""In memory: the library's recorder keeping the chain links, and log positions, in lists and maps."""
+"""In memory: the library's recorder keeping the chain links, log positions and checkpoints in lists and maps."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,9 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         self.chain: list[Link] = []
         self._heads: dict[str, str] = {}
         self._positions: dict[tuple[str, int], int] = {}
+        self.checkpoints: list[Any] = []  # eventstore.checkpoints.StoredCheckpoint, in tree size order
+        self.cosignatures: dict[tuple[int, str], str] = {}
+        self.checkpoint_lock = threading.Lock()
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         # The library's hook inside its lock, after the uniqueness check (its process recorder writes tracking here).

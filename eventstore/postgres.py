@@ -24,6 +24,7 @@ from psycopg.sql import SQL, Identifier
 
 from eventstore.append import append_function_ddl, append_statement
 from eventstore.chain import CHAIN_DDL, chain_tail
+from eventstore.checkpoints import checkpoint_ddl
 from eventstore.pool import tuned_pool
 from eventstore.shims import FailFastPostgresRecorder
 
@@ -33,7 +34,7 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql_create_statements += [SQL(statement).format() for statement in CHAIN_DDL]
+        self.sql_create_statements += [SQL(statement).format() for statement in [*CHAIN_DDL, *checkpoint_ddl("BYTEA")]]
         self.sql_create_statements.append(append_function_ddl(self))
         self.append_statement = append_statement(self)
         self.positions_statement = SQL(

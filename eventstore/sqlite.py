@@ -10,13 +10,14 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from eventstore.chain import CHAIN_DDL, link
+from eventstore.checkpoints import checkpoint_ddl
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     """Events and their chain links in one transaction."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *CHAIN_DDL]
+        return [*super().construct_create_table_statements(), *CHAIN_DDL, *checkpoint_ddl("BLOB")]
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         # The library's hook inside its insert transaction (its process recorder writes tracking here).

@@ -1,36 +1,54 @@
-"""``registry export`` and ``registry import``: the whole log with its hashes, out to a file and back."""
+"""``registry export`` and ``registry import``: the whole log with its hashes and signed checkpoints, out and back."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from api.cli.audit import KeyOption, checkpoint_head, trusted
 from api.cli.common import DatabaseOption, console, open_services
 from audit.transfer import ImportRefusedError, export_log, import_log
 from projections.rebuild import rebuild
 
 
 def export(file: Path, database_url: DatabaseOption = None) -> None:
-    """Write the whole log with every event's hashes to FILE (JSON Lines)."""
+    """Sign the log, then write it with every event's hashes and every signed checkpoint to FILE (JSON Lines)."""
     services = open_services(database_url)
     try:
         with file.open("wb") as out:
-            written = export_log(services.registry, out)
+            written = export_log(services.issuer(), out)
     finally:
         services.close()
     console.print(f"Exported {written} events to {file}.")
 
 
-def import_(file: Path, database_url: DatabaseOption = None) -> None:
-    """Load an export into an empty store, checking every hash; a tampered file is refused whole."""
+def import_(
+    file: Path,
+    database_url: DatabaseOption = None,
+    public_key: KeyOption = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="A signed checkpoint the imported log must extend (signed note or JSON)")
+    ] = None,
+) -> None:
+    """Load an export into an empty store, checking every hash and signed checkpoint; a tampered file is refused whole.
+
+    The checkpoints' signatures are checked with --public-key (default: the local signing key's).
+    """
+    if not file.is_file():
+        console.print(f"[red]FILE: {file} is not a file[/red]", soft_wrap=True, highlight=False)
+        raise typer.Exit(2)
     services = open_services(database_url)
     try:
-        written = import_log(services.registry, file)
+        key = trusted(public_key, services)
+        assert key is not None  # needed: trusted() ends the command when there is none
+        head = None if checkpoint is None else checkpoint_head(checkpoint, key)
+        written = import_log(services.registry, file, key, head)
         rebuild(services.projector)  # the read models start empty: build them in bulk
     except ImportRefusedError as error:
-        console.print(f"[red]Refused {file}: {error}. Nothing was imported.[/red]", soft_wrap=True)
+        console.print(f"[red]Refused {file}: {error}. Nothing was imported.[/red]", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
     finally:
         services.close()
-    console.print(f"Imported {written} events from {file}; every hash checked.")
+    console.print(f"Imported {written} events from {file}; every hash and signed checkpoint checked.")

@@ -218,6 +218,10 @@ class RecordedEvent(BaseModel):
     rules_version: int
     sources: list[dict[str, str]]
     data: dict[str, Any]
+    leaf_index: int | None = Field(
+        None, description="The event's leaf in the Merkle log (its receipt: GET /audit/receipts/{position})"
+    )
+    event_hash: str | None = Field(None, description="Hex SHA-256 of the event's canonical encoding")
 
 
 class RecordedResponse(BaseModel):

@@ -67,7 +67,7 @@ def _checkpoint(services: ServicesDep) -> dict[str, object]:
     key = (id(services.registry), services.projector.head())
     if key not in _verified:
         _verified.clear()
-        _verified[key] = verify(services.registry)
+        _verified[key] = verify(services.registry, key=services.signer().verifier(services.settings.log_origin))
     report = _verified[key]
     signer = services.signer()
     signed = signer.sign(report.events, report.root_hash, iso(services.clock())) if report.ok else None

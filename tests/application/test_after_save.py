@@ -45,6 +45,6 @@ def test_two_apps_serving_the_same_services_run_each_hook_once(services: Service
     seen: list[Recorded] = []
     with serving(services, seen.append), serving(services, seen.append):
         open_programme(services.registry, clock)
-        assert len(services.registry.after_save) == 2  # the hook and the inline catch-up, once each
+        assert len(services.registry.after_save) == 4  # the hook, receipts, checkpoints, catch-up: once each
     assert len(seen) == 1
     assert services.registry.after_save == []

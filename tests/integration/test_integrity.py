@@ -26,6 +26,8 @@ from api.app import create_app
 from api.bootstrap import Services
 from api.cli import app as cli
 from api.keys import create_key
+from audit import merkle
+from audit.log import MerkleLog
 from domain.commands import GrantFunding, IncreaseBudget
 from domain.registry import Context
 from tests.conftest import Clock
@@ -196,23 +198,31 @@ def test_verify_names_the_first_of_two_swapped_events(services: Services) -> Non
 
 @BOTH
 def test_an_old_checkpoint_proves_the_log_only_grew_and_exposes_a_rewrite(services: Services, tmp_path: Path) -> None:
-    saved = tmp_path / "checkpoint.json"
+    saved = tmp_path / "checkpoint.note"
     env = {"REGISTRY_SIGNING_KEY_FILE": str(services.settings.signing_key_file)}
     made = CliRunner().invoke(
         cli, ["audit", "checkpoint", "--out", str(saved), "--database-url", services.settings.database_url], env=env
     )
     assert made.exit_code == 0, made.output
+    legacy = tmp_path / "checkpoint.json"  # the first format stays verifiable
+    leaves = MerkleLog(services.registry).leaves()
+    signed = services.signer().sign(len(leaves), merkle.root(leaves).hex(), "2026-11-01T00:00:00Z")
+    legacy.write_text(json.dumps(signed.as_dict()))
     services.registry.increase_budget(
         Context(actor="test"), IncreaseBudget(program_code=demo.PROGRAM, resource="krw:data", amount=5)
     )
-    grown = _verify(services, "--checkpoint", str(saved))
-    assert grown.exit_code == 0, grown.output
-    assert "only grew" in grown.output
+    for kept in (saved, legacy):
+        grown = _verify(services, "--checkpoint", str(kept))
+        assert grown.exit_code == 0, grown.output
+        assert "only grew" in grown.output
 
-    forged = json.loads(saved.read_text())
+    forged = json.loads(legacy.read_text())
     forged["tree_size"] -= 1
-    saved.write_text(json.dumps(forged))
-    assert "signature does not verify" in _verify(services, "--checkpoint", str(saved)).output
+    legacy.write_text(json.dumps(forged))
+    assert "signature does not verify" in _verify(services, "--checkpoint", str(legacy)).output
+    origin, size, root, *rest = saved.read_text().split("\n")
+    saved.write_text("\n".join([origin, str(int(size) - 1), root, *rest]))
+    assert "invalid signature" in _verify(services, "--checkpoint", str(saved)).output
 
 
 @BOTH
@@ -239,3 +249,30 @@ def test_an_auditor_verifies_a_checkpoint_from_the_api_with_the_public_key_they_
         env=elsewhere,
     )
     assert forged.exit_code == 1 and "signature does not verify" in forged.output
+
+
+@BOTH
+def test_bad_arguments_to_verify_end_in_one_line_naming_the_argument(services: Services, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.note"
+    junk.write_text("not a checkpoint\n")
+    for extra, named in (
+        (["--public-key", "abc"], "--public-key"),
+        (["--public-key", "a+b+c"], "--public-key"),
+        (["--checkpoint", str(tmp_path / "no-such-file")], "--checkpoint"),
+        (["--checkpoint", str(junk)], "--checkpoint"),
+    ):
+        result = _verify(services, *extra)
+        assert result.exit_code == 2, result.output
+        assert len(result.output.strip().splitlines()) == 1 and named in result.output, result.output
+
+
+@BOTH
+def test_verify_holds_the_log_against_every_stored_checkpoint_by_default(services: Services) -> None:
+    services.issuer().issue()
+    services.registry.increase_budget(
+        Context(actor="test"), IncreaseBudget(program_code=demo.PROGRAM, resource="krw:data", amount=5)
+    )
+    services.issuer().issue()
+    result = _verify(services)
+    assert result.exit_code == 0, result.output
+    assert "against 2 stored checkpoints" in result.output

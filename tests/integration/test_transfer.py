@@ -6,6 +6,7 @@ root; a tampered export is refused at its first bad line and nothing is written.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -16,6 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -26,6 +28,7 @@ from api.cli import app as cli
 from api.keys import create_key
 from api.settings import Settings
 from audit import merkle
+from audit.checkpoints import Head
 from audit.log import MerkleLog
 from audit.transfer import export_log
 from domain.commands import OpenProgram
@@ -69,9 +72,11 @@ def test_export_then_import_into_an_empty_postgres_gives_the_same_root(
     exported = tmp_path / "log.jsonl"
     result = runner.invoke(cli, ["export", str(exported), "--database-url", services.settings.database_url])
     assert result.exit_code == 0, result.output
-    lines = exported.read_bytes().splitlines()
-    assert len(lines) == services.projector.head()
-    assert {"position", "stream", "version", "topic", "state", "prev_hash", "hash"} == set(orjson.loads(lines[0]))
+    lines = [orjson.loads(line) for line in exported.read_bytes().splitlines()]
+    events = [line for line in lines if "checkpoint" not in line]
+    assert len(events) == services.projector.head()
+    assert {"leaf", "position", "stream", "version", "topic", "state", "prev_hash", "hash"} == set(events[0])
+    assert "checkpoint" in lines[0]  # every event comes after a signed checkpoint that covers it
 
     result = runner.invoke(cli, ["import", str(exported), "--database-url", empty_postgres])
     assert result.exit_code == 0, result.output
@@ -92,7 +97,7 @@ def test_a_tampered_export_is_refused_at_its_first_bad_line_and_nothing_is_writt
 ) -> None:
     exported = tmp_path / "log.jsonl"
     with exported.open("wb") as out:  # the function behind `registry export`: works on the in-memory store too
-        assert export_log(services.registry, out) == services.projector.head()
+        assert export_log(services.issuer(), out) == services.projector.head()
     lines = exported.read_text().splitlines()
     tampered = json.loads(lines[41])
     tampered["state"]["reason"] = "Rewritten later"
@@ -157,3 +162,30 @@ def test_a_korean_programme_code_exports_under_an_encoded_file_name(services: Se
     assert exported.status_code == 200
     assert "filename*=UTF-8''%ED%95%9C%EA%B5%AD-AI-history.csv" in exported.headers["content-disposition"]
     assert "ProgramOpened" in exported.text
+
+
+def test_import_checks_the_log_against_a_given_checkpoint_and_key(services: Services, tmp_path: Path) -> None:
+    services.settings = services.settings.model_copy(update={"signing_key_file": tmp_path / "signing.key"})
+    env = {"REGISTRY_SIGNING_KEY_FILE": str(services.settings.signing_key_file)}
+    exported = tmp_path / "log.jsonl"
+    with exported.open("wb") as out:
+        export_log(services.issuer(), out)
+    kept = tmp_path / "kept.note"
+    kept.write_text(services.issuer().issue().note)  # type: ignore[union-attr]
+    origin = services.settings.log_origin
+    forged = tmp_path / "forged.note"
+    other_root = Head(origin, services.projector.head() - 3, bytes(32)).body()
+    forged.write_text(services.signer().sign_note(other_root, origin))
+
+    def into(name: str, *extra: str) -> Any:
+        target = ["--database-url", f"sqlite:///{tmp_path / name}"]
+        return runner.invoke(cli, ["import", str(exported), *target, *extra], env=env)
+
+    assert into("a.sqlite3", "--checkpoint", str(kept)).exit_code == 0
+    refused = into("b.sqlite3", "--checkpoint", str(forged))
+    assert refused.exit_code == 1 and "differs from the --checkpoint" in refused.output
+    stranger = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    wrong_key = into("c.sqlite3", "--public-key", base64.b64encode(stranger).decode())
+    assert wrong_key.exit_code == 1 and "line 1:" in wrong_key.output and "does not verify" in wrong_key.output
+    bad_key = into("d.sqlite3", "--public-key", "abc")
+    assert bad_key.exit_code == 2 and len(bad_key.output.strip().splitlines()) == 1

@@ -1,0 +1,137 @@
+"""The registry's own signed checkpoints: C2SP tlog-checkpoint bodies, issued every N events or T seconds.
+
+A checkpoint body (c2sp.org/tlog-checkpoint) is three lines: the log's origin,
+the tree size in decimal and the RFC 9162 root hash in base64. It is signed as a
+C2SP signed note (``audit.note``) under the origin as key name, so existing
+verifiers and witnesses read it. ``Issuer`` signs and stores one (append-only,
+``eventstore.checkpoints``) when ``every`` events or ``seconds`` have passed since
+the last; its ``after_save`` runs as the registry's after-save hook.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import struct
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from audit import merkle
+from audit.log import MerkleLog
+from audit.signing import Signer
+from domain.registry import Recorded, Registry
+from eventstore.chain import Link
+from eventstore.checkpoints import CheckpointTable, StoredCheckpoint
+
+log = logging.getLogger("registry.audit")
+LEAF = struct.Struct(">Q32s")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint body that is not a tlog-checkpoint."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a checkpoint body says: which log, how many leaves, which root."""
+
+    origin: str
+    tree_size: int
+    root: bytes
+
+    def body(self) -> str:
+        return f"{self.origin}\n{self.tree_size}\n{base64.b64encode(self.root).decode()}\n"
+
+
+def parse_body(text: str) -> Head:
+    lines = text.split("\n")
+    if len(lines) < 4 or lines[-1] != "" or not lines[0]:
+        raise CheckpointError("a checkpoint body is origin, tree size and root hash, one per line")
+    size = lines[1]
+    if not size.isdigit() or (size != "0" and size.startswith("0")) or len(size) > 19:
+        raise CheckpointError(f"{size!r} is not a tree size")
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+    except binascii.Error:
+        raise CheckpointError("the root hash is not base64") from None
+    if len(root) != 32:
+        raise CheckpointError("the root hash is not 32 bytes")
+    return Head(lines[0], int(size), root)
+
+
+def pack(links: Iterable[Link]) -> bytes:
+    return b"".join(LEAF.pack(item.position, bytes.fromhex(item.hash)) for item in links)
+
+
+def unpack(leaves: bytes) -> list[tuple[int, bytes]]:
+    """(position, event hash) per leaf of a stored checkpoint."""
+    return [LEAF.unpack_from(leaves, offset) for offset in range(0, len(leaves), LEAF.size)]
+
+
+class Issuer:
+    """Signs and stores the registry's checkpoints; several processes may sign at once, the store orders them."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        signer: Callable[[], Signer],
+        origin: str,
+        clock: Callable[[], datetime],
+        *,
+        every: int = 1000,
+        seconds: float = 300.0,
+    ) -> None:
+        self.registry, self.signer, self.origin, self.clock = registry, signer, origin, clock
+        self.every, self.seconds = every, seconds
+        self.table = CheckpointTable(registry.recorder)
+        self._last: StoredCheckpoint | None = None  # the last stored checkpoint this process has seen
+
+    def issue(self) -> StoredCheckpoint | None:
+        """Sign the whole log as it stands, if it grew since the last stored checkpoint; the stored last one."""
+        last = self.table.last()
+        links = list(MerkleLog(self.registry).links())
+        done = 0 if last is None else last.tree_size
+        if len(links) > done:
+            leaves = [merkle.leaf_hash(bytes.fromhex(item.hash)) for item in links]
+            head = Head(self.origin, len(links), merkle.root(leaves))
+            note = self.signer().sign_note(head.body(), self.origin)
+            row = StoredCheckpoint(len(links), done, self.clock().isoformat(), note, pack(links[done:]))
+            if self.table.append(row):
+                self._last = row
+                return row
+        self._last = self.table.last()
+        return self._last
+
+    def covering(self, leaf: int) -> StoredCheckpoint | None:
+        """The first stored checkpoint that includes leaf ``leaf``, signing one now if none does yet."""
+        for row in self.table.rows(after=leaf, limit=1, leaves=False):
+            return row
+        self.issue()
+        return next(iter(self.table.rows(after=leaf, limit=1, leaves=False)), None)
+
+    def due(self, size: int) -> bool:
+        """Whether a log of ``size`` leaves is owed a checkpoint (read from the store only when it looks so)."""
+        if self._last is not None and not self._owed(size, self._last):
+            return False
+        self._last = self.table.last()  # another process may have signed since
+        return self._owed(size, self._last)
+
+    def _owed(self, size: int, last: StoredCheckpoint | None) -> bool:
+        if last is None:
+            return size > 0
+        if size - last.tree_size >= self.every:
+            return True
+        age = (self.clock() - datetime.fromisoformat(last.signed_at)).total_seconds()
+        return size > last.tree_size and age >= self.seconds
+
+    def after_save(self, outcome: Recorded) -> None:
+        """The after-save hook: sign a checkpoint when one is due. A failure is logged, never raised."""
+        if not outcome.events or outcome.replayed:
+            return
+        try:
+            if self.due(MerkleLog(self.registry).size()):
+                self.issue()
+        except Exception:  # the decision is stored; the next write signs instead
+            log.exception("no checkpoint signed after position %s", outcome.position)
