@@ -9,7 +9,7 @@ import orjson
 import typer
 
 from api.bootstrap import Services
-from api.cli.common import DatabaseOption, console, open_services
+from api.cli.common import DatabaseOption, console, open_services, signer
 from audit import merkle
 from audit.log import MerkleLog
 from audit.signing import Checkpoint
@@ -24,9 +24,9 @@ def public_key(database_url: DatabaseOption = None) -> None:
     """Print the public half of the key that signs checkpoints (base64, raw Ed25519)."""
     services = open_services(database_url)
     try:
-        signer = services.signer()
-        console.print(f"Key {signer.key_id} ({services.settings.signing_key_file}):")
-        print(signer.public_key)
+        key = signer(services)
+        console.print(f"Key {key.key_id} ({services.settings.signing_key_file}):")
+        print(key.public_key)
     finally:
         services.close()
 
@@ -40,7 +40,7 @@ def audit_checkpoint(
     services = open_services(database_url)
     try:
         leaves = MerkleLog(services.registry).leaves()
-        signed = services.signer().sign(len(leaves), merkle.root(leaves).hex(), iso(services.clock()))
+        signed = signer(services).sign(len(leaves), merkle.root(leaves).hex(), iso(services.clock()))
     finally:
         services.close()
     text = orjson.dumps(signed.as_dict(), option=orjson.OPT_INDENT_2).decode()
@@ -87,4 +87,4 @@ def _local_public_key(services: Services) -> str:
     """The operator's own key; an auditor elsewhere passes --public-key instead. Never made here."""
     if not services.settings.signing_key_file.exists():
         raise typer.BadParameter("no local signing key: pass the registry's --public-key", param_hint="--public-key")
-    return services.signer().public_key
+    return signer(services).public_key

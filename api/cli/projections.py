@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from api.cli.common import DatabaseOption, Names, console, open_services
+from api.cli.common import DatabaseOption, Names, console, open_services, read_models
 from projections.rebuild import rebuild as rebuild_read_models
 from projections.rebuild import verify as verify_rows
 from projections.runner import Runner
@@ -33,7 +33,7 @@ def rebuild(names: Names = None, database_url: DatabaseOption = None) -> None:
     """Rebuild read models beside the live ones and switch when caught up; resumes if interrupted."""
     services = open_services(database_url)
     try:
-        chosen = services.projector.select(names)
+        chosen = read_models(services, names)
         with _progress() as progress:
             task = progress.add_task("Rebuilding", total=services.projector.head())
             done = rebuild_read_models(
@@ -49,7 +49,7 @@ def verify(names: Names = None, database_url: DatabaseOption = None) -> None:
     """Rebuild into scratch tables and compare them row by row with the live read models."""
     services = open_services(database_url)
     try:
-        chosen = services.projector.select(names)
+        chosen = read_models(services, names)
         differences = verify_rows(services.projector, chosen)
     finally:
         services.close()
@@ -74,7 +74,7 @@ def run(
     url = services.settings.database_url
     runner = Runner(
         services.projector,
-        services.projector.select(names),
+        read_models(services, names),
         interval=interval,
         postgres_url=url if url.startswith(("postgresql://", "postgres://")) else None,
         on_wait=console.print,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from api.observability import configure_logging, logging_config
 
 
 def serve(
+    database_url: DatabaseOption = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
@@ -19,7 +21,8 @@ def serve(
     """Serve the HTTP API (settings from REGISTRY_* environment variables)."""
     import uvicorn
 
-    settings = read_settings()
+    settings = read_settings(database_url=database_url)
+    os.environ["REGISTRY_DATABASE_URL"] = settings.database_url  # each worker process reads its settings anew
     configure_logging(settings.log_level)
     uvicorn.run(
         "api.app:app_from_environment",
