@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import observability, problems, web
+from api import docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId
 from api.routes import audit, keys, programs, reads, teams
@@ -51,8 +51,11 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the bundled files by api.docs, not from a CDN
+        redoc_url=None,
     )
     problems.install(app)
+    docs.install(app)
     app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
     app.add_middleware(RequestId)
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)

@@ -59,6 +59,7 @@ from api.schemas.values import (
     Name,
     Points,
     Quantity,
+    QueryMoment,
     Resource,
     StageIndex,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "ProgramSummary",
     "ProjectionStatus",
     "Quantity",
+    "QueryMoment",
     "RecordEvaluationRequest",
     "RecordedEvent",
     "RecordedResponse",

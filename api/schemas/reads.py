@@ -89,8 +89,8 @@ class RoundView(BaseModel):
 
 
 class StandingsResponse(BaseModel):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     program_code: str
     version: int = Field(description="The programme's version, also the response's ETag")
     title_ko: str
@@ -110,8 +110,8 @@ class StageOutcome(BaseModel):
 
 
 class TeamRecordResponse(TeamView):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     version: int = Field(description="The team's version, also the response's ETag")
     stages: list[StageOutcome]
     evaluations: list[EvaluationView]
@@ -135,8 +135,8 @@ class HistoryEvent(BaseModel):
 
 
 class HistoryPage(BaseModel):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     events: list[HistoryEvent]
     next_cursor: int | None = Field(description="Pass as `cursor` to read the next page; null at the end")
 
@@ -168,8 +168,8 @@ class FairnessLine(BaseModel):
 
 
 class FundingResponse(BaseModel):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     program_code: str
     budgets: list[BudgetLine]
     teams: list[LedgerLine]
