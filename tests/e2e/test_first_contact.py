@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.problems import problem_types
 from domain import errors
-from tests.e2e.conftest import P, Api, assert_problem
+from tests.e2e.conftest import Api, P, assert_problem
 
 
 def _error_class_names() -> set[str]:
