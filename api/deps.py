@@ -91,12 +91,11 @@ def moment(
 When = Annotated[AskedMoment, Depends(moment)]
 
 
-def answered_for(when: AskedMoment) -> dict[str, str | None]:
+def answered_for(when: Moment) -> dict[str, str | None]:
     """The two times a response answers for, echoed in its body; a time not given is the moment of the request."""
-    return {
-        "as_of": iso(when.as_of or when.now) if when.as_of or when.now else None,
-        "known_at": iso(when.known_at or when.now) if when.known_at or when.now else None,
-    }
+    now = when.now if isinstance(when, AskedMoment) else None
+    as_of, known_at = when.as_of or now, when.known_at or now
+    return {"as_of": None if as_of is None else iso(as_of), "known_at": None if known_at is None else iso(known_at)}
 
 
 def request_id(request: Request) -> str:
