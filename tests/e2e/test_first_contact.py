@@ -4,10 +4,16 @@ hand-typed times in the query, and answers that say which moment they were compu
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from api.app import create_app
+from api.bootstrap import build
+from api.cli import app as cli
 from api.problems import problem_types
+from api.settings import Settings
 from domain import errors
 from tests.e2e.conftest import Api, P, assert_problem
 
@@ -81,3 +87,18 @@ def test_answers_echo_the_times_they_were_computed_for_when_none_were_given(api:
         assert (answer["as_of"], answer["known_at"]) == (now, now), path
     given = api.get(f"/programs/{P}/standings", as_of="2026-01-03T00:00:00+09:00")
     assert (given["as_of"], given["known_at"]) == ("2026-01-02T15:00:00.000000+00:00", now)
+
+
+def test_the_demo_counts_the_events_health_counts_and_prints_its_curl_example_on_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    printed = CliRunner().invoke(cli, ["demo", "--admin-key", "--database-url", url], terminal_width=60)
+    assert printed.exit_code == 0, printed.output
+    said = re.search(r"the log now holds (\d+) events", printed.output)
+    services = build(Settings(database_url=url))
+    try:
+        with TestClient(create_app(services=services)) as client:
+            assert said and int(said[1]) == client.get("/health").json()["log_head"]
+    finally:
+        services.close()
+    (example,) = [line for line in printed.output.splitlines() if "curl" in line]
+    assert re.fullmatch(r"    curl -H 'Authorization: Bearer rk_\S+' http://127\.0\.0\.1:8000/programs", example)
