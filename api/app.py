@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId
-from api.routes import audit, keys, programs, reads, teams
+from api.routes import audit, events, keys, programs, reads, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
 
@@ -59,7 +59,7 @@ def create_app(
     app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
     app.add_middleware(RequestId)
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
-    for router in (programs.router, teams.router, reads.router, keys.router, audit.router):
+    for router in (programs.router, teams.router, reads.router, keys.router, audit.router, events.router):
         app.include_router(router, responses=errors)
     app.include_router(web.router)
     observability.install(app)
