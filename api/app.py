@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import observability, problems, web
+from api import docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId
-from api.routes import audit, checkpoints, keys, programs, reads, rounds, rules, teams
+from api.routes import audit, checkpoints, events, keys, programs, reads, rounds, rules, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
 
@@ -51,8 +51,11 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the bundled files by api.docs, not from a CDN
+        redoc_url=None,
     )
     problems.install(app)
+    docs.install(app)
     app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
     app.add_middleware(RequestId)
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
@@ -66,6 +69,7 @@ def create_app(
         keys.router,
         audit.router,
         checkpoints.router,
+        events.router,
     ):
         app.include_router(router, responses=errors)
     app.include_router(web.router)

@@ -11,13 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import get_services
 from domain import errors
 from domain.access import Principal
 
 ANONYMOUS = Principal(key_id="-", name="anonymous", role="anonymous")
+
+# Declared so that the OpenAPI document names both ways to present a key and /docs can authorise;
+# the key itself is read by _presented_key, which also accepts the web view's cookie.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="Authorization: Bearer <key>")
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey", description="X-API-Key: <key>")
 
 
 def _presented_key(request: Request) -> str | None:
@@ -29,7 +35,11 @@ def _presented_key(request: Request) -> str | None:
 
 
 def _require(role: str) -> Callable[[Request], Principal]:
-    def dependency(request: Request) -> Principal:
+    def dependency(
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+        _header: Annotated[str | None, Security(API_KEY)] = None,
+    ) -> Principal:
         services = get_services(request)
         secret = _presented_key(request)
         principal = services.registry.authenticate(secret) if secret else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypedDict
 
 from fastapi import Depends, Query, Request
@@ -67,27 +69,34 @@ def wait_for_position(
 Consistent = Annotated[None, Depends(wait_for_position)]
 
 
+@dataclass(frozen=True)
+class AskedMoment(Moment):
+    """The moment a read asked for, and the server's clock when it was asked: what "now" meant for it."""
+
+    now: datetime | None = None
+
+
 def moment(
+    services: ServicesDep,
     as_of: Annotated[
-        schemas.Moment | None, Query(description="Effective time: count decisions that took effect by then")
+        schemas.QueryMoment | None, Query(description="Effective time: count decisions that took effect by then")
     ] = None,
     known_at: Annotated[
-        schemas.Moment | None, Query(description="Recorded time: count only what the registry knew by then")
+        schemas.QueryMoment | None, Query(description="Recorded time: count only what the registry knew by then")
     ] = None,
-) -> Moment:
+) -> AskedMoment:
     """Both optional (default: now); an event counts if effective_at <= as_of and recorded_at <= known_at."""
-    return Moment(as_of, known_at)
+    return AskedMoment(as_of, known_at, now=services.clock())
 
 
-When = Annotated[Moment, Depends(moment)]
+When = Annotated[AskedMoment, Depends(moment)]
 
 
 def answered_for(when: Moment) -> dict[str, str | None]:
-    """The two times a response answers for, echoed in its body."""
-    return {
-        "as_of": None if when.as_of is None else iso(when.as_of),
-        "known_at": None if when.known_at is None else iso(when.known_at),
-    }
+    """The two times a response answers for, echoed in its body; a time not given is the moment of the request."""
+    now = when.now if isinstance(when, AskedMoment) else None
+    as_of, known_at = when.as_of or now, when.known_at or now
+    return {"as_of": None if as_of is None else iso(as_of), "known_at": None if known_at is None else iso(known_at)}
 
 
 def request_id(request: Request) -> str:

@@ -3,7 +3,8 @@
 A body over the configured size is refused with 413, whether it declares its
 length or streams. A JSON object that names the same key twice is refused with
 422: parsers disagree on which value wins, and a system of record must not
-record a decision that two readers would read differently.
+record a decision that two readers would read differently. Malformed JSON is
+refused with 422 naming the line and column where parsing stopped.
 """
 
 from __future__ import annotations
@@ -35,9 +36,28 @@ def duplicate_keys(body: bytes) -> str | None:
         json.loads(body, object_pairs_hook=_refuse_duplicates)
     except DuplicateKeyError as error:
         return str(error)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return None
+
+
+def malformed(body: bytes) -> dict[str, Any] | None:
+    """Where and why this JSON text cannot be parsed (line and column from 1), or None if it parses."""
+    try:
+        json.loads(body)
+    except json.JSONDecodeError as error:
+        return {"message": error.msg, "line": error.lineno, "column": error.colno}
+    except UnicodeDecodeError as error:
+        return {"message": "the body is not UTF-8", "line": body[: error.start].count(b"\n") + 1, "column": None}
+    except RecursionError:
+        return {"message": "arrays or objects are nested too deeply", "line": None, "column": None}
+    return None
+
+
+def _malformed_refusal(where: dict[str, Any], path: str) -> ASGIApp:
+    at = f" at line {where['line']}, column {where['column']}" if where["column"] else ""
+    issue = {"location": ["body"], "kind": "json_invalid", **where}
+    return problem(422, "invalid-request", f"the JSON body is malformed{at}: {where['message']}", path, errors=[issue])
 
 
 class BodyGuard:
@@ -64,10 +84,15 @@ class BodyGuard:
             if len(body) > self.max_bytes:
                 await self._too_large(scope, receive, send)
                 return
-        if b"json" in headers.get(b"content-type", b"") and (repeated := duplicate_keys(body)):
-            detail = f"the JSON body names a key more than once: {repeated}"
-            await problem(422, "invalid-request", detail, scope.get("path", ""))(scope, receive, send)
-            return
+        if b"json" in headers.get(b"content-type", b"").lower() and body.strip():
+            if where := malformed(body):
+                refusal = _malformed_refusal(where, scope.get("path", ""))
+                await refusal(scope, receive, send)
+                return
+            if repeated := duplicate_keys(body):
+                detail = f"the JSON body names a key more than once: {repeated}"
+                await problem(422, "invalid-request", detail, scope.get("path", ""))(scope, receive, send)
+                return
         await self.app(scope, _replay(body), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -70,17 +70,29 @@ def problem_types() -> dict[str, str]:
         return [cls, *(sub for child in cls.__subclasses__() for sub in walk(child))]
 
     documented = {e.code: " ".join((e.__doc__ or e.__name__).split()) for e in walk(errors.RegistryError)[1:]}
-    documented["invalid-request"] = "The request body, path or query did not match the schema."
-    documented["not-found"] = "No such resource."
-    documented["unauthenticated"] = "No API key was given, or it is unknown or revoked."
-    documented["method-not-allowed"] = "The resource does not accept this method."
-    documented["payload-too-large"] = "The request body is larger than the configured limit."
+    documented["invalid-request"] = (
+        "The request body, path or query did not match the schema. The detail names each field (or the line and"
+        " column of malformed JSON); /docs shows what each operation takes."
+    )
+    documented["not-found"] = "Nothing is served at this path. /docs and /openapi.json list every path."
+    documented["unauthenticated"] = (
+        "No API key was given, or it is unknown or revoked. Send one as Authorization: Bearer <key>;"
+        " an admin issues keys with registry keys create."
+    )
+    documented["method-not-allowed"] = "The resource does not accept this method; the Allow header lists those it does."
+    documented["payload-too-large"] = "The request body is larger than REGISTRY_MAX_BODY_BYTES. Send a smaller body."
     documented["database-unavailable"] = (
         "The database did not answer in time. Retry; an Idempotency-Key makes the retry safe."
     )
-    documented["not-ready"] = "The database is unreachable or a read model lags past the readiness bound."
+    documented["not-ready"] = (
+        "The database is unreachable or a read model lags past the readiness bound. Send traffic elsewhere"
+        " and retry after Retry-After; `registry projections status` shows the lag."
+    )
     documented["read-model-behind"] = "The read models have not reached the requested min_position yet. Retry."
-    documented["internal-error"] = "The server failed to complete the request; the error is in its log."
+    documented["internal-error"] = (
+        "The server failed to complete the request; the error is in its log under the X-Request-ID."
+        " Nothing was recorded unless a later read shows it."
+    )
     return documented
 
 

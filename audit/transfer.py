@@ -41,10 +41,13 @@ BATCH = 1_000
 
 
 class ImportRefusedError(Exception):
-    """The file is not an untampered export; ``line`` is the first line that does not fit (from 1)."""
+    """The file is not an untampered export; ``line`` is the first line that does not fit (from 1).
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}")
+    ``line`` is None when the refusal is about the store, not the file (it already holds events).
+    """
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(reason if line is None else f"line {line}: {reason}")
         self.line = line
 
 
@@ -188,7 +191,7 @@ def check(path: Path, key: Verifier, checkpoint: Head | None = None) -> int:
 def import_log(registry: Registry, path: Path, key: Verifier, checkpoint: Head | None = None) -> int:
     """Load a checked export, and its checkpoints, into an empty store; returns the number of events written."""
     if registry.recorder.max_notification_id():
-        raise ImportRefusedError(0, "the store is not empty")
+        raise ImportRefusedError(None, "the store already holds events; import only into an empty database")
     expected = check(path, key, checkpoint)
     batch: list[StoredEvent] = []
     rows: list[dict[str, Any]] = []

@@ -40,27 +40,29 @@ class RegistryError(Exception):
 
 
 class NotFoundError(RegistryError):
-    """Something the decision refers to does not exist."""
+    """Something the decision refers to does not exist. Check the codes and numbers in the path."""
 
 
 class ProgramNotFoundError(NotFoundError):
-    pass
+    """No programme has this code. GET /programs lists the programmes; check the code's spelling and case."""
 
 
 class TeamNotFoundError(NotFoundError):
-    pass
+    """No team with this code has applied to the programme. List the teams in GET /programs/{p}/standings."""
 
 
 class EvaluationNotFoundError(NotFoundError):
-    pass
+    """The team has no evaluation with this number. A team's record (GET /programs/{p}/teams/{t}) lists its
+    evaluations.
+    """
 
 
 class RoundNotFoundError(NotFoundError):
-    pass
+    """The programme has no re-entry round with this number. The programme's standings list its rounds."""
 
 
 class OfferNotFoundError(NotFoundError):
-    pass
+    """The team has no re-entry offer with this number. The team's record lists its offers."""
 
 
 class EvaluationRoundNotFoundError(NotFoundError):
@@ -68,115 +70,141 @@ class EvaluationRoundNotFoundError(NotFoundError):
 
 
 class InvalidDecisionError(RegistryError):
-    """The decision does not fit the programme's definition."""
+    """The decision does not fit the programme's definition. Compare it with the programme's stages, criteria and
+    budgets (GET /programs/{p}).
+    """
 
 
 class InvalidValueError(InvalidDecisionError):
-    """A value is out of its allowed form or range."""
+    """A value is out of its allowed form or range. The detail names the value; correct it and send again."""
 
 
 class InvalidScoresError(InvalidDecisionError):
-    """Scores or gate results do not match the stage's criteria and gates."""
+    """Scores or gate results do not match the stage's criteria and gates. Give one score per criterion and one
+    result per gate of that stage, as the programme defines them.
+    """
 
 
 class UnknownStageError(InvalidDecisionError):
-    pass
+    """The programme has no stage with this index. Stages are numbered from 0 in the order the programme defined
+    them.
+    """
 
 
 class UnknownResourceError(InvalidDecisionError):
-    pass
+    """The programme has no budget for this resource. Use a resource named in the programme's budgets, or increase a
+    budget for it first.
+    """
 
 
 class IdempotencyKeyReusedError(InvalidDecisionError):
-    """The Idempotency-Key was already used for a request with a different body."""
+    """The Idempotency-Key was already used for a request with a different body. Use a new key for a new
+    request, or resend the first body unchanged.
+    """
 
 
 class RuleViolationError(RegistryError):
-    """A programme rule forbids the decision in the current state."""
+    """A programme rule forbids the decision in the current state. The detail names the rule; read the
+    programme's standings to see the state.
+    """
 
 
 class EffectiveTimeError(RuleViolationError):
-    """The effective time is before the programme opened (or the offer was made) or after it was recorded."""
+    """The effective time is before the programme opened or was announced (or the offer was made), or after the
+    decision was recorded. Give a time between the programme's opening and now, with its time zone.
+    """
 
 
 class ScoreOutOfRangeError(RuleViolationError):
-    """A score is negative or above its criterion's maximum."""
+    """A score is negative or above its criterion's maximum. Give a score from 0 to the criterion's max_points."""
 
 
 class ProgramAlreadyOpenedError(RuleViolationError):
-    pass
+    """A programme with this code is already open. Choose another code, or read the existing programme."""
 
 
 class DuplicateApplicationError(RuleViolationError):
-    pass
+    """The team has already applied to this programme. Change its consortium instead of applying again."""
 
 
 class SeatUnavailableError(RuleViolationError):
-    pass
+    """Every seat of the stage is taken, or the only vacancies are held for an open re-entry round. Free a seat
+    first, or offer it through the round.
+    """
 
 
 class TeamInactiveError(RuleViolationError):
-    """The team withdrew or was finally eliminated."""
+    """The team withdrew or was finally eliminated, so no further decision can be recorded about it."""
 
 
 class WrongStageError(RuleViolationError):
-    pass
+    """The decision names a stage the team is not at. Read the team's record for its current stage and name that one."""
 
 
 class AlreadyEliminatedError(RuleViolationError):
-    pass
+    """The team is already eliminated from this stage. Record the outcome of its objection (upheld or reversed)
+    instead.
+    """
 
 
 class NoPendingEliminationError(RuleViolationError):
-    pass
+    """The team has no provisional elimination to uphold or reverse. Only an elimination still within its objection
+    window has an outcome.
+    """
 
 
 class EliminationFinalError(RuleViolationError):
-    pass
+    """The elimination is final (upheld, or past its objection deadline) and can no longer be reversed."""
 
 
 class RoundClosedError(RuleViolationError):
-    pass
+    """The re-entry round is closed: its offers can no longer be made or answered. Open a new round if a seat is
+    still vacant.
+    """
 
 
 class NotEligibleError(RuleViolationError):
-    pass
+    """The team's status does not make it eligible for this re-entry round. The round's eligibility is listed with
+    the programme's rounds in its standings.
+    """
 
 
 class OfferAlreadyAnsweredError(RuleViolationError):
-    pass
+    """The offer was already accepted or declined; each offer takes one answer. Make a new offer if the round is
+    still open.
+    """
 
 
 class OfferPendingError(RuleViolationError):
-    """The team already holds an unanswered offer in this round."""
+    """The team already holds an unanswered offer in this round. Wait for its answer, or for its deadline to pass."""
 
 
 class OfferExpiredError(RuleViolationError):
-    pass
+    """The offer's deadline has passed, so it can no longer be accepted. Make a new offer while the round is open."""
 
 
 class BudgetExceededError(RuleViolationError):
-    pass
+    """The grant is larger than what remains of the resource's budget. Grant less, or increase the budget first."""
 
 
 class ResourceExcludedError(RuleViolationError):
-    pass
+    """The team is excluded from this resource (its application named the exclusion). Grant it another resource."""
 
 
 class ReturnExceedsHoldingError(RuleViolationError):
-    pass
+    """The return is larger than what the team holds of the resource. Return at most its current holding."""
 
 
 class TooManyFinalistsError(RuleViolationError):
-    pass
+    """More finalists were named than the programme allows. Name at most the programme's finalist count."""
 
 
 class FinalistNotInLastStageError(RuleViolationError):
-    pass
+    """A finalist must hold a seat in the programme's last stage. Advance the team to the last stage first."""
 
 
 class FinalistsAlreadySelectedError(RuleViolationError):
-    pass
+    """The programme's finalists were already selected; the selection is made once."""
 
 
 class StageConcludedError(RuleViolationError):
@@ -212,19 +240,25 @@ class RoundAlreadyDecidedError(RuleViolationError):
 
 
 class MembershipError(RuleViolationError):
-    """A consortium change names a member that is (or is not) already in it."""
+    """A consortium change adds a member already in it, or removes one who is not. Read the team's record for
+    its current members.
+    """
 
 
 class PreconditionFailedError(RegistryError):
-    """The record changed since the version the caller named in If-Match."""
+    """The record changed since the version named in If-Match. GET it again, check the change, and send the
+    new ETag.
+    """
 
 
 class AccessDeniedError(RegistryError):
-    """The caller's role may not take this action."""
+    """The API key's role may not take this action. Ask an admin for a key with the role the detail names."""
 
 
 class ConcurrentUpdateError(RegistryError):
-    """Concurrent decisions kept changing the same records; the decision was not stored."""
+    """Concurrent decisions kept changing the same records; the decision was not stored. Send it again
+    (with the same Idempotency-Key).
+    """
 
 
 class CallNotOpenError(RuleViolationError):

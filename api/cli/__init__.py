@@ -10,8 +10,12 @@ from __future__ import annotations
 import typer
 
 from api.cli import audit, keys, projections, service, standings, transfer
+from api.cli.failures import run
 
-app = typer.Typer(help="The program registry: an event-sourced system of record for funding programmes.")
+app = typer.Typer(
+    help="The program registry: an event-sourced system of record for funding programmes.",
+    pretty_exceptions_enable=False,
+)
 app.command()(service.serve)
 app.command()(service.migrate)
 app.command("demo")(service.load_demo)
@@ -24,4 +28,5 @@ app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:
-    app()
+    """The ``registry`` script: every failure is one line on standard error and a non-zero exit status."""
+    raise SystemExit(run(app))

@@ -16,7 +16,7 @@ import orjson
 import typer
 
 from api.bootstrap import Services
-from api.cli.common import DatabaseOption, console, open_services
+from api.cli.common import DatabaseOption, console, open_services, signer
 from audit.checkpoints import CheckpointError, Head, parse_body
 from audit.note import NoteError, Verifier, parse_signer_key, split, verified
 from audit.receipts import ReceiptError, check_receipt
@@ -50,10 +50,10 @@ def public_key(database_url: DatabaseOption = None) -> None:
     """Print the public half of the key that signs checkpoints (base64, raw Ed25519) and its verifier key."""
     services = open_services(database_url)
     try:
-        signer = services.signer()
-        console.print(f"Key {signer.key_id} ({services.settings.signing_key_file}):")
-        print(signer.public_key)
-        print(signer.verifier(services.settings.log_origin).encoded())
+        key = signer(services)
+        console.print(f"Key {key.key_id} ({services.settings.signing_key_file}):")
+        print(key.public_key)
+        print(key.verifier(services.settings.log_origin).encoded())
     finally:
         services.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from api.cli.common import DatabaseOption, Names, console, open_services
+from api.cli.common import DatabaseOption, Names, console, open_services, read_models
 from projections.rebuild import rebuild as rebuild_read_models
 from projections.rebuild import verify as verify_rows
 from projections.runner import Runner
@@ -33,7 +33,7 @@ def rebuild(names: Names = None, database_url: DatabaseOption = None) -> None:
     """Rebuild read models beside the live ones and switch when caught up; resumes if interrupted."""
     services = open_services(database_url)
     try:
-        chosen = services.projector.select(names)
+        chosen = read_models(services, names)
         with _progress() as progress:
             task = progress.add_task("Rebuilding", total=services.projector.head())
             done = rebuild_read_models(
@@ -49,7 +49,7 @@ def verify(names: Names = None, database_url: DatabaseOption = None) -> None:
     """Rebuild into scratch tables and compare them row by row with the live read models."""
     services = open_services(database_url)
     try:
-        chosen = services.projector.select(names)
+        chosen = read_models(services, names)
         differences = verify_rows(services.projector, chosen)
     finally:
         services.close()
@@ -74,7 +74,7 @@ def run(
     url = services.settings.database_url
     runner = Runner(
         services.projector,
-        services.projector.select(names),
+        read_models(services, names),
         interval=interval,
         postgres_url=url if url.startswith(("postgresql://", "postgres://")) else None,
         on_wait=console.print,
@@ -90,13 +90,26 @@ def run(
 
 
 @app.command("status")
-def status(database_url: DatabaseOption = None) -> None:
+def status(
+    database_url: DatabaseOption = None,
+    healthy: Annotated[
+        bool,
+        typer.Option(
+            "--healthy",
+            help="Exit 1 unless a runner follows every read model (state live) within REGISTRY_READY_MAX_LAG events",
+        ),
+    ] = False,
+) -> None:
     """Each read model's position, the head of the log, the lag, and its runner's state."""
     services = open_services(database_url)
     try:
         report = projection_status(services.projector, services.clock())
+        bound = services.settings.ready_max_lag
     finally:
         services.close()
+    if healthy:
+        _exit_unless_followed(report, bound)
+        return
     table = Table("Read model", "Position", "Head", "Lag (events)", "Lag (s)", "State", "Last error")
     for row in report:
         table.add_row(
@@ -109,6 +122,19 @@ def status(database_url: DatabaseOption = None) -> None:
             row["last_error"] or "",
         )
     console.print(table)
+
+
+def _exit_unless_followed(report: list[dict[str, Any]], bound: int) -> None:
+    """One line for a health check: every read model followed by a live runner, and not too far behind."""
+    unwell = [
+        f"{r['name']} ({r['state']}, {r['lag_events']} behind)"
+        for r in report
+        if r["state"] != "live" or r["lag_events"] > bound
+    ]
+    if unwell:
+        console.print(f"unhealthy: {', '.join(unwell)}", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"healthy: {', '.join(r['name'] for r in report)} followed within {bound} events", soft_wrap=True)
 
 
 class RateColumn(ProgressColumn):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from api.observability import configure_logging, logging_config
 
 
 def serve(
+    database_url: DatabaseOption = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
@@ -19,7 +21,8 @@ def serve(
     """Serve the HTTP API (settings from REGISTRY_* environment variables)."""
     import uvicorn
 
-    settings = read_settings()
+    settings = read_settings(database_url=database_url)
+    os.environ["REGISTRY_DATABASE_URL"] = settings.database_url  # each worker process reads its settings anew
     configure_logging(settings.log_level)
     uvicorn.run(
         "api.app:app_from_environment",
@@ -54,15 +57,19 @@ def load_demo(
             console.print(f"The log already holds {services.projector.head()} events; demo not loaded.")
             return
         steps = demo.load(services.registry)
+        key = keys.create_key(services, name="local-admin", role="admin", actor=CLI_ACTOR) if admin_key else None
         services.projector.catch_up()
+        # Counted after the key is issued (issuing a key is an event too), so the count agrees with /health.
         console.print(
             f"Recorded the demo programme {demo.PROGRAM} in {steps} steps; "
-            f"the log now holds {services.projector.head()} events."
+            f"the log now holds {services.projector.head()} events.",
+            soft_wrap=True,
         )
-        if admin_key:
-            key = keys.create_key(services, name="local-admin", role="admin", actor=CLI_ACTOR)
+        if key is not None:
             console.print("Admin key for local use (shown once; `registry keys create` makes more):")
-            console.print(f"    [bold]{key.secret}[/bold]")
-            console.print(f"    curl -H 'Authorization: Bearer {key.secret}' http://127.0.0.1:8000/programs")
+            console.print(f"    [bold]{key.secret}[/bold]", soft_wrap=True)
+            # soft_wrap: never broken across lines, so the command can be copied even from a log file or a pipe
+            example = f"    curl -H 'Authorization: Bearer {key.secret}' http://127.0.0.1:8000/programs"
+            console.print(example, soft_wrap=True)
     finally:
         services.close()

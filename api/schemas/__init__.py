@@ -82,6 +82,7 @@ from api.schemas.values import (
     Name,
     Points,
     Quantity,
+    QueryMoment,
     Resource,
     StageIndex,
 )
@@ -133,6 +134,7 @@ __all__ = [
     "ProgramSummary",
     "ProjectionStatus",
     "Quantity",
+    "QueryMoment",
     "RecordEvaluationRequest",
     "RecordRoundOutcomesRequest",
     "RecordedEvent",

@@ -105,8 +105,8 @@ class CallView(BaseModel):
 
 
 class StandingsResponse(BaseModel):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     program_code: str
     version: int = Field(description="The programme's version, also the response's ETag")
     title_ko: str
@@ -129,8 +129,8 @@ class StageOutcome(BaseModel):
 
 
 class TeamRecordResponse(TeamView):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     version: int = Field(description="The team's version, also the response's ETag")
     rules_version: int = Field(description="The rules version the latest decision about the team was judged under")
     sources: list[dict[str, str]] = Field(description="The records behind the latest decision about the team")
@@ -160,8 +160,8 @@ class HistoryEvent(BaseModel):
 
 
 class HistoryPage(BaseModel):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     events: list[HistoryEvent]
     next_cursor: int | None = Field(description="Pass as `cursor` to read the next page; null at the end")
 
@@ -193,8 +193,8 @@ class FairnessLine(BaseModel):
 
 
 class FundingResponse(BaseModel):
-    as_of: str | None = Field(None, description="The effective time answered for (null: now)")
-    known_at: str | None = Field(None, description="The recorded time answered for (null: now)")
+    as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
+    known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     program_code: str
     budgets: list[BudgetLine]
     teams: list[LedgerLine]

@@ -6,6 +6,7 @@ a Unix time) and must be representable in UTC once converted.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -31,7 +32,15 @@ def _utc_representable(value: datetime) -> datetime:
     return value
 
 
+def _plus_restored(value: Any) -> Any:
+    """In a query string an unencoded ``+`` arrives as a space: ``2026-01-15T00:00:00 09:00`` means +09:00."""
+    if isinstance(value, str):
+        return re.sub(r"([T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d(?::?\d\d)?)$", r"\1+\2", value.strip())
+    return value
+
+
 Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_utc_representable)]
+QueryMoment = Annotated[Moment, BeforeValidator(_plus_restored)]
 Day = Annotated[date, BeforeValidator(_iso_text)]
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w][\w.\-]*$")]

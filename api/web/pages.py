@@ -11,7 +11,7 @@ from api.auth import Reader
 from api.deps import ServicesDep, code_in_path
 from api.web import times, views
 from api.web.access import PageRoute
-from api.web.render import STYLESHEET, error_page, page
+from api.web.render import FAVICON, STYLESHEET, error_page, page
 from audit.signing import signature_valid
 from audit.verify import Report, verify
 from projections import standings
@@ -27,6 +27,13 @@ def stylesheet() -> Response:
     return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
 
+@router.get("/ui/favicon.svg")
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The registry's icon (browsers ask for /favicon.ico whatever the page says)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 @router.get("/ui")
 def programmes(request: Request, services: ServicesDep, who: Reader) -> Response:
     return page(request, "programs.html", {"programs": standings.list_programs(services.db), "who": who})
@@ -40,12 +47,12 @@ def programme(
     who: Reader,
     as_of: Picked = None,
     known_at: Picked = None,
-    tz: Annotated[str, Query(max_length=6)] = "+00:00",
+    tz: Annotated[str, Query(max_length=64)] = "+00:00",
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> Response:
     code = code_in_path(program)
     zone = times.zone(tz)
-    view = views.View(times.parse(as_of, known_at, zone), zone, tz.strip().replace(" ", "+"), after)
+    view = views.View(times.parse(as_of, known_at, zone), zone, times.form_value(zone), after)
     head = services.projector.head()  # the log the page answers from, shown with its checkpoint
     with read_store(services.registry, services.db, view.moment, code) as source:
         context = views.programme(source, services.db, head, code, view, services.clock())

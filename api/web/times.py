@@ -1,20 +1,25 @@
-"""Times on the web pages: reading the date picker's values and showing stored times in a chosen offset.
+"""Times on the web pages: reading the date picker's values and showing stored times in a chosen zone.
 
 A ``datetime-local`` input has no time zone, so the form sends one beside it
-(``tz``, a UTC offset such as ``+09:00``). A value that carries its own offset
-(``2026-02-10T00:00+09:00``) keeps it. Stored times are UTC ISO text.
+(``tz``): an IANA time-zone name such as ``Asia/Seoul`` (daylight saving included),
+``UTC``, or a fixed UTC offset such as ``+09:00``. A value that carries its own
+offset (``2026-02-10T00:00+09:00``) keeps it. Stored times are UTC ISO text; every
+time on a page is shown the same way, to the minute, in the chosen zone.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain import errors
 from projections.as_of import Moment
 
 HOURS = range(-12, 15)
 NAMED = {"+09:00": "UTC+09:00 (KST)", "+00:00": "UTC"}
+PLACES = [("Asia/Seoul", "Asia/Seoul (KST)"), ("UTC", "UTC (IANA)")]
+OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
 
 
 def _value(hours: int) -> str:
@@ -22,26 +27,45 @@ def _value(hours: int) -> str:
 
 
 def zones() -> list[tuple[str, str]]:
-    """The offsets the form offers, as (value, label)."""
-    return [(_value(h), NAMED.get(_value(h), f"UTC{_value(h)}")) for h in HOURS]
+    """The zones the form offers, as (value, label): named places first, then whole-hour offsets."""
+    return [*PLACES, *((_value(h), NAMED.get(_value(h), f"UTC{_value(h)}")) for h in HOURS)]
 
 
-def zone(text: str) -> timezone:
-    """One of the offered UTC offsets (``+09:00``); anything else is refused."""
+def zone(text: str) -> tzinfo:
+    """An IANA time-zone name (``Asia/Seoul``) or a UTC offset (``+09:00``, ``+0530``); anything else is refused."""
     value = text.strip().replace(" ", "+")  # a "+" in a hand-typed query string arrives as a space
-    hours = next((h for h in HOURS if _value(h) == value), None)
-    if hours is None:
-        raise errors.InvalidValueError(f"tz {text!r} is not a whole-hour UTC offset like +09:00")
-    return timezone(timedelta(hours=hours))
+    if offset := OFFSET.fullmatch(value):
+        sign, hours, minutes = offset.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == "-" else 1)
+        if int(minutes) < 60 and abs(delta) <= timedelta(hours=14):
+            return timezone(delta)
+    elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*", value):
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise errors.InvalidValueError(
+        f"tz {text!r} is neither a time-zone name like Asia/Seoul nor a UTC offset like +09:00"
+    )
 
 
-def label(tz: timezone) -> str:
-    """``UTC+09:00 (KST)`` for the page's notes."""
-    hours = int((tz.utcoffset(None) or timedelta(0)).total_seconds() // 3600)
-    return dict(zones())[_value(hours)]
+def form_value(tz: tzinfo) -> str:
+    """The form value that names ``tz``: its IANA name, or its offset (``+09:00``)."""
+    if isinstance(tz, ZoneInfo):
+        return tz.key
+    offset = tz.utcoffset(None) or timedelta(0)
+    sign, rest = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+    minutes = int(rest.total_seconds() // 60)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def moment_from(text: str | None, tz: timezone, name: str) -> datetime | None:
+def label(tz: tzinfo) -> str:
+    """``UTC+09:00 (KST)`` or ``Asia/Seoul`` for the page's notes."""
+    named = form_value(tz)
+    return dict(zones()).get(named, named if isinstance(tz, ZoneInfo) else f"UTC{named}")
+
+
+def moment_from(text: str | None, tz: tzinfo, name: str) -> datetime | None:
     """A picker value (local to ``tz`` unless it names its own offset); empty means "latest"."""
     if not text or not text.strip():
         return None
@@ -56,11 +80,11 @@ def moment_from(text: str | None, tz: timezone, name: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
-def parse(as_of: str | None, known_at: str | None, tz: timezone) -> Moment:
+def parse(as_of: str | None, known_at: str | None, tz: tzinfo) -> Moment:
     return Moment(moment_from(as_of, tz, "as_of"), moment_from(known_at, tz, "known_at"))
 
 
-def shown(value: str | datetime | None, tz: timezone) -> str:
+def shown(value: str | datetime | None, tz: tzinfo) -> str:
     """A stored time in the chosen offset, to the minute: ``2026-02-18 10:00``."""
     if value is None or value == "":
         return ""
@@ -68,7 +92,7 @@ def shown(value: str | datetime | None, tz: timezone) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def picker(value: datetime | None, tz: timezone) -> str:
+def picker(value: datetime | None, tz: tzinfo) -> str:
     """The value a datetime-local input shows for a moment."""
     if value is None:
         return ""

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
-from api.web import chart, times
+from api.web import chart, timeline, times
 from projections import funding, history, standings
 from projections.as_of import Moment, Source
 from projections.db import Database
 
-TIMELINE_PAGE = 200
-
 
 @dataclass(frozen=True)
 class View:
-    """The request's choices: which times the page answers for, the offset it shows times in, the timeline cursor."""
+    """The request's choices: which times the page answers for, the zone it shows times in, the timeline cursor."""
 
     moment: Moment
-    tz: timezone
+    tz: tzinfo
     tz_value: str
     after: int = 0
 
@@ -36,18 +34,17 @@ def programme(source: Source, live: Database, head: int, code: str, view: View, 
         return None
     names = team_names(found)
     ledger = funding.program_funding(source.db, code, at)
-    timeline = history.HistoryFilter(
-        program_code=code, effective_to=view.moment.as_of, recorded_to=view.moment.known_at
-    )
-    events, next_cursor = history.page(live, timeline, after=view.after, limit=TIMELINE_PAGE)
+    where = history.HistoryFilter(program_code=code, effective_to=view.moment.as_of, recorded_to=view.moment.known_at)
+    decisions, next_cursor = timeline.page(live, where, after=view.after)
     return {
         "program": found,
         "names": names,
         "charts": chart.charts(ledger, {c: n["ko"] for c, n in names.items()}),
         "budgets": ledger["budgets"],
         "fairness": ledger["fairness"],
-        "events": [timeline_row(e) for e in events],
+        "decisions": decisions,
         "next_page": None if next_cursor is None else query(view, after=next_cursor),
+        "first_page": None if view.after == 0 else query(view),
         "source": source,
         "head": head,
         "view": view,
@@ -74,7 +71,7 @@ def answering(view: View, head: int) -> dict[str, str]:
     }
 
 
-def _said(moment: datetime | None, tz: timezone, otherwise: str) -> str:
+def _said(moment: datetime | None, tz: tzinfo, otherwise: str) -> str:
     return f"{times.shown(moment, tz)} ({times.label(tz)})" if moment else otherwise
 
 
@@ -83,12 +80,6 @@ def status_class(team: dict[str, Any]) -> str:
     if team["status"] == "eliminated" and team["elimination"] and not team["elimination"]["final"]:
         return "status-provisional"
     return f"status-{team['status']}"
-
-
-def timeline_row(event: dict[str, Any]) -> dict[str, Any]:
-    """A history row, with how many whole days after taking effect it was recorded (back-dating shows)."""
-    lag = datetime.fromisoformat(event["recorded_at"]) - datetime.fromisoformat(event["effective_at"])
-    return {**event, "days_late": lag.days}
 
 
 def query(view: View, **extra: Any) -> str:
