@@ -20,13 +20,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from eventsourcing.domain import Aggregate
 from hypothesis import event, given, settings
 
 from api.bootstrap import Services, build
 from api.settings import Settings
-from domain.candidacy import Candidacy
 from domain.commands import AdvanceTeam, GrantFunding, SubmitApplication
-from domain.program import Program
 from domain.registry import Context
 from projections import funding, standings
 from projections.as_of import Moment, read_store
@@ -69,7 +68,7 @@ def reference(services: Services, moment: Moment, code: str, now: datetime) -> d
             )
             if not in_programme(item) or not counts:
                 continue
-            if isinstance(item, Program.Opened | Candidacy.ApplicationSubmitted):
+            if isinstance(item, Aggregate.Created):  # a programme opened or announced, an application, a round
                 created.add(item.originator_id)
             if item.originator_id in created:  # nothing to apply to before the team's application counts
                 counted.append((position, item))
