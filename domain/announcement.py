@@ -31,17 +31,25 @@ class Announced(ProgramEvent, Aggregate.Created):
     finalist_count: int
 
     def apply(self, program: Any) -> None:
-        program.code = self.code
-        program.title_ko, program.title_en, program.agency = self.title_ko, self.title_en, self.agency
-        program.opened_at = self.effective_at
-        program.stages = [Stage.from_record(s) for s in self.stages]
-        program.budgets = dict(self.budgets)
-        program.allocated = dict.fromkeys(self.budgets, 0)
-        program.finalist_count = self.finalist_count
-        program.holders = [set() for _ in self.stages]
-        program.rounds, program.finalists, program.round_fills = {}, [], {}
-        program.rules_version, program.fixed_stages, program.calls = 1, set(), {}
-        program.announced = True
+        begin(program, self, announced=True)
+
+
+def begin(program: Any, event: Announced | Any, *, announced: bool) -> None:
+    """A programme's state at its creation event, opened in one go (``Program.Opened``) or announced.
+
+    Both creation events carry the same fields; only ``announced`` tells them apart.
+    """
+    program.code = event.code
+    program.title_ko, program.title_en, program.agency = event.title_ko, event.title_en, event.agency
+    program.opened_at = event.effective_at
+    program.stages = [Stage.from_record(s) for s in event.stages]
+    program.budgets = dict(event.budgets)
+    program.allocated = dict.fromkeys(event.budgets, 0)
+    program.finalist_count = event.finalist_count
+    program.holders = [set() for _ in event.stages]
+    program.rounds, program.finalists, program.round_fills = {}, [], {}
+    program.rules_version, program.fixed_stages, program.calls = 1, set(), {}
+    program.announced = announced
 
 
 class Announcing:

@@ -78,23 +78,7 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
         finalist_count: int
 
         def apply(self, program: Program) -> None:
-            program.code = self.code
-            program.title_ko, program.title_en, program.agency = (
-                self.title_ko,
-                self.title_en,
-                self.agency,
-            )
-            program.opened_at = self.effective_at
-            program.stages = [Stage.from_record(s) for s in self.stages]
-            program.budgets = dict(self.budgets)
-            program.allocated = dict.fromkeys(self.budgets, 0)
-            program.finalist_count = self.finalist_count
-            program.holders = [set() for _ in self.stages]
-            program.rounds = {}
-            program.finalists = []
-            program.round_fills = {}
-            program.rules_version, program.fixed_stages, program.calls = 1, set(), {}
-            program.announced = False
+            announcement.begin(program, self, announced=False)
 
     Created = Opened  # the library looks for a creation event under this name
 
