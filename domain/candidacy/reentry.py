@@ -68,14 +68,6 @@ class ReEntry(TeamState):
         _after_offer(stamp, pending, offer)
         self.trigger_event(OfferDeclined, offer=offer, round=pending.round, **stamp.event_fields())
 
-    def _eligible_for(self, eligibility: tuple[str, ...], opens_at: datetime) -> bool:
-        applied = self.status == TeamStatus.APPLIED
-        return (
-            ("eliminated" in eligibility and self.status == TeamStatus.ELIMINATED)
-            or ("applicants" in eligibility and applied and self.applied_at < opens_at)
-            or ("new_entrants" in eligibility and applied and self.applied_at >= opens_at)
-        )
-
     def _answerable_offer(self, stamp: Stamp, number: int) -> Offer:
         try:
             offer = self.offers[number]
