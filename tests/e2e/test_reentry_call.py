@@ -17,7 +17,7 @@ from tests.e2e.conftest import Api, P, assert_problem
 from tests.e2e.test_decisions import recorded
 
 ROUND = f"/programs/{P}/re-entry-rounds/1"
-CLOSES = "2026-01-31T00:00:00+00:00"
+CLOSES = "2026-01-31T00:00:00+00:00"  # when round 1 closes
 SOURCE = {"url": "https://news.example/kakao-declines", "title": "Kakao will not apply"}
 
 
