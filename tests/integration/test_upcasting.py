@@ -168,5 +168,5 @@ def test_an_evaluation_round_opened_before_rounds_judged_re_entry_applications_l
     assert state.pop("class_version") == 2 and state.pop("reentry_round") is None
     v1 = StoredEvent(stored.originator_id, stored.originator_version, stored.topic, orjson.dumps(state))
     services.registry.recorder.insert_events([v1])
-    loaded = services.registry.repository.get(r.id)
+    loaded: EvaluationRound = services.registry.repository.get(r.id)
     assert (loaded.title, loaded.reentry_round) == ("Written screening", None)
