@@ -382,3 +382,9 @@ def test_a_team_without_a_pending_application_cannot_be_selected() -> None:
         program,
         kakao,
     )
+
+
+def test_a_new_entrant_is_refused_by_a_round_that_does_not_take_new_entrants() -> None:
+    program = vacant_stage_two()
+    open_call(program, eligibility=["eliminated"])
+    refused(errors.NotEligibleError, lambda: new_entrant(program), program)
