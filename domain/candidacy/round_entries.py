@@ -36,6 +36,7 @@ class RoundApplicationSubmitted(CandidacyEvent):
 
     def apply(self, team: TeamState) -> None:
         team.round_applications = {**team.round_applications, self.round: PENDING}
+        team.round_applied_at = {**team.round_applied_at, self.round: self.effective_at}
         team.lead_organisation, team.members = self.lead_organisation, list(self.members)
 
 
@@ -115,7 +116,7 @@ class RoundEntries(TeamState):
         if not stamp.reason:
             raise errors.InvalidValueError("a statement needs its words or their summary as the reason")
         if kind == "withdrew_application":
-            self._pending_application(round_number)
+            self._pending_application(stamp, round_number)
         number = self.statements + 1
         self.trigger_event(
             RoundStatementMade, statement=number, round=round_number, kind=kind, form=form, **stamp.event_fields()
@@ -127,7 +128,7 @@ class RoundEntries(TeamState):
         reentry = program.reentry_round(round_number)
         if stamp.effective_at < reentry.opens_at:
             raise errors.RoundClosedError(f"re-entry round {round_number} opens at {reentry.opens_at.isoformat()}")
-        self._pending_application(round_number)
+        self._pending_application(stamp, round_number)
         if self.status == TeamStatus.WITHDRAWN:
             raise errors.TeamInactiveError(f"team {self.team_code} withdrew")
         program.take_seat(stamp, self.team_code, reentry.stage, round_number=round_number)
@@ -139,7 +140,11 @@ class RoundEntries(TeamState):
             **stamp.event_fields(),
         )
 
-    def _pending_application(self, round_number: int) -> None:
+    def _pending_application(self, stamp: Stamp, round_number: int) -> None:
+        """The team's application to the round is pending, and the decision about it is dated after it."""
         if not self.has_pending_application(round_number):
             msg = f"team {self.team_code} has no pending application in re-entry round {round_number}"
             raise errors.NotAnApplicantError(msg)
+        if stamp.effective_at < self.round_applied_at[round_number]:
+            msg = f"a decision about the application to re-entry round {round_number} cannot take effect before it"
+            raise errors.EffectiveTimeError(msg)

@@ -86,9 +86,11 @@ class TeamState:
             """The aggregate's (see eventsourcing's ``Aggregate.trigger_event``)."""
 
         round_applications: dict[int, str]  # re-entry round → pending, withdrawn or selected
+        round_applied_at: dict[int, datetime]  # re-entry round → when the team last applied to it
         statements: int  # about re-entry rounds, made so far
     else:  # until the first application or statement; their events assign new values, never mutate these
         round_applications: dict[int, str] = {}  # replaced by each event, never mutated
+        round_applied_at: dict[int, datetime] = {}  # replaced by each event, never mutated
         statements = 0
 
     def has_pending_application(self, round_number: int) -> bool:

@@ -388,3 +388,22 @@ def test_a_new_entrant_is_refused_by_a_round_that_does_not_take_new_entrants() -
     program = vacant_stage_two()
     open_call(program, eligibility=["eliminated"])
     refused(errors.NotEligibleError, lambda: new_entrant(program), program)
+
+
+def test_a_selection_or_withdrawal_cannot_take_effect_before_the_application() -> None:
+    program = vacant_stage_two()
+    kakao = eliminated(program, "kakao")
+    open_call(program)
+    apply(kakao, program, 35)
+    refused(
+        errors.EffectiveTimeError,
+        lambda: kakao.selected_in_round(on(34, recorded=36), program, round_number=1, evaluation_round=1),
+        program,
+        kakao,
+    )
+    stamp = on(34, recorded=36, reason="Withdrawn")
+    refused(
+        errors.EffectiveTimeError,
+        lambda: kakao.state_on_round(stamp, program, round_number=1, kind="withdrew_application", form="formal_letter"),
+        kakao,
+    )
