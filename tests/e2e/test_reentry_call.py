@@ -224,8 +224,13 @@ def test_a_statement_that_breaks_a_rule_is_refused_and_changes_nothing(
 
 def test_an_extended_round_takes_an_application_after_its_first_deadline(call: Api) -> None:
     api = call
+    api.clock.advance(hours=2)  # the round opened at 09:00 on 5 January; extended at 11:00
     body = {"closes_at": "2026-02-14T00:00:00+00:00", "reason": "Deadline extended", "sources": [SOURCE]}
     recorded(api, api.post(f"{ROUND}/extensions", body), "ReEntryRoundExtended")
+    before = api.get(ROUND, as_of="2026-01-05T10:00:00+00:00")
+    assert (before["closes_at"], before["last_change"]) == ("2026-01-31T00:00:00.000000+00:00", "opened")
+    [moved] = api.history(type="ReEntryRoundExtended")
+    assert (moved["reason"], moved["sources"]) == ("Deadline extended", [SOURCE])
     view = round_view(api)
     assert (view["closes_at"], view["first_closes_at"]) == (
         "2026-02-14T00:00:00.000000+00:00",
