@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId
-from api.routes import audit, checkpoints, events, keys, programs, reads, rounds, rules, teams
+from api.routes import audit, checkpoints, events, keys, programs, reads, reentry, rounds, rules, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
 
@@ -61,6 +61,7 @@ def create_app(
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
     for router in (
         programs.router,
+        reentry.router,
         rules.router,
         teams.router,
         rounds.router,

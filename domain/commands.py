@@ -102,6 +102,39 @@ class OpenReEntryRound(ProgramCommand):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ExtendReEntryRound(ProgramCommand):
+    round_number: int
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseReEntryRoundEarly(ProgramCommand):
+    round_number: int
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyToRound(TeamCommand):
+    """A team applies to a re-entry round; a new entrant gives its names and lead (creating its candidacy)."""
+
+    round_number: int
+    lead_organisation: str | None = None  # None: the team's current lead
+    members: list[str] | None = None  # None: the team's current members
+    name_ko: str = ""
+    name_en: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateOnRound(TeamCommand):
+    """What a team said about a re-entry round without an offer: its kind and form (the words are the reason)."""
+
+    round_number: int
+    kind: str  # declined, intends_to_apply, withdrew_application
+    form: str  # formal_letter, public_statement, press_report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SelectFinalists(ProgramCommand):
     teams: list[str]
 
@@ -207,6 +240,7 @@ class OpenEvaluationRound(ProgramCommand):
     title: str
     criteria: list[dict[str, Any]] | None = None  # None: the stage's
     gates: list[str] | None = None  # None: the stage's
+    reentry_round: int | None = None  # the re-entry round whose applications it judges
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -169,6 +169,12 @@ class NotEligibleError(RuleViolationError):
     """
 
 
+class NotAnApplicantError(RuleViolationError):
+    """The team has no pending application in this re-entry round (it never applied, withdrew its application or
+    was already selected), so it cannot be judged, selected or withdraw an application there. Apply first.
+    """
+
+
 class OfferAlreadyAnsweredError(RuleViolationError):
     """The offer was already accepted or declined; each offer takes one answer. Make a new offer if the round is
     still open.

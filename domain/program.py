@@ -12,42 +12,29 @@ decisions that compete for seats or budget, and nothing else.
 
 Three concerns of the programme live in their own modules and are mixed in
 here, their events attached so that their topics are registered: calls for
-applications (``domain.calls``), rules that change after opening, with the
+applications (``domain.calls``), a re-entry round's window moving
+(``domain.reentry_windows``), rules that change after opening, with the
 programme's rules version (``domain.rules``), and a programme announced before
 its call (``domain.announcement``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import announcement, calls, errors, rules
-from domain.program_state import ProgramEvent
+from domain import announcement, calls, errors, reentry_windows, rules
+from domain.program_state import ProgramEvent, ReEntryRound
 from domain.values import Stage, Stamp, aware, code, positive, resource_kind, text
 
 ELIGIBILITY = ("eliminated", "applicants", "new_entrants")
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/program")
 
 
-@dataclass(frozen=True)
-class ReEntryRound:
-    number: int
-    stage: int
-    seats: int
-    eligibility: tuple[str, ...]
-    opens_at: datetime
-    closes_at: datetime
-
-    def is_open(self, at: datetime) -> bool:
-        return self.opens_at <= at <= self.closes_at
-
-
-class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
+class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregate, announcement.Announcing):
     TOPIC = "registry:Program"
 
     # Events of the concerns in their own modules are attached here, so the library registers their topics.
@@ -60,12 +47,16 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
         CallOpened: TypeAlias = calls.CallOpened
         CallExtended: TypeAlias = calls.CallExtended
         CallClosedEarly: TypeAlias = calls.CallClosedEarly
+        ReEntryRoundExtended: TypeAlias = reentry_windows.ReEntryRoundExtended
+        ReEntryRoundClosedEarly: TypeAlias = reentry_windows.ReEntryRoundClosedEarly
     else:
         Event = ProgramEvent
         Announced = announcement.Announced
         StageAdded, StageAmended = rules.StageAdded, rules.StageAmended
         StageEvaluationBegan = rules.StageEvaluationBegan
         CallOpened, CallExtended, CallClosedEarly = calls.CallOpened, calls.CallExtended, calls.CallClosedEarly
+        ReEntryRoundExtended = reentry_windows.ReEntryRoundExtended
+        ReEntryRoundClosedEarly = reentry_windows.ReEntryRoundClosedEarly
 
     class Opened(Event, Aggregate.Created):
         TOPIC = "registry:ProgramOpened"

@@ -33,6 +33,21 @@ class Call:
         return self.opens_at <= at <= self.closes_at
 
 
+@dataclass(frozen=True)
+class ReEntryRound:
+    """A re-entry round for vacant seats of one stage: who is eligible, and the window it takes entries in."""
+
+    number: int
+    stage: int
+    seats: int
+    eligibility: tuple[str, ...]
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, at: datetime) -> bool:
+        return self.opens_at <= at <= self.closes_at
+
+
 class ProgramState:
     """The programme's state that the concerns in their own modules read."""
 
@@ -47,7 +62,7 @@ class ProgramState:
         fixed_stages: set[int]
         calls: dict[int, Call]
         announced: bool
-        rounds: dict[int, Any]  # number → ``domain.program.ReEntryRound``
+        rounds: dict[int, ReEntryRound]
 
         def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
             """The aggregate's (see eventsourcing's ``Aggregate.trigger_event``)."""

@@ -44,6 +44,7 @@ from domain.commands import (
     WithdrawTeam,
 )
 from domain.program import Program
+from domain.reentry_service import ReEntryDecisions
 from domain.round_service import RoundDecisions
 from domain.service import MAX_ATTEMPTS, AfterSave, Context, DecisionService, Locate, Recorded
 from domain.values import Stage, Stamp
@@ -51,7 +52,7 @@ from domain.values import Stage, Stamp
 __all__ = ["MAX_ATTEMPTS", "AfterSave", "Context", "Locate", "Recorded", "Registry"]
 
 
-class Registry(RoundDecisions, DecisionService):
+class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
     """The programme registry's event-sourced application."""
 
     name = "registry"  # prefixes the PostgreSQL tables: keep it when renaming the class

@@ -59,6 +59,7 @@ class RoundDecisions(DecisionService):
                 title=command.title,
                 criteria=command.criteria,
                 gates=command.gates,
+                reentry_round=command.reentry_round,
             )
             return [opened], number
 
@@ -113,6 +114,7 @@ class RoundDecisions(DecisionService):
                     stage=r.stage,
                     result=outcome.result,
                     rank=outcome.rank,
+                    reentry_round=r.reentry_round,
                     **judged,
                 )
             # Eliminations first: the seats they free are there for the advances of the same round.
@@ -138,7 +140,13 @@ class RoundDecisions(DecisionService):
                 votes=command.votes,
                 counts=command.counts,
             )
-            return [r]
+            if r.reentry_round is None:
+                return [r]
+            # A panel judging a re-entry round's applications seats those it selects, up to the round's seats.
+            teams = [self.candidacy(command.program_code, t) for t in selected]
+            for team in teams:
+                team.selected_in_round(stamp, program, round_number=r.reentry_round, evaluation_round=r.number)
+            return [r, *teams, program]
 
         return self._round_decision(ctx, command, decide)
 

@@ -46,16 +46,25 @@ class EvaluationRound(Aggregate):
         pass
 
     class Opened(Event, Aggregate.Created):
+        """Version 2 added ``reentry_round``, the re-entry round whose applications it judges; version 1 had none."""
+
         TOPIC = "registry:EvaluationRoundOpened"
+        class_version = 2
         program_code: str
         round: int
         stage: int
         title: str
         criteria: list[dict[str, Any]]
         gates: list[str]
+        reentry_round: int | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reentry_round"] = None
 
         def apply(self, r: EvaluationRound) -> None:
             r.program_code, r.number, r.stage, r.title = self.program_code, self.round, self.stage, self.title
+            r.reentry_round = self.reentry_round
             r.criteria = {c["code"]: Decimal(c["max_points"]) for c in self.criteria}
             r.gates = tuple(self.gates)
             r.panel, r.excused, r.judged, r.decided = {}, {}, set(), False
@@ -121,6 +130,7 @@ class EvaluationRound(Aggregate):
         number: int
         stage: int
         title: str
+        reentry_round: int | None
         criteria: dict[str, Decimal]
         gates: tuple[str, ...]
         panel: dict[str, str]
@@ -145,10 +155,17 @@ class EvaluationRound(Aggregate):
         title: str,
         criteria: list[dict[str, Any]] | None,
         gates: list[str] | None,
+        reentry_round: int | None = None,
     ) -> EvaluationRound:
-        """Open round ``number`` for ``stage``, judged on the stage's criteria and gates unless others are given."""
+        """Open round ``number`` for ``stage``, judged on the stage's criteria and gates unless others are given.
+
+        With ``reentry_round`` it judges that re-entry round's applications, and its decision seats those selected.
+        """
         stamp.not_before(program.opened_at)
         definition = program.stage(stage)
+        if reentry_round is not None and program.reentry_round(reentry_round).stage != stage:
+            msg = f"re-entry round {reentry_round} is for {program.stage_label(program.rounds[reentry_round].stage)}"
+            raise errors.InvalidValueError(msg)
         if criteria is not None or gates is not None:
             own = [c.as_record() for c in definition.criteria] if criteria is None else criteria
             own_gates = list(definition.gates) if gates is None else gates
@@ -162,6 +179,7 @@ class EvaluationRound(Aggregate):
             title=text(title, "title", limit=300),
             criteria=[c.as_record() for c in definition.criteria],
             gates=list(definition.gates),
+            reentry_round=reentry_round,
             **stamp.event_fields(),
         )
 

@@ -63,6 +63,7 @@ def open_evaluation_round(
         title=body.title,
         criteria=None if body.criteria is None else [c.model_dump() for c in body.criteria],
         gates=body.gates,
+        reentry_round=body.reentry_round,
     )
     outcome = services.registry.open_evaluation_round(context(request, who, body), command)
     return recorded_response(outcome, {"round": outcome.result})

@@ -52,6 +52,7 @@ from api.schemas.reads import (
     TeamRecordResponse,
     TeamView,
 )
+from api.schemas.reentry import ApplyToRoundRequest, MoveRoundRequest, ReEntryRoundResponse, StatementRequest
 from api.schemas.rounds import (
     AdvancementView,
     DecideRoundRequest,
@@ -94,6 +95,7 @@ __all__ = [
     "AmendEvaluationRequest",
     "AmendStageRequest",
     "AnnounceProgramRequest",
+    "ApplyToRoundRequest",
     "BudgetLine",
     "CallView",
     "ChangeConsortiumRequest",
@@ -121,6 +123,7 @@ __all__ = [
     "Members",
     "Moment",
     "MoveCallRequest",
+    "MoveRoundRequest",
     "Name",
     "OfferReEntryRequest",
     "OfferView",
@@ -135,6 +138,7 @@ __all__ = [
     "ProjectionStatus",
     "Quantity",
     "QueryMoment",
+    "ReEntryRoundResponse",
     "RecordEvaluationRequest",
     "RecordRoundOutcomesRequest",
     "RecordedEvent",
@@ -153,6 +157,7 @@ __all__ = [
     "StageSpec",
     "StageStandings",
     "StandingsResponse",
+    "StatementRequest",
     "Strict",
     "SubmitApplicationRequest",
     "TeamOutcomeSpec",

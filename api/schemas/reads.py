@@ -70,6 +70,26 @@ class OfferView(BaseModel):
     answer: Literal["accepted", "declined"] | None
 
 
+class RoundApplicationView(BaseModel):
+    team_code: str
+    round: int
+    lead_organisation: str = Field(description="The consortium's lead as the team applied")
+    members: list[str] = Field(description="The consortium's members as the team applied")
+    applied_at: str
+    state: Literal["pending", "withdrawn", "selected"]
+
+
+class StatementView(BaseModel):
+    team_code: str
+    statement: int
+    round: int
+    kind: Literal["declined", "intends_to_apply", "withdrew_application"]
+    form: Literal["formal_letter", "public_statement", "press_report"]
+    words: str = Field(description="What the team said, or its summary")
+    sources: list[dict[str, str]]
+    effective_at: str
+
+
 class StageStandings(BaseModel):
     stage: int
     name: str
@@ -89,9 +109,14 @@ class RoundView(BaseModel):
     filled: int
     eligibility: list[str]
     opens_at: str
-    closes_at: str
+    closes_at: str = Field(description="When the round closes, after any extension or early close")
+    first_closes_at: str = Field(description="When the round was to close when it opened")
+    last_change: Literal["opened", "extended", "closed_early"]
+    last_change_reason: str
     open: bool
     offers: list[OfferView]
+    applications: list[RoundApplicationView] = Field(description="Applications to the round (the open call)")
+    statements: list[StatementView] = Field(description="What teams said about the round without an offer")
 
 
 class CallView(BaseModel):
@@ -140,6 +165,8 @@ class TeamRecordResponse(TeamView):
     funding: list[dict[str, Any]]
     round_outcomes: list[RoundOutcomeView] = Field(description="Every evaluation round's outcome for the team")
     recusals: list[ExcuseView] = Field(description="Panel members' conflicts with the team and recusals, and why")
+    round_applications: list[RoundApplicationView] = Field(description="The team's applications to re-entry rounds")
+    statements: list[StatementView] = Field(description="What the team said about re-entry rounds without an offer")
 
 
 class HistoryEvent(BaseModel):

@@ -24,6 +24,9 @@ class OpenEvaluationRoundRequest(Decision):
     gates: Annotated[list[Code], Field(max_length=50)] | None = Field(
         None, description="The gates the round checks; default: the stage's"
     )
+    reentry_round: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        None, description="The re-entry round whose applications it judges; its decision seats those selected"
+    )
 
 
 class PanelSeatSpec(Strict):
@@ -162,6 +165,7 @@ class EvaluationRoundSummary(BaseModel):
     stage: int
     title: str
     opened_at: str
+    reentry_round: int | None = Field(description="The re-entry round whose applications it judges, if any")
     decided: bool
 
 

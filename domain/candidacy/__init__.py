@@ -13,7 +13,8 @@ objection deadline passes, then final) and ``withdrawn``.
 Modules: ``state`` (the status and what the events assign), ``events`` (the
 facts), ``aggregate`` (``Candidacy``: application, consortium, stages,
 withdrawal) and one per concern of its other commands: ``evaluations``,
-``eliminations``, ``reentry``, ``funding``.
+``eliminations``, ``reentry`` (offers), ``round_entries`` (applications to a
+re-entry round, statements about it, the panel's selection), ``outcomes``, ``funding``.
 """
 
 from domain.candidacy.aggregate import Candidacy

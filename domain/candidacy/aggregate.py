@@ -14,20 +14,22 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.candidacy import events, outcomes
+from domain.candidacy import events, outcomes, round_entries
 from domain.candidacy.eliminations import Eliminations
 from domain.candidacy.evaluations import Evaluations
 from domain.candidacy.funding import Funding
 from domain.candidacy.outcomes import Outcomes
 from domain.candidacy.reentry import ReEntry
+from domain.candidacy.round_entries import RoundEntries
 from domain.candidacy.state import MAX_MEMBERS, TeamStatus
+from domain.candidacy.state import members_of as _members
 from domain.program import Program
 from domain.values import Stamp, aware, code, nfc, text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/candidacy")
 
 
-class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate):
+class Candidacy(Evaluations, Eliminations, ReEntry, RoundEntries, Funding, Outcomes, Aggregate):
     TOPIC = "registry:Candidacy"
 
     # The events are attached here, so the library registers their explicit topics when the class is made.
@@ -53,6 +55,9 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
         AdvancementConfirmed: TypeAlias = outcomes.AdvancementConfirmed
         AdvancementReversed: TypeAlias = outcomes.AdvancementReversed
         RoundOutcomeRecorded: TypeAlias = outcomes.RoundOutcomeRecorded
+        RoundApplicationSubmitted: TypeAlias = round_entries.RoundApplicationSubmitted
+        RoundStatementMade: TypeAlias = round_entries.RoundStatementMade
+        ReEntrySelected: TypeAlias = round_entries.ReEntrySelected
     else:
         Event = events.CandidacyEvent
         ApplicationSubmitted = events.ApplicationSubmitted
@@ -73,6 +78,9 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
         AdvancementConfirmed = outcomes.AdvancementConfirmed
         AdvancementReversed = outcomes.AdvancementReversed
         RoundOutcomeRecorded = outcomes.RoundOutcomeRecorded
+        RoundApplicationSubmitted = round_entries.RoundApplicationSubmitted
+        RoundStatementMade = round_entries.RoundStatementMade
+        ReEntrySelected = round_entries.ReEntrySelected
     Created = ApplicationSubmitted  # the library looks for a creation event under this name
 
     @staticmethod
@@ -95,10 +103,15 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
         stage: int = 0,
         excluded_resources: list[str] | None = None,
         contact: str = "",
+        through_round: bool = False,
     ) -> Candidacy:
+        """A team applies to ``stage``: within its call, or (``through_round``) as a new entrant of a re-entry round,
+        whose window ``apply_to_round`` checks next.
+        """
         stamp.not_before(program.opened_at)
         program.stage(stage)
-        program.check_application(stamp, stage)
+        if not through_round:
+            program.check_application(stamp, stage)
         team_code = code(team_code, "team code")
         lead = text(lead_organisation, "lead_organisation", limit=300)
         return cls._create(
@@ -156,14 +169,3 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
         was_seated = self.seated
         program.release_seat(stamp, self.team_code, self.stage)
         self.trigger_event(self.TeamWithdrew, stage=self.stage, was_seated=was_seated, **stamp.event_fields())
-
-
-def _members(names: list[str], *, exclude: str) -> list[str]:
-    members: list[str] = []
-    for name in names:
-        member = text(name, "member", limit=300)
-        if member != exclude and member not in members:
-            members.append(member)
-    if len(members) > MAX_MEMBERS:
-        raise errors.MembershipError(f"a consortium has at most {MAX_MEMBERS} members")
-    return members

@@ -147,14 +147,25 @@ class Outcomes(TeamState):
         rank: int | None,
         panel: list[str],
         recusals: list[dict[str, str]],
+        reentry_round: int | None = None,
     ) -> None:
-        """Record the team's outcome in a round of ``stage`` (scores and gates already checked by the round)."""
-        self._check_open(stamp, program)
-        if self.status not in (TeamStatus.APPLIED, TeamStatus.ACTIVE):
-            raise errors.TeamInactiveError(f"team {self.team_code} is {self.status}")
-        if stage != self.stage:
-            msg = f"team {self.team_code} is in {program.stage_label(self.stage)}, not {program.stage_label(stage)}"
-            raise errors.WrongStageError(msg)
+        """Record the team's outcome in a round of ``stage`` (scores and gates already checked by the round).
+
+        A round judging a re-entry round's applications (``reentry_round``) judges only teams with a pending
+        application there, whatever their status (an eliminated team applies to come back).
+        """
+        if reentry_round is not None:
+            stamp.not_before(program.opened_at)
+            if not self.has_pending_application(reentry_round):
+                msg = f"team {self.team_code} has no pending application in re-entry round {reentry_round}"
+                raise errors.NotAnApplicantError(msg)
+        else:
+            self._check_open(stamp, program)
+            if self.status not in (TeamStatus.APPLIED, TeamStatus.ACTIVE):
+                raise errors.TeamInactiveError(f"team {self.team_code} is {self.status}")
+            if stage != self.stage:
+                msg = f"team {self.team_code} is in {program.stage_label(self.stage)}, not {program.stage_label(stage)}"
+                raise errors.WrongStageError(msg)
         if result is not None and result not in RESULTS:
             raise errors.InvalidValueError(f"result must be one of {', '.join(RESULTS)}")
         self.trigger_event(

@@ -29,7 +29,11 @@ class ReEntry(TeamState):
             raise errors.NotEligibleError(msg)
         if not stamp.effective_at < aware(deadline, "deadline") <= reentry.closes_at:
             raise errors.InvalidValueError("an offer's deadline must fall before the round closes")
-        if any(o.round == round_number and o.answer is None for o in self.offers.values()):
+        # An offer unanswered by its deadline has lapsed: it no longer holds the team (nor can it be accepted).
+        if any(
+            o.round == round_number and o.answer is None and stamp.effective_at <= o.deadline
+            for o in self.offers.values()
+        ):
             msg = f"team {self.team_code} already holds an unanswered offer in round {round_number}"
             raise errors.OfferPendingError(msg)
         number = len(self.offers) + 1
@@ -63,14 +67,6 @@ class ReEntry(TeamState):
         pending = self._answerable_offer(stamp, offer)
         _after_offer(stamp, pending, offer)
         self.trigger_event(OfferDeclined, offer=offer, round=pending.round, **stamp.event_fields())
-
-    def _eligible_for(self, eligibility: tuple[str, ...], opens_at: datetime) -> bool:
-        applied = self.status == TeamStatus.APPLIED
-        return (
-            ("eliminated" in eligibility and self.status == TeamStatus.ELIMINATED)
-            or ("applicants" in eligibility and applied and self.applied_at < opens_at)
-            or ("new_entrants" in eligibility and applied and self.applied_at >= opens_at)
-        )
 
     def _answerable_offer(self, stamp: Stamp, number: int) -> Offer:
         try:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from domain import errors
 from domain.program import Program
-from domain.values import Stamp
+from domain.values import Stamp, text
 
 MAX_MEMBERS = 100  # of a consortium, and of an evaluation panel
+PENDING, WITHDRAWN, SELECTED = "pending", "withdrawn", "selected"  # an application to a re-entry round
 
 
 class TeamStatus(StrEnum):
@@ -84,6 +85,17 @@ class TeamState:
         def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
             """The aggregate's (see eventsourcing's ``Aggregate.trigger_event``)."""
 
+        round_applications: dict[int, str]  # re-entry round → pending, withdrawn or selected
+        round_applied_at: dict[int, datetime]  # re-entry round → when the team last applied to it
+        statements: int  # about re-entry rounds, made so far
+    else:  # until the first application or statement; their events assign new values, never mutate these
+        round_applications: dict[int, str] = {}  # replaced by each event, never mutated
+        round_applied_at: dict[int, datetime] = {}  # replaced by each event, never mutated
+        statements = 0
+
+    def has_pending_application(self, round_number: int) -> bool:
+        return self.round_applications.get(round_number) == PENDING
+
     @property
     def seated(self) -> bool:
         return self.status == TeamStatus.ACTIVE
@@ -91,6 +103,15 @@ class TeamState:
     def is_finally_eliminated(self, at: datetime) -> bool:
         e = self.elimination
         return self.status == TeamStatus.ELIMINATED and e is not None and (e.upheld or at > e.objection_deadline)
+
+    def _eligible_for(self, eligibility: tuple[str, ...], opens_at: datetime) -> bool:
+        """Whether a re-entry round of this eligibility, opening at ``opens_at``, takes the team."""
+        applied = self.status == TeamStatus.APPLIED
+        return (
+            ("eliminated" in eligibility and self.status == TeamStatus.ELIMINATED)
+            or ("applicants" in eligibility and applied and self.applied_at < opens_at)
+            or ("new_entrants" in eligibility and applied and self.applied_at >= opens_at)
+        )
 
     def _check_open(self, stamp: Stamp, program: Program) -> None:
         """The team may still receive decisions: not withdrawn, not finally eliminated.
@@ -103,3 +124,15 @@ class TeamState:
             raise errors.TeamInactiveError(f"team {self.team_code} withdrew")
         if self.is_finally_eliminated(stamp.recorded_at):
             raise errors.TeamInactiveError(f"team {self.team_code} is finally eliminated")
+
+
+def members_of(names: list[str], *, exclude: str) -> list[str]:
+    """A consortium's members as given, each once, without ``exclude`` (the lead organisation)."""
+    members: list[str] = []
+    for name in names:
+        member = text(name, "member", limit=300)
+        if member != exclude and member not in members:
+            members.append(member)
+    if len(members) > MAX_MEMBERS:
+        raise errors.MembershipError(f"a consortium has at most {MAX_MEMBERS} members")
+    return members

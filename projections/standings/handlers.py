@@ -19,7 +19,7 @@ from domain.rounds import EvaluationRound
 from projections.encoding import iso, to_json
 from projections.rows import Rows, Table, plus
 from projections.schema import Codes
-from projections.standings import round_handlers
+from projections.standings import reentry_handlers, round_handlers
 from projections.standings.rules import RULE_HANDLERS, put_stage
 from projections.standings.tables import (
     ALL,
@@ -115,6 +115,9 @@ def _round_opened(rows: Rows, e: Program.ReEntryRoundOpened, c: Codes) -> None:
             "eligibility": to_json(e.eligibility),
             "opens_at": iso(e.opens_at),
             "closes_at": iso(e.closes_at),
+            "first_closes_at": iso(e.closes_at),
+            "change": "opened",
+            "change_reason": e.reason,
         },
     )
 
@@ -268,4 +271,5 @@ _HANDLERS: dict[type, Handler] = {
     Candidacy.OfferDeclined: _declined,
     Candidacy.TeamWithdrew: _withdrew,
     **round_handlers.HANDLERS,
+    **reentry_handlers.HANDLERS,
 }

@@ -13,7 +13,16 @@ import orjson
 
 from projections.db import Cursor, Database, Row
 from projections.rows import versions_at
-from projections.standings.replies import call_reply, offer_reply, round_reply, score_reply, stage_reply, team_reply
+from projections.standings.replies import (
+    application_reply,
+    call_reply,
+    offer_reply,
+    round_reply,
+    score_reply,
+    stage_reply,
+    statement_reply,
+    team_reply,
+)
 from projections.standings.round_replies import attach, excuse_reply, outcome_reply
 
 
@@ -51,6 +60,8 @@ def program_standings(
         rounds = rows.all("standings_rounds", order="round")
         offers = rows.all("standings_offers", order="team_code, offer")
         calls = rows.all("standings_calls", order="stage")
+        applications = rows.all("standings_round_applications", order="round, applied_at, team_code")
+        statements = rows.all("standings_statements", order="effective_at, team_code, statement")
     entered = {e["team_code"] for e in entries}
     finalists = orjson.loads(program["finalists"])
     return {
@@ -66,7 +77,9 @@ def program_standings(
         "finalists": finalists,
         "stages": [stage_reply(s, entries, scores, teams, concluded=bool(finalists)) for s in stages],
         "applicants": [t for code, t in teams.items() if code not in entered],
-        "rounds": [round_reply(r, offers, now) for r in rounds],
+        "rounds": [
+            round_reply(r, now, offers=offers, applications=applications, statements=statements) for r in rounds
+        ],
         "calls": [call_reply(r, now) for r in calls],
     }
 
@@ -86,6 +99,8 @@ def team_record(
         outcomes = rows.all("standings_outcomes", order="round")
         advancements = rows.all("standings_advancements")
         excuses = rows.all("standings_excuses", order="round, member")
+        applications = rows.all("standings_round_applications", order="round")
+        statements = rows.all("standings_statements", order="statement")
     team = {row["team_code"]: team_reply(row, now)}
     attach(team, outcomes, advancements, now)
     return {
@@ -98,6 +113,8 @@ def team_record(
         "offers": [offer_reply(o) for o in offers],
         "round_outcomes": [outcome_reply(o) for o in outcomes],
         "recusals": [excuse_reply(e) for e in excuses],
+        "round_applications": [application_reply(a) for a in applications],
+        "statements": [statement_reply(s) for s in statements],
     }
 
 

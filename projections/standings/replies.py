@@ -100,8 +100,37 @@ def offer_reply(row: Row) -> dict[str, Any]:
     return {k: row[k] for k in ("team_code", "offer", "round", "stage", "deadline", "answer")}
 
 
-def round_reply(row: Row, offers: list[Row], now: datetime) -> dict[str, Any]:
-    """A re-entry round with its offers, open when ``now`` is within its window."""
+def application_reply(row: Row) -> dict[str, Any]:
+    """A team's application to a re-entry round, with its consortium, and its state (pending, withdrawn, selected)."""
+    return {
+        "team_code": row["team_code"],
+        "round": row["round"],
+        "lead_organisation": row["lead_organisation"],
+        "members": orjson.loads(row["members"]),
+        "applied_at": row["applied_at"],
+        "state": row["state"],
+    }
+
+
+def statement_reply(row: Row) -> dict[str, Any]:
+    """What a team said about a re-entry round without an offer."""
+    return {
+        "team_code": row["team_code"],
+        "statement": row["statement"],
+        "round": row["round"],
+        "kind": row["kind"],
+        "form": row["form"],
+        "words": row["words"],
+        "sources": orjson.loads(row["sources"]),
+        "effective_at": row["effective_at"],
+    }
+
+
+def round_reply(
+    row: Row, now: datetime, *, offers: list[Row], applications: list[Row], statements: list[Row]
+) -> dict[str, Any]:
+    """A re-entry round with its offers, applications and statements, open when ``now`` is within its window."""
+    number = row["round"]
     return {
         "round": row["round"],
         "stage": row["stage"],
@@ -110,8 +139,13 @@ def round_reply(row: Row, offers: list[Row], now: datetime) -> dict[str, Any]:
         "eligibility": orjson.loads(row["eligibility"]),
         "opens_at": row["opens_at"],
         "closes_at": row["closes_at"],
+        "first_closes_at": row["first_closes_at"],
+        "last_change": row["change"],
+        "last_change_reason": row["change_reason"],
         "open": row["opens_at"] <= iso(now) <= row["closes_at"],
-        "offers": [offer_reply(o) for o in offers if o["round"] == row["round"]],
+        "offers": [offer_reply(o) for o in offers if o["round"] == number],
+        "applications": [application_reply(a) for a in applications if a["round"] == number],
+        "statements": [statement_reply(s) for s in statements if s["round"] == number],
     }
 
 

@@ -26,6 +26,7 @@ def _round_opened(rows: Rows, e: EvaluationRound.Opened, c: Codes) -> None:
             "criteria": to_json(e.criteria),
             "gates": to_json(e.gates),
             "opened_at": iso(e.effective_at),
+            "reentry_round": e.reentry_round,
             "decision": None,
             "version": 1,
         },

@@ -65,6 +65,7 @@ def round_summary(row: Row) -> dict[str, Any]:
         "stage": row["stage"],
         "title": row["title"],
         "opened_at": row["opened_at"],
+        "reentry_round": row["reentry_round"],
         "decided": row["decision"] is not None,
     }
 

@@ -89,8 +89,41 @@ ROUNDS = Table(
         "eligibility TEXT NOT NULL",
         "opens_at TEXT NOT NULL",
         "closes_at TEXT NOT NULL",
+        "first_closes_at TEXT NOT NULL",
+        "change TEXT NOT NULL",
+        "change_reason TEXT NOT NULL",
     ),
     ("program_code", "round"),
+)
+# A team's application to a re-entry round, with the consortium it applied with, and what became of it.
+ROUND_APPLICATIONS = Table(
+    "standings_round_applications",
+    (
+        "program_code TEXT",
+        "round INTEGER",
+        "team_code TEXT",
+        "lead_organisation TEXT NOT NULL",
+        "members TEXT NOT NULL",
+        "applied_at TEXT NOT NULL",
+        "state TEXT NOT NULL",
+    ),
+    ("program_code", "round", "team_code"),
+)
+# What a team said about a re-entry round without an offer, in which form, with its words and sources.
+STATEMENTS = Table(
+    "standings_statements",
+    (
+        "program_code TEXT",
+        "team_code TEXT",
+        "statement INTEGER",
+        "round INTEGER NOT NULL",
+        "kind TEXT NOT NULL",
+        "form TEXT NOT NULL",
+        "words TEXT NOT NULL",
+        "sources TEXT NOT NULL",
+        "effective_at TEXT NOT NULL",
+    ),
+    ("program_code", "team_code", "statement"),
 )
 OFFERS = Table(
     "standings_offers",
@@ -128,6 +161,7 @@ EVALUATION_ROUNDS = Table(
         "criteria TEXT NOT NULL",
         "gates TEXT NOT NULL",
         "opened_at TEXT NOT NULL",
+        "reentry_round INTEGER",
         "decision TEXT",
         "version INTEGER NOT NULL",
     ),
@@ -200,6 +234,8 @@ ALL = (
     ENTRIES,
     SCORES,
     ROUNDS,
+    ROUND_APPLICATIONS,
+    STATEMENTS,
     OFFERS,
     CALLS,
     EVALUATION_ROUNDS,

@@ -94,7 +94,14 @@ def test_a_screening_round_records_the_field_advancing_and_eliminating_in_one_re
     assert [o["team_code"] for o in view["outcomes"]] == ["A", "B", "C", "D", "E"]  # ranked first
     assert view["criteria"] == [{"code": "written", "name": "written", "max_points": "100"}]
     assert api.get(ROUNDS)["rounds"] == [
-        {"round": 1, "stage": 0, "title": "Written screening", "opened_at": view["opened_at"], "decided": False}
+        {
+            "round": 1,
+            "stage": 0,
+            "title": "Written screening",
+            "opened_at": view["opened_at"],
+            "reentry_round": None,
+            "decided": False,
+        }
     ]
 
 

@@ -19,6 +19,7 @@ from domain.access import ROLES
 from domain.candidacy import ELIMINATION_REASONS
 from domain.program import ELIGIBILITY
 from tests.integration import attempts as a
+from tests.integration import reentry_attempts as e
 from tests.integration import round_attempts as r
 
 T = TypeVar("T")
@@ -150,6 +151,20 @@ WEIGHTED: list[tuple[st.SearchStrategy[a.Attempt], int]] = [
     (st.builds(r.DecideRound, selected=mostly(hints, st.none()), votes=members(3)), 1),
     (st.builds(r.AdvanceProvisionally, team=hints, hours=mostly(st.integers(1, 96), st.just(0))), 2),
     (st.builds(r.SettleAdvancement, team=hints, confirm=st.booleans()), 2),
+    (
+        st.builds(
+            e.ApplyToRound,
+            team=hints,
+            new=st.booleans(),
+            lead=mostly(st.none(), st.integers(0, 4)),
+            back=mostly(st.just(0), st.just(5)),
+        ),
+        3,
+    ),
+    (st.builds(e.StateOnRound, team=hints, kind=st.integers(0, 2), form=st.integers(0, 3)), 2),
+    (st.builds(e.MoveRound, extend=st.booleans(), hours=st.integers(-96, 96)), 1),
+    (st.just(e.OpenSelectionPanel()), 1),
+    (st.builds(e.SelectApplicant, team=hints), 2),
     (st.just(a.Retry()), 3),
     (st.builds(a.IssueKey, key=st.integers(0, 3), role=mostly(st.sampled_from(ROLES), st.just("owner"))), 1),
     (st.builds(a.RevokeKey, key=st.integers(0, 3)), 1),

@@ -26,9 +26,10 @@ from api.bootstrap import Services, build
 from api.settings import Settings
 from domain.candidacy import Candidacy
 from domain.commands import OpenProgram, SubmitApplication
+from domain.rounds import EvaluationRound
 from tests.conftest import Clock, database_url
 from tests.fixtures.make_golden import RECORDED_AT
-from tests.unit.bdd import decisions
+from tests.unit.bdd import decisions, on, opened
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "demo_stored_v1.jsonl"
 GOLDEN_ROWS = Path(__file__).parent.parent / "fixtures" / "demo_rows_v1.json"
@@ -38,6 +39,7 @@ ADDED: dict[str, dict[str, object]] = {
     "standings_teams": {"rules_version": 0, "sources": "[]"},
     "standings_scores": {"rules_version": 0},
     "history_events": {"rules_version": 0, "sources": "[]"},
+    "standings_rounds": {"change": "opened", "change_reason": "Refill the empty stage-2 seat"},  # the round's reason
 }
 NEW_TABLES = {
     "standings_calls",
@@ -46,6 +48,8 @@ NEW_TABLES = {
     "standings_excuses",
     "standings_outcomes",
     "standings_advancements",
+    "standings_round_applications",
+    "standings_statements",
 }
 NEW_EVENTS = {"registry:StageEvaluationBegan"}
 pytestmark = pytest.mark.parametrize(
@@ -89,6 +93,8 @@ def test_version_1_events_load_upcast_and_project_like_todays(
     for table, defaults in ADDED.items():
         for row in found[table]:
             assert {column: row.pop(column) for column in defaults} == defaults
+    for row in found["standings_rounds"]:  # a round not moved since it opened closes when it was first to close
+        assert row.pop("first_closes_at") == row["closes_at"]
     assert normalised(found) == normalised(orjson.loads(GOLDEN_ROWS.read_bytes()))
 
     clock.now = RECORDED_AT
@@ -149,3 +155,18 @@ def test_a_new_application_carries_its_contact(services: Services) -> None:
     )
     assert services.registry.candidacy("V2", "C").contact == "team-c@example.org"
     assert isinstance(services.registry.candidacy("V2", "C"), Candidacy)
+
+
+def test_an_evaluation_round_opened_before_rounds_judged_re_entry_applications_loads_with_none(
+    services: Services,
+) -> None:
+    """``EvaluationRoundOpened`` version 2 added ``reentry_round``; a version-1 event reads it as None."""
+    r = EvaluationRound.open(on(3), opened(), number=1, stage=0, title="Written screening", criteria=None, gates=None)
+    [event] = r.collect_events()
+    stored = services.registry.mapper.to_stored_event(event)
+    state = orjson.loads(stored.state)
+    assert state.pop("class_version") == 2 and state.pop("reentry_round") is None
+    v1 = StoredEvent(stored.originator_id, stored.originator_version, stored.topic, orjson.dumps(state))
+    services.registry.recorder.insert_events([v1])
+    loaded: EvaluationRound = services.registry.repository.get(r.id)
+    assert (loaded.title, loaded.reentry_round) == ("Written screening", None)

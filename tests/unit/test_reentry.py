@@ -257,3 +257,28 @@ def test_a_back_dated_acceptance_before_the_round_opened_is_refused() -> None:
     program = stage_two_with_vacancies(1)
     [team] = offered(program, "kakao")
     refused(errors.RoundClosedError, lambda: team.accept_offer(on(29, recorded=33), program, 1), program, team)
+
+
+# --- lapsed offers (regression: a lapsed offer locked the team out of its round) ----------
+
+
+def test_an_offer_that_lapsed_unanswered_does_not_block_a_new_offer_in_the_round() -> None:
+    program = stage_two_with_vacancies(1)
+    team = eliminated(program, "kakao")
+    in_round(program)  # open day 30 to day 40
+    offer(team, program, 31, deadline=33)
+    events = when(lambda: offer(team, program, 34, deadline=38), program, team)
+    assert facts(events) == [("ReEntryOffered", {"offer": 2, "round": 1, "stage": 1, "deadline": day(38)})]
+
+
+def test_a_lapsed_offer_cannot_be_accepted_but_its_successor_can() -> None:
+    program = stage_two_with_vacancies(1)
+    team = eliminated(program, "kakao")
+    in_round(program)
+    offer(team, program, 31, deadline=33)
+    offer(team, program, 34, deadline=38)
+    refused(errors.OfferExpiredError, lambda: team.accept_offer(on(35), program, 1), program, team)
+    assert names(when(lambda: team.accept_offer(on(35), program, 2), program, team)) == [
+        "SeatTaken",
+        "OfferAccepted",
+    ]

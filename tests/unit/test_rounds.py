@@ -39,6 +39,7 @@ def test_a_round_is_judged_on_its_stages_criteria_by_default() -> None:
                 "title": "Written screening",
                 "criteria": [{**c, "max_points": Decimal(str(c["max_points"]))} for c in CRITERIA],
                 "gates": ["independence"],
+                "reentry_round": None,
             },
         )
     ]
