@@ -75,7 +75,7 @@ def steps() -> list[Step]:
         ("open the call for applications", _open_call),
         ("fifteen consortia apply, the call extended once", _apply),
         ("the written screening publishes a pass/fail list", _written_screening),
-        ("the presentations select five, provisionally", _presentations),
+        ("the presentations choose five, provisionally", _presentations),
         ("the five selections are confirmed", _confirm),
         ("the five funded teams receive resources", _fund),
         ("stage 2's seats and criteria are set", _amend_stage2),
