@@ -1,78 +1,59 @@
 """The demo programme: a sovereign AI foundation-model programme, told as decisions.
 
-Fifteen consortia apply; screening and presentations leave five funded teams;
-a stage-1 evaluation (benchmark 40, expert 35, user 25, and an independence
-gate) eliminates two — one in the top four that failed the gate, and the
-lowest — so only three advance and one stage-2 seat stays empty. After the
-objection window a re-entry round opens for the seat: three eligible teams
-decline, a new entrant is selected and accepts, the budget grows so the
-re-entrant is funded like the incumbents, and two finalists are chosen at the end.
-The teams are fictional.
+It is announced with its budget plan before its call; the call for stage 1 has
+a window, extended once after the briefing, and fifteen consortia apply in it.
+A written screening round publishes only a pass/fail list (ten pass); a
+presentation round, judged by a panel one of whose members stood aside from a
+team, publishes one team's score and selects five, provisionally until their
+agreements are signed. Stage 2's seats and criteria, left open at the
+announcement, are set by an amendment before it is used. A stage-1 evaluation
+(benchmark 40, expert 35, user 25, and an independence gate) eliminates two —
+one in the top four that failed the gate, and the lowest — so only three
+advance and one stage-2 seat stays empty. After the objection window a
+re-entry round and a call open for the seat: three eligible teams decline, a
+new entrant is selected and accepts, the budget grows so the re-entrant is
+funded like the incumbents, and two finalists are chosen at the end. The teams
+and the notices cited are fictional.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from api.demo_teams import CRITERIA, FUNDED, GPU_GRANTS, KST, PROGRAM, RE_ENTRANT, STAGE1_SCORES, TEAMS
 from domain.commands import (
     AcceptOffer,
     AdvanceTeam,
+    AmendStage,
+    AnnounceProgram,
+    ConfirmAdvancement,
+    DecideRound,
     DeclineOffer,
     EliminateTeam,
+    ExtendCall,
     GrantFunding,
     IncreaseBudget,
     OfferReEntry,
-    OpenProgram,
+    OpenCall,
+    OpenEvaluationRound,
     OpenReEntryRound,
+    PanelSeat,
     RecordEvaluation,
+    RecordRoundOutcomes,
+    RecuseMember,
+    RegisterPanel,
     ReturnFunding,
     SelectFinalists,
     SubmitApplication,
+    TeamOutcome,
     UpholdElimination,
 )
 from domain.registry import Context, Registry
+from domain.values import Source
 
-PROGRAM = "SOVEREIGN-AI-2025"
-KST = timezone(timedelta(hours=9))
-CRITERIA = [
-    {"code": "benchmark", "name": "Benchmark", "max_points": 40},
-    {"code": "expert", "name": "Expert review", "max_points": 35},
-    {"code": "user", "name": "User evaluation", "max_points": 25},
-]
-TEAMS = [  # code, Korean name, English name, lead organisation, members
-    ("HANBIT", "한빛 AI 컨소시엄", "Hanbit AI Consortium", "Hanbit AI", ["KAIST", "Seoul National University"]),
-    ("SEOGANG", "서강 파운데이션 모델팀", "Seogang Foundation Model Team", "Seogang Tech", ["POSTECH"]),
-    ("MIRAE", "미래언어 연합", "Mirae Language Alliance", "Mirae Labs", ["Yonsei University", "Chipwave"]),
-    ("NURI", "누리 지능", "Nuri Intelligence", "Nuri Systems", ["Korea University"]),
-    ("BADA", "바다 모델 컨소시엄", "Bada Model Consortium", "Bada Semiconductor", ["UNIST", "Bada Cloud"]),
-    ("GAON", "가온 AI", "Gaon AI", "Gaon Soft", ["Hanyang University"]),
-    ("SORI", "소리 연구소", "Sori Research", "Sori Inc.", []),
-    ("DAON", "다온 데이터", "Daon Data", "Daon", ["Sungkyunkwan University"]),
-    ("HANEUL", "하늘 언어모델", "Haneul LM", "Haneul Networks", []),
-    ("BITNARA", "빛나라 AI", "Bitnara AI", "Bitnara", ["GIST"]),
-    ("GARAM", "가람 컨소시엄", "Garam Consortium", "Garam Telecom", ["Inha University"]),
-    ("SAEBOM", "새봄 지능", "Saebom Intelligence", "Saebom", []),
-    ("JIHYE", "지혜 모델", "Jihye Model", "Jihye AI", ["Ajou University"]),
-    ("NARAE", "나래 AI", "Narae AI", "Narae", []),
-    ("TAEYANG", "태양 파운데이션", "Taeyang Foundation", "Taeyang Holdings", ["DGIST"]),
-]
-FUNDED = ["HANBIT", "SEOGANG", "MIRAE", "NURI", "BADA"]
-GPU_GRANTS = {
-    "HANBIT": ("gpu:B200", 512),
-    "SEOGANG": ("gpu:H100", 1024),
-    "MIRAE": ("gpu:B200", 512),
-    "NURI": ("gpu:H100", 1024),
-}  # BADA's consortium includes a GPU supplier: excluded from GPUs
-STAGE1_SCORES = {  # benchmark, expert, user, independence
-    "HANBIT": (36, 31, 21, True),
-    "SEOGANG": (33, 30, 22, True),
-    "MIRAE": (31, 28, 20, True),
-    "NURI": (34, 29, 19, False),
-    "BADA": (24, 22, 15, True),
-}
-RE_ENTRANT = "HWARANG"
+__all__ = ["PROGRAM", "RE_ENTRANT", "load", "steps"]
 
 Step = tuple[str, Callable[[Registry], object]]
 
@@ -81,17 +62,23 @@ def at(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=KST)
 
 
-def ctx(day: str, reason: str, actor: str = "official:msit-ai-policy") -> Context:
-    return Context(actor=actor, effective_at=at(day), reason=reason, correlation_id=f"demo-{day}")
+def ctx(day: str, reason: str, actor: str = "official:msit-ai-policy", notice: str = "") -> Context:
+    """A decision taking effect on ``day`` at 10:00 in Seoul; ``notice`` names the (fictional) notice behind it."""
+    sources = (Source.make(document=notice, title=reason),) if notice else ()
+    return Context(actor=actor, effective_at=at(day), reason=reason, correlation_id=f"demo-{day}", sources=sources)
 
 
 def steps() -> list[Step]:
     """The story as named steps, in order; tests can stop between any two."""
     return [
-        ("open the programme", _open),
-        ("fifteen consortia apply", _apply),
-        ("screening and presentations leave five", _screen),
+        ("announce the programme", _announce),
+        ("open the call for applications", _open_call),
+        ("fifteen consortia apply, the call extended once", _apply),
+        ("the written screening publishes a pass/fail list", _written_screening),
+        ("the presentations choose five, provisionally", _presentations),
+        ("the five selections are confirmed", _confirm),
         ("the five funded teams receive resources", _fund),
+        ("stage 2's seats and criteria are set", _amend_stage2),
         ("stage-1 evaluation", _evaluate_stage1),
         ("three advance, two are eliminated", _advance_and_eliminate),
         ("objections rejected, eliminations upheld", _uphold),
@@ -114,28 +101,42 @@ def load(registry: Registry, *, until: str | None = None) -> int:
     return done
 
 
-def _open(r: Registry) -> None:
-    r.open_program(
-        ctx("2025-07-21", "Programme announced"),
-        OpenProgram(
+def _stage(name: str, seats: int, criteria: list[dict[str, object]]) -> dict[str, object]:
+    return {"name": name, "seats": seats, "criteria": criteria, "gates": ["independence"] if criteria else []}
+
+
+def _announce(r: Registry) -> None:
+    r.announce_program(
+        ctx("2025-07-21", "Programme announced: budget and GPU plan", notice="MSIT-AI-2025-01"),
+        AnnounceProgram(
             program_code=PROGRAM,
             title_ko="독자 AI 파운데이션 모델 프로젝트",
             title_en="Sovereign AI Foundation Model Project",
             agency="Ministry of Science and ICT (과학기술정보통신부)",
-            stages=[
-                {"name": "1차 단계 (Stage 1)", "seats": 5, "criteria": CRITERIA, "gates": ["independence"]},
-                {"name": "2차 단계 (Stage 2)", "seats": 4, "criteria": CRITERIA, "gates": ["independence"]},
-            ],
+            stages=[_stage("1차 단계 (Stage 1)", 5, CRITERIA), _stage("2차 단계 (Stage 2)", 2, [])],
             budgets={"gpu:B200": 1536, "gpu:H100": 3072, "krw:data": 60_000_000_000, "title:K-AI": 5},
             finalist_count=2,
         ),
     )
 
 
+def _open_call(r: Registry) -> None:
+    r.open_call(
+        ctx("2025-07-21", "Call for applications; briefing on 25 July", notice="MSIT-AI-2025-02"),
+        OpenCall(program_code=PROGRAM, stage=0, opens_at=at("2025-07-22", 9), closes_at=at("2025-07-28", 18)),
+    )
+
+
 def _apply(r: Registry) -> None:
     for i, (code, ko, en, lead, members) in enumerate(TEAMS):
+        day = f"2025-07-{22 + i // 2:02d}"  # the last applies on 29 July, inside the extension
+        if day == "2025-07-29" and i % 2 == 0:
+            r.extend_call(
+                ctx("2025-07-28", "Deadline extended after the briefing", notice="MSIT-AI-2025-03"),
+                ExtendCall(program_code=PROGRAM, stage=0, closes_at=at("2025-08-01", 18)),
+            )
         r.submit_application(
-            ctx(f"2025-07-{22 + i // 2:02d}", "Application received"),
+            ctx(day, "Application received"),
             SubmitApplication(
                 program_code=PROGRAM,
                 team_code=code,
@@ -148,23 +149,84 @@ def _apply(r: Registry) -> None:
         )
 
 
-def _screen(r: Registry) -> None:
-    screened_out = [t[0] for t in TEAMS if t[0] not in FUNDED]
-    for i, team in enumerate(screened_out):
-        day, why = ("2025-07-31", "Written screening") if i < 5 else ("2025-08-04", "Presentation round")
-        r.eliminate_team(
-            ctx(day, f"{why}: not selected"),
-            EliminateTeam(
-                program_code=PROGRAM,
-                team_code=team,
-                reason_code="screening",
-                objection_deadline=at(day) + timedelta(days=10),
-            ),
-        )
+def _outcomes(r: Registry, number: int, day: str, outcomes: list[TeamOutcome], notice: str) -> None:
+    r.record_round_outcomes(
+        ctx(day, "Results notice", notice=notice),
+        RecordRoundOutcomes(program_code=PROGRAM, round_number=number, outcomes=outcomes),
+    )
+
+
+def _written_screening(r: Registry) -> None:
+    number = r.open_evaluation_round(
+        ctx("2025-07-30", "Written screening"),
+        OpenEvaluationRound(
+            program_code=PROGRAM, stage=0, title="Written screening", criteria=[{"code": "written", "max_points": 100}]
+        ),
+    ).result
+    deadline = at("2025-08-10", 18)
+    cut = {t[0] for t in TEAMS[5:10]}  # the list names who passed; no score was published
+    _outcomes(
+        r,
+        number,
+        "2025-07-31",
+        [
+            TeamOutcome(team_code=code, result="fail", eliminate="screening", objection_deadline=deadline)
+            if code in cut
+            else TeamOutcome(team_code=code, result="pass")
+            for code, *_ in TEAMS
+        ],
+        "MSIT-AI-2025-04",
+    )
+
+
+def _presentations(r: Registry) -> None:
+    number = r.open_evaluation_round(
+        ctx("2025-08-01", "Presentation round"),
+        OpenEvaluationRound(
+            program_code=PROGRAM, stage=0, title="Presentations", criteria=[{"code": "presentation", "max_points": 100}]
+        ),
+    ).result
+    panel = [("Panel chair", "chair"), ("Prof. Lim", "member"), ("Dr. Seo", "member")]
+    r.register_panel(
+        ctx("2025-08-01", "Presentation panel"),
+        RegisterPanel(
+            program_code=PROGRAM, round_number=number, members=[PanelSeat(member=m, role=x) for m, x in panel]
+        ),
+    )
+    r.recuse_member(
+        ctx("2025-08-01", "Former adviser to Garam Telecom"),
+        RecuseMember(program_code=PROGRAM, round_number=number, member="Dr. Seo", team_code="GARAM"),
+    )
+    held = at("2025-08-14", 18)  # selected teams are preferred until their agreements are signed
+    top = TeamOutcome(
+        team_code="HANBIT",
+        result="pass",
+        scores={"presentation": Decimal(92)},  # the one score published
+        rank=1,
+        advance_to=0,
+        objection_deadline=held,
+    )
+    outcomes = [
+        top,
+        *(TeamOutcome(team_code=t, result="pass", advance_to=0, objection_deadline=held) for t in FUNDED[1:]),
+        *(
+            TeamOutcome(team_code=t[0], result="fail", eliminate="screening", objection_deadline=held)
+            for t in TEAMS[10:]
+        ),
+    ]
+    _outcomes(r, number, "2025-08-04", outcomes, "MSIT-AI-2025-05")
+    r.decide_round(
+        ctx("2025-08-04", "Five preferred teams, subject to agreements"),
+        DecideRound(
+            program_code=PROGRAM, round_number=number, selected=FUNDED, votes={"Panel chair": "for", "Prof. Lim": "for"}
+        ),
+    )
+
+
+def _confirm(r: Registry) -> None:
     for team in FUNDED:
-        r.advance_team(
-            ctx("2025-08-04", "Selected after presentations"),
-            AdvanceTeam(program_code=PROGRAM, team_code=team, to_stage=0),
+        r.confirm_advancement(
+            ctx("2025-08-11", "Agreement signed"), ConfirmAdvancement(program_code=PROGRAM, team_code=team)
         )
 
 
@@ -189,6 +251,13 @@ def _fund(r: Registry) -> None:
             _grant(r, "2025-08-11", team, *GPU_GRANTS[team])
         _grant(r, "2025-08-11", team, "krw:data", 10_000_000_000)
         _grant(r, "2025-08-11", team, "title:K-AI", 1, months=12)
+
+
+def _amend_stage2(r: Registry) -> None:
+    r.amend_stage(
+        ctx("2025-12-01", "Stage 2: four seats, the stage-1 criteria and gate", notice="MSIT-AI-2025-09"),
+        AmendStage(program_code=PROGRAM, index=1, stage=_stage("2차 단계 (Stage 2)", 4, CRITERIA)),
+    )
 
 
 def _evaluate_stage1(r: Registry) -> None:
@@ -245,6 +314,10 @@ def _open_round(r: Registry) -> None:
             opens_at=at("2026-02-02", 9),
             closes_at=at("2026-02-27", 18),
         ),
+    )
+    r.open_call(
+        ctx("2026-02-02", "Open call for the empty stage-2 seat", notice="MSIT-AI-2026-01"),
+        OpenCall(program_code=PROGRAM, stage=1, opens_at=at("2026-02-02", 9), closes_at=at("2026-02-27", 18)),
     )
     r.submit_application(
         ctx("2026-02-05", "New entrant application"),

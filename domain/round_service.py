@@ -48,6 +48,7 @@ class RoundDecisions(DecisionService):
     def open_evaluation_round(self, ctx: Context, command: OpenEvaluationRound) -> Recorded[int]:
         def decide(stamp: Stamp) -> tuple[list[Aggregate], int]:
             program = self.program(command.program_code)
+            stamp = stamp.under(program.rules_version)
             number = 1  # the next free number; a round opened meanwhile under it makes the save fail and retry
             while EvaluationRound.id_for(program.code, number) in self.repository:
                 number += 1
@@ -166,7 +167,7 @@ class RoundDecisions(DecisionService):
             program = self.program(command.program_code)
             r = self._expect(ctx, self.evaluation_round(command.program_code, command.round_number))
             stamp.not_before(program.opened_at)
-            return decide(r, program, stamp), None
+            return decide(r, program, stamp.under(program.rules_version)), None
 
         return self._decide(ctx, decide_now)
 

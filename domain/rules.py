@@ -10,7 +10,8 @@ A stage's rules may change until they have been used: until a team is evaluated
 in it or takes a seat in it. Seats are taken on the programme (``SeatTaken``),
 so the programme sees that itself. Evaluations live on each team's
 ``Candidacy`` stream, so the programme cannot see them — unless the evaluation
-tells it: the first evaluation in a stage also appends ``StageEvaluationBegan``
+tells it: the first evaluation in a stage (a team's own, or its outcome in an
+evaluation round, published or not) also appends ``StageEvaluationBegan``
 to the programme, and the application saves both streams in one transaction
 (as every decision about a team already does). The programme's optimistic
 version check then serialises that first evaluation with any amendment of the

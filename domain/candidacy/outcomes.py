@@ -11,6 +11,8 @@ result (pass or fail), the scores and gate results that were published (all,
 some or none), a rank, who sat on the team's panel and who stood aside and
 why. The round checks the outcome against its criteria and panel
 (``domain.rounds``); the team's stream keeps it, so its record and history show it.
+An outcome is an evaluation in its stage, published or not: the first one fixes
+the stage's rules, as a team's own first evaluation does (``domain.rules``).
 """
 
 from __future__ import annotations
@@ -168,6 +170,7 @@ class Outcomes(TeamState):
                 raise errors.WrongStageError(msg)
         if result is not None and result not in RESULTS:
             raise errors.InvalidValueError(f"result must be one of {', '.join(RESULTS)}")
+        program.begin_evaluation(stamp, stage, self.team_code)  # a round's outcome fixes the stage's rules too
         self.trigger_event(
             RoundOutcomeRecorded,
             round=round_number,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from fastapi.testclient import TestClient
 
 from api.cli import app
 from api.settings import Settings
@@ -72,3 +76,82 @@ def test_every_setting_the_readme_names_is_a_setting() -> None:
 def test_docs_are_opened_in_a_way_that_works_on_every_system() -> None:
     assert "open http" not in README and "xdg-open" not in README
     assert "Then open `http://127.0.0.1:8000/docs` in a browser" in README
+
+
+# --- the worked example of a screening round, run as written -------------------------------------
+
+EXAMPLE = README.split("A screening round, worked through", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def _commands_of(block: str) -> list[list[str]]:
+    """The example's curl commands as words, its variables set and its ``for`` loop unrolled."""
+    lines: list[str] = []
+    for line in block.replace("\\\n", " ").splitlines():
+        if lines and lines[-1].count("'") % 2:  # inside a quoted body that spans lines
+            lines[-1] += "\n" + line
+        elif not line.lstrip().startswith("#"):
+            lines.append(line)
+    variables: dict[str, str] = {}
+    commands: list[list[str]] = []
+    loop: tuple[str, list[str]] | None = None
+    for line in lines:
+        if match := re.fullmatch(r"([A-Z]+)=(\S+)", line.strip()):
+            variables[match[1]] = match[2]
+        elif match := re.fullmatch(r"for (\w+) in ([^;]+); do", line.strip()):
+            loop = (match[1], match[2].split())
+        elif line.strip() == "done":
+            loop = None
+        elif line.strip().startswith("curl"):
+            text = line.replace('"${H[@]}"', "").replace("$R", variables["R"])
+            for value in loop[1] if loop else [""]:
+                commands.append(shlex.split(text.replace(f"${loop[0]}", value) if loop else text))
+    return commands
+
+
+def _request(words: list[str]) -> tuple[str, str, dict[str, str], Any]:
+    method, headers, body, url = "GET", {}, None, ""
+    pairs = iter(words[1:])
+    for word in pairs:
+        if word == "-X":
+            method = next(pairs)
+        elif word == "-H":
+            name, _, value = next(pairs).partition(": ")
+            headers[name] = value
+        elif word == "-d":
+            body = json.loads(next(pairs))
+        elif word.startswith("http"):
+            url = word
+    return method, url.removeprefix("http://127.0.0.1:8000"), headers, body
+
+
+@pytest.mark.parametrize("store", ["sqlite"])
+def test_the_worked_screening_round_runs_as_written(client: TestClient) -> None:
+    answers = []
+    for words in _commands_of(EXAMPLE):
+        method, path, headers, body = _request(words)
+        answer = client.request(method, path, json=body, headers=headers)
+        assert answer.status_code == (201 if method == "POST" else 200), answer.text
+        answers.append(answer.json())
+    assert len(answers) == 11  # the programme, five applications, the round, its outcomes, three reads
+    types = Counter(e["type"] for e in answers[7]["events"])
+    assert types == {
+        "OutcomesRecorded": 1,
+        "RoundOutcomeRecorded": 5,
+        "TeamAdvanced": 3,
+        "AdvancementProvisional": 1,
+        "TeamEliminated": 2,
+        "StageEvaluationBegan": 1,
+        "SeatTaken": 3,
+    }
+    now, before = answers[8], answers[9]
+    stage = now["stages"][0]
+    assert (stage["holders"], stage["vacancies"]) == (["HANBIT", "MIRAE", "NURI"], 0)
+    mirae = next(t for t in stage["teams"] if t["team_code"] == "MIRAE")
+    assert mirae["advancement"]["state"] == "provisional"
+    out = {t["team_code"]: t for t in now["applicants"]}
+    assert {c: (t["status"], t["round_outcome"]["result"]) for c, t in out.items()} == {
+        "SORI": ("eliminated", "fail"),
+        "GAON": ("eliminated", "fail"),
+    }
+    assert (len(before["applicants"]), before["stages"][0]["vacancies"]) == (5, 3)
+    assert answers[6]["result"] == {"round": 1} and len(answers[10]["outcomes"]) == 5

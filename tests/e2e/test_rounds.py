@@ -166,6 +166,20 @@ def test_opening_a_round_for_an_unknown_stage_is_refused(api: Api) -> None:
     assert "no stage 5 (its stages are 0 to 1)" in body["detail"]
 
 
+def test_a_rounds_outcomes_fix_the_stages_rules_and_carry_the_rules_version(api: Api) -> None:
+    api.open_program(seats=(3, 2))
+    field(api, "A", "B")
+    open_round(api, criteria=[{"code": "written", "max_points": 100}])
+    body = {"outcomes": [{"team_code": "A", "result": "pass"}, {"team_code": "B", "result": "fail"}]}
+    events = api.ok(f"{ROUNDS}/1/outcomes", {**body, "reason": "Pass list"})["events"]
+    assert [e["type"] for e in events][-1] == "StageEvaluationBegan"  # no seat taken: the outcomes fixed the stage
+    assert {e["rules_version"] for e in events} == {1}
+    amended = {"name": "Stage 1", "seats": 4, "criteria": [], "gates": [], "reason": "More seats"}
+    with api.unchanged("A", "B"):
+        refused = api.post(f"/programs/{P}/stages/0/amendments", amended)
+    assert_problem(refused, 409, "stage-in-use")
+
+
 # --- panels, conflicts, recusals ------------------------------------------------------------
 
 

@@ -29,7 +29,8 @@ from tests.conftest import Clock
 
 pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 STANDINGS = f"/programs/{demo.PROGRAM}/standings"
-CTX = Context(actor="official:test", reason="접수")
+# The demo takes applications only within its call: these are received in it and recorded late.
+CTX = Context(actor="official:test", reason="접수", effective_at=datetime(2025, 7, 25, 1, 0, tzinfo=UTC))
 
 
 class RebuildInterruptedError(Exception):

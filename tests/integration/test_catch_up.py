@@ -27,6 +27,8 @@ from projections.projector import Projector
 from projections.rebuild import verify
 from tests.conftest import Clock
 
+IN_THE_CALL = datetime(2025, 7, 25, 1, 0, tzinfo=UTC)  # the demo takes applications only in its call: recorded late
+
 
 @pytest.fixture(autouse=True)
 def after_the_story(clock: Clock) -> None:
@@ -63,7 +65,7 @@ def test_a_catch_up_goes_in_bulk_only_when_far_behind(services: Services) -> Non
 
     for number in range(5):  # a few decisions: fewer than bulk_after
         services.registry.submit_application(
-            Context(actor="official:test", reason="접수"),
+            Context(actor="official:test", reason="접수", effective_at=IN_THE_CALL),
             SubmitApplication(
                 program_code=demo.PROGRAM,
                 team_code=f"LATE{number}",

@@ -1,7 +1,8 @@
 """Events stored before ApplicationSubmitted gained ``contact`` (version 2) still load and project the same.
 
 ``tests/fixtures/demo_stored_v1.jsonl`` is the demo programme exactly as the
-version-1 code stored it (made by ``tests/fixtures/make_golden.py`` and
+version-1 code stored it (made by ``tests/fixtures/make_golden.py`` from the
+story the demo told then, kept as ``tests/fixtures/golden_story.py``, and
 committed). Loaded raw into an empty store, its events upcast on read, the
 aggregates rebuild, and every read-model row equals the row those events made
 before events carried a rules version and sources (``demo_rows_v1.json``: the
@@ -21,13 +22,14 @@ import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from api import demo
 from api.bootstrap import Services, build
 from api.settings import Settings
 from domain.candidacy import Candidacy
 from domain.commands import OpenProgram, SubmitApplication
 from domain.rounds import EvaluationRound
 from tests.conftest import Clock, database_url
+from tests.fixtures import golden_story
+from tests.fixtures.golden_story import PROGRAM
 from tests.fixtures.make_golden import RECORDED_AT
 from tests.unit.bdd import decisions, on, opened
 
@@ -84,7 +86,7 @@ def test_version_1_events_load_upcast_and_project_like_todays(
     services.registry.recorder.insert_events(events)
     services.projector.catch_up()
 
-    team = services.registry.candidacy(demo.PROGRAM, "HWARANG")
+    team = services.registry.candidacy(PROGRAM, "HWARANG")
     assert (team.contact, team.status, team.reentrant) == ("", "active", True)
     assert services.projector.head() == len(events)
 
@@ -102,7 +104,7 @@ def test_version_1_events_load_upcast_and_project_like_todays(
     today_url = database_url(store, tmp_path / "today", request) if store != "postgres" else None
     today = build(Settings(database_url=today_url or "memory://"), clock=clock)
     try:
-        demo.load(today.registry)
+        golden_story.load(today.registry)
         stored_today = today.registry.recorder.select_notifications(start=1, limit=1000)
         assert [n.topic for n in stored_today if n.topic not in NEW_EVENTS] == [e.topic for e in events]
         upgraded = [n for n in stored_today if n.topic == "registry:ApplicationSubmitted"]
@@ -121,7 +123,7 @@ def normalised(tables: dict[str, list[Any]]) -> dict[str, list[str]]:
 
 def test_old_events_decode_with_the_envelope_defaults(services: Services) -> None:
     services.registry.recorder.insert_events(stored_v1())
-    events = decisions(services.registry.events.get(services.registry.program(demo.PROGRAM).id))
+    events = decisions(services.registry.events.get(services.registry.program(PROGRAM).id))
     assert {(e.rules_version, tuple(e.sources)) for e in events} == {(0, ())}
     assert all("rules_version" not in e.payload() and "sources" not in e.payload() for e in events)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain import errors
+from domain.candidacy import Candidacy
+from domain.program import Program
 from domain.values import Stage
 from tests.unit.bdd import CRITERIA, PASSING, applied, decisions, facts, on, opened, refused, seated, when
 
@@ -90,6 +92,40 @@ def test_only_the_first_evaluation_in_a_stage_tells_the_programme() -> None:
         program,
     )
     assert [e.type_name for e in events] == ["EvaluationRecorded"]
+
+
+def outcome(team: Candidacy, program: Program, *, scores: dict[str, Decimal], gates: dict[str, bool]) -> None:
+    """A round's outcome for ``team`` in stage 0, as the round service records it after the round judged it."""
+    fields: dict[str, object] = {"result": "fail", "rank": None, "panel": [], "recusals": []}
+    team.record_round_outcome(on(3), program, round_number=1, stage=0, scores=scores, gates=gates, **fields)  # type: ignore[arg-type]
+
+
+def test_a_round_outcome_fixes_the_stage_as_an_evaluation_does() -> None:
+    program = opened(seats=(5, 4))
+    team = applied(program, "A")
+    events = when(lambda: outcome(team, program, scores={"bench": Decimal(12)}, gates={}), team, program)
+    assert [e.type_name for e in events] == ["RoundOutcomeRecorded", "StageEvaluationBegan"]
+    assert facts(events)[1] == ("StageEvaluationBegan", {"stage": 0, "team": "A"})
+    refused(errors.StageInUseError, lambda: program.amend_stage(on(4), 0, Stage.make("s", 6, [], [])), program)
+
+
+def test_a_failed_gate_without_scores_fixes_the_stage_once() -> None:
+    program = opened(seats=(5, 4))
+    first, second = applied(program, "A"), applied(program, "B")
+    events = when(lambda: outcome(first, program, scores={}, gates={"independence": False}), first, program)
+    assert [e.type_name for e in events] == ["RoundOutcomeRecorded", "StageEvaluationBegan"]
+    later = when(lambda: outcome(second, program, scores={}, gates={}), second, program)
+    assert [e.type_name for e in later] == ["RoundOutcomeRecorded"]
+    refused(errors.StageInUseError, lambda: program.amend_stage(on(4), 0, Stage.make("s", 6, [], [])), program)
+
+
+def test_a_round_outcome_refused_for_the_teams_stage_does_not_fix_the_stage() -> None:
+    program = opened(seats=(5, 4))
+    team = applied(program, "A")
+    fields: dict[str, object] = {"result": "pass", "scores": {}, "gates": {}, "rank": 1, "panel": [], "recusals": []}
+    wrong = lambda: team.record_round_outcome(on(3), program, round_number=1, stage=1, **fields)  # type: ignore[arg-type]  # noqa: E731
+    refused(errors.WrongStageError, wrong, team, program)
+    assert program.fixed_stages == set()
 
 
 def test_an_evaluation_refused_for_its_scores_does_not_fix_the_stage() -> None:
