@@ -35,7 +35,7 @@ documents: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(state=documents, prev=st.sampled_from(["", "ab" * 32]), version=st.integers(1, 2**31))
 def test_any_document_without_floats_encodes_as_the_standard_library_does(state: Any, prev: str, version: int) -> None:
     raw = json.dumps(state, ensure_ascii=False).encode()

@@ -41,7 +41,7 @@ values: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(value=values)
 def test_one_pass_json_is_the_documented_form_byte_for_byte(value: Any) -> None:
     assert to_json(value) == orjson.dumps(json_ready(value)).decode()

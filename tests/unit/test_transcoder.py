@@ -60,7 +60,7 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(state=st.dictionaries(text, states, max_size=6))
 def test_any_state_decodes_as_the_library_decodes_it(state: dict[str, Any]) -> None:
     stored = LIBRARY.encode(state)
