@@ -18,6 +18,14 @@ without scores and a rank order: three advance, two are eliminated, one seat
 stays empty. A member who declared a conflict with one team may neither judge it
 nor vote on the round's decision (day 181).
 
+The empty seat is refilled by an open call (re-entry round 1, from day 196 to day
+220): three teams decline publicly without any offer (days 198–200), the
+gate-failed team says it intends to apply (day 202), the deadline is extended to
+day 230 on day 215, the gate-failed team applies with a new consortium (day 224)
+and a new entrant applies (day 226); an application on day 232 is refused. A
+panel judges both on the stage's criteria (round 4) and selects the new entrant
+by majority (day 241); the other is not selected.
+
 Each step lets the test's clock say when it was recorded, as the API does, and
 each refused step is checked to append nothing.
 """
@@ -38,17 +46,21 @@ from domain.commands import (
     AdvanceTeam,
     AmendStage,
     AnnounceProgram,
+    ApplyToRound,
     ConfirmAdvancement,
     DecideRound,
     DeclareConflict,
     ExtendCall,
+    ExtendReEntryRound,
     OpenCall,
     OpenEvaluationRound,
+    OpenReEntryRound,
     PanelSeat,
     RecordRoundOutcomes,
     RecuseMember,
     RegisterPanel,
     ReverseAdvancement,
+    StateOnRound,
     SubmitApplication,
     TeamOutcome,
 )
@@ -70,16 +82,27 @@ FUNDED = ["hanbit", "nuri", "saebyeok", "gaon", RESERVE]
 ADVANCED = ["hanbit", "saebyeok", "gaon"]  # into the second stage after the stage-1 evaluation
 GATE_FAILED = "nuri"
 CONFLICTED = ("Lee", "gaon")  # a panel member of round 3 and the team they declared a conflict with
+DECLINED = ["haneul", RESERVE, APPLICANTS[10]]  # an earlier applicant, two eliminated teams; no offer made
+NEW_ENTRANT = "motif"  # applies to the re-entry round and is selected
+NEW_CONSORTIUM = ("Nuri Holdings", ["KAIST", "Rebellions"])  # the gate-failed team applies again with it
+END = 250  # the day the read models are brought up to date
 
 
 def day(n: float) -> datetime:
     return START + timedelta(days=n)
 
 
-def ctx(clock: Clock, effective: float, *, recorded: float | None = None, reason: str = "notice") -> Context:
+def ctx(
+    clock: Clock,
+    effective: float,
+    *,
+    recorded: float | None = None,
+    reason: str = "notice",
+    sources: tuple[Source, ...] = (NOTICE,),
+) -> Context:
     """A decision taking effect on day ``effective``, recorded then (or on day ``recorded``)."""
     clock.now = day(effective if recorded is None else recorded)
-    return Context(actor="official@msit.go.kr", effective_at=day(effective), reason=reason, sources=(NOTICE,))
+    return Context(actor="official@msit.go.kr", effective_at=day(effective), reason=reason, sources=sources)
 
 
 def stage(name: str, seats: int, criteria: list[dict[str, Any]], gates: list[str]) -> dict[str, Any]:
@@ -123,9 +146,24 @@ def the_call(services: Services, clock: Clock) -> None:
     refused(services, errors.CallClosedError, lambda: apply(registry, clock, "nabi", 52))
 
 
-def open_round(registry: Registry, clock: Clock, at: float, title: str, criteria: list[dict[str, Any]]) -> int:
+def open_round(
+    registry: Registry,
+    clock: Clock,
+    at: float,
+    title: str,
+    criteria: list[dict[str, Any]],
+    *,
+    reentry: int | None = None,
+) -> int:
     gates = ["independence"] if criteria == CRITERIA else []
-    command = OpenEvaluationRound(program_code=PROGRAM, stage=0, title=title, criteria=criteria, gates=gates)
+    command = OpenEvaluationRound(
+        program_code=PROGRAM,
+        stage=0 if reentry is None else 1,
+        title=title,
+        criteria=criteria,
+        gates=gates,
+        reentry_round=reentry,
+    )
     return registry.open_evaluation_round(ctx(clock, at), command).result
 
 
@@ -239,10 +277,72 @@ def stage_one_evaluation(services: Services, clock: Clock) -> None:
     refused(services, errors.StageInUseError, lambda: registry.amend_stage(ctx(clock, 191), amended))
 
 
+def the_reentry_call(services: Services, clock: Clock) -> None:
+    """Days 195–241: the open call for the empty seat, statements without an offer, two applications, the vote."""
+    registry = services.registry
+    opening = OpenReEntryRound(
+        program_code=PROGRAM,
+        stage=1,
+        seats=1,
+        eligibility=["eliminated", "applicants", "new_entrants"],
+        opens_at=day(196),
+        closes_at=day(220),
+    )
+    number = registry.open_reentry_round(ctx(clock, 195, reason="open call for the empty seat"), opening).result
+    press = Source.make(url="https://news.example/reentry-declines", title="Three teams will not reapply")
+    forms = ("public_statement", "formal_letter", "press_report")
+    for team, at, form in zip(DECLINED, (198, 199, 200), forms, strict=True):
+        said = StateOnRound(program_code=PROGRAM, team_code=team, round_number=number, kind="declined", form=form)
+        registry.state_on_round(ctx(clock, at, reason="we will not apply", sources=(press,)), said)
+    intent = StateOnRound(
+        program_code=PROGRAM, team_code=GATE_FAILED, round_number=number, kind="intends_to_apply", form="press_report"
+    )
+    registry.state_on_round(ctx(clock, 202, reason="we intend to apply with new partners"), intent)
+    extension = ExtendReEntryRound(program_code=PROGRAM, round_number=number, closes_at=day(230))
+    registry.extend_reentry_round(ctx(clock, 215, reason="deadline extended at applicants' request"), extension)
+
+    lead, members = NEW_CONSORTIUM
+    again = ApplyToRound(
+        program_code=PROGRAM, team_code=GATE_FAILED, round_number=number, lead_organisation=lead, members=members
+    )
+    registry.apply_to_round(ctx(clock, 224, reason="re-entry application"), again)  # after the first deadline
+    entrant = ApplyToRound(
+        program_code=PROGRAM,
+        team_code=NEW_ENTRANT,
+        round_number=number,
+        name_ko="모티프",
+        name_en="Motif",
+        lead_organisation="Motif Technologies",
+    )
+    registry.apply_to_round(ctx(clock, 226, reason="re-entry application"), entrant)
+    late = ApplyToRound(program_code=PROGRAM, team_code=RESERVE, round_number=number)
+    refused(services, errors.RoundClosedError, lambda: registry.apply_to_round(ctx(clock, 232), late))
+
+    judged = open_round(registry, clock, 233, "Re-entry evaluation", CRITERIA, reentry=number)
+    names = [("Kim", "chair"), ("Park", "member"), ("Choi", "member")]
+    panel = RegisterPanel(
+        program_code=PROGRAM, round_number=judged, members=[PanelSeat(member=m, role=r) for m, r in names]
+    )
+    registry.register_panel(ctx(clock, 233), panel)
+    given = [
+        TeamOutcome(team_code=NEW_ENTRANT, result="pass", rank=1),
+        TeamOutcome(team_code=GATE_FAILED, result="fail", rank=2),
+    ]
+    outcomes(registry, clock, 240, judged, given)
+    decision = DecideRound(
+        program_code=PROGRAM,
+        round_number=judged,
+        selected=[NEW_ENTRANT],
+        votes={"Kim": "for", "Park": "for", "Choi": "against"},
+    )
+    registry.decide_round(ctx(clock, 241, reason="panel majority"), decision)
+
+
 def run(services: Services, clock: Clock) -> None:
-    """The whole story, then the read models brought up to date on day 200."""
+    """The whole story, then the read models brought up to date on day ``END``."""
     the_call(services, clock)
     screening(services, clock)
     stage_one_evaluation(services, clock)
-    clock.now = day(200)
+    the_reentry_call(services, clock)
+    clock.now = day(END)
     services.projector.catch_up()

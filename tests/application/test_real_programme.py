@@ -3,9 +3,11 @@
 The steps are in ``tests.application.real_programme``; each refused step there
 is checked to append nothing. Here the standings are read the way the API reads
 a past moment (``projections.as_of.read_store``): the rules version, stages and
-call in force, who held which seat and who was out, at ten effective times, and
-as known at three recorded times: around a stage recorded five days after it
-took effect, and before a selection's reversal was recorded.
+call in force, who held which seat and who was out, at fifteen effective times,
+and as known at four recorded times: around a stage recorded five days after it
+took effect, before a selection's reversal was recorded and before a re-entry
+round's extension was recorded. The re-entry call is read as its round's view
+and the second stage's seats before and after its extension and its selection.
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from tests.application.real_programme import (
     ADVANCED,
     APPLICANTS,
     CONFLICTED,
+    DECLINED,
+    END,
     FUNDED,
     GATE_FAILED,
+    NEW_CONSORTIUM,
+    NEW_ENTRANT,
     PRESENTED_IN,
     PROGRAM,
     RESERVE,
@@ -38,7 +44,7 @@ FIRST, SECOND = ("1차", 5), ("2차", 4)
 def at(services: Services, moment: Moment) -> dict[str, Any]:
     """The standings as the API answers ``GET /programs/{p}/standings?as_of=…&known_at=…``."""
     with read_store(services.registry, services.db, moment, PROGRAM) as source:
-        found = standings.program_standings(source.db, PROGRAM, moment.as_of or day(200), source.position)
+        found = standings.program_standings(source.db, PROGRAM, moment.as_of or day(END), source.position)
     assert found is not None
     return found
 
@@ -119,6 +125,60 @@ def a_stage_added_late_and_the_stage_one_evaluation(services: Services) -> None:
     assert teams(at(services, Moment(day(195))))[GATE_FAILED]["elimination"]["final"] is True
 
 
+def reentry_round(found: dict[str, Any]) -> dict[str, Any]:
+    (only,) = found["rounds"]
+    return dict(only)
+
+
+def the_reentry_call_its_statements_extension_and_selection(services: Services) -> None:
+    before = reentry_round(at(services, Moment(day(210))))
+    assert (before["open"], before["closes_at"][:10], before["last_change"]) == (True, "2026-01-08", "opened")
+    said = [(s["team_code"], s["kind"], s["form"]) for s in before["statements"]]
+    assert said == [
+        (DECLINED[0], "declined", "public_statement"),
+        (DECLINED[1], "declined", "formal_letter"),
+        (DECLINED[2], "declined", "press_report"),
+        (GATE_FAILED, "intends_to_apply", "press_report"),
+    ]
+    assert before["statements"][0]["sources"][0]["url"] == "https://news.example/reentry-declines"
+    assert (before["offers"], before["applications"], before["filled"]) == ([], [], 0)  # no offer to anyone
+    # Day 221: past the first deadline. As known on day 214 the round had closed; the extension recorded on day 215
+    # kept it open.
+    assert reentry_round(at(services, Moment(day(221), known_at=day(214))))["open"] is False
+    extended = reentry_round(at(services, Moment(day(221))))
+    assert (extended["open"], extended["closes_at"][:10], extended["first_closes_at"][:10]) == (
+        True,
+        "2026-01-18",
+        "2026-01-08",
+    )
+    assert extended["last_change"] == "extended"
+
+    applied = at(services, Moment(day(238)))
+    lead, members = NEW_CONSORTIUM
+    entries = [
+        (a["team_code"], a["lead_organisation"], a["members"], a["state"])
+        for a in reentry_round(applied)["applications"]
+    ]
+    assert entries == [(GATE_FAILED, lead, members, "pending"), (NEW_ENTRANT, "Motif Technologies", [], "pending")]
+    assert seats(applied, 1) == (sorted(ADVANCED), 1)
+    assert teams(applied)[GATE_FAILED]["status"] == "eliminated"  # applying changes no standing
+
+    selected = at(services, Moment(day(245)))
+    assert seats(selected, 1) == (sorted([*ADVANCED, NEW_ENTRANT]), 0)
+    after = reentry_round(selected)
+    assert after["filled"] == 1
+    assert [(a["team_code"], a["state"]) for a in after["applications"]] == [
+        (GATE_FAILED, "pending"),  # not selected
+        (NEW_ENTRANT, "selected"),
+    ]
+    entrant = standings.team_record(services.db, PROGRAM, NEW_ENTRANT, day(END))
+    assert entrant is not None and (entrant["stage"], entrant["reentrant"]) == (1, True)
+    again = standings.team_record(services.db, PROGRAM, GATE_FAILED, day(END))
+    assert again is not None and (again["status"], again["lead_organisation"]) == ("eliminated", lead)
+    assert [s["kind"] for s in again["statements"]] == ["intends_to_apply"]
+    assert [a["state"] for a in again["round_applications"]] == ["pending"]
+
+
 def what_the_registry_said_on_a_recorded_day(services: Services) -> None:
     # The second stage took effect on day 120 but was recorded on day 125.
     assert rules(at(services, Moment(day(122), known_at=day(123))))[:2] == (2, [FIRST])
@@ -132,7 +192,7 @@ def test_the_record_shows_the_panel_who_stood_aside_and_the_rules_version_of_eac
     services: Services, clock: Clock
 ) -> None:
     run(services, clock)
-    record = standings.team_record(services.db, PROGRAM, CONFLICTED[1], day(200))
+    record = standings.team_record(services.db, PROGRAM, CONFLICTED[1], day(END))
     assert record is not None
     assert [(r["round"], r["member"], r["kind"]) for r in record["recusals"]] == [(3, CONFLICTED[0], "conflict")]
     assert [(o["round"], o["result"]) for o in record["round_outcomes"]] == [(1, "pass"), (2, "pass"), (3, "pass")]
@@ -151,4 +211,5 @@ def test_the_standings_and_rules_in_force_at_each_moment_of_the_programme(servic
     the_call_its_extension_and_the_applications_in_time(services)
     screening_rounds_publish_pass_fail_lists_and_provisional_selections(services)
     a_stage_added_late_and_the_stage_one_evaluation(services)
+    the_reentry_call_its_statements_extension_and_selection(services)
     what_the_registry_said_on_a_recorded_day(services)
