@@ -10,10 +10,14 @@ announcement, are set by an amendment before it is used. A stage-1 evaluation
 (benchmark 40, expert 35, user 25, and an independence gate) eliminates two —
 one in the top four that failed the gate, and the lowest — so only three
 advance and one stage-2 seat stays empty. After the objection window a
-re-entry round and a call open for the seat: three eligible teams decline, a
-new entrant is selected and accepts, the budget grows so the re-entrant is
-funded like the incumbents, and two finalists are chosen at the end. The teams
-and the notices cited are fictional.
+re-entry round opens for the seat as an open call: two eligible teams decline
+publicly without any offer, a third is invited directly (an offer, the other
+way in) and declines, the team that failed the gate says it intends to apply;
+the deadline is extended once; that team applies with a new consortium and a
+new entrant applies; a panel judges both on the stage's criteria and chooses
+the new entrant by majority. The budget grows so the re-entrant is funded like
+the incumbents, and two finalists are chosen at the end. The teams and the
+notices cited are fictional.
 """
 
 from __future__ import annotations
@@ -24,15 +28,16 @@ from decimal import Decimal
 
 from api.demo_teams import CRITERIA, FUNDED, GPU_GRANTS, KST, PROGRAM, RE_ENTRANT, STAGE1_SCORES, TEAMS
 from domain.commands import (
-    AcceptOffer,
     AdvanceTeam,
     AmendStage,
     AnnounceProgram,
+    ApplyToRound,
     ConfirmAdvancement,
     DecideRound,
     DeclineOffer,
     EliminateTeam,
     ExtendCall,
+    ExtendReEntryRound,
     GrantFunding,
     IncreaseBudget,
     OfferReEntry,
@@ -46,6 +51,7 @@ from domain.commands import (
     RegisterPanel,
     ReturnFunding,
     SelectFinalists,
+    StateOnRound,
     SubmitApplication,
     TeamOutcome,
     UpholdElimination,
@@ -82,9 +88,10 @@ def steps() -> list[Step]:
         ("stage-1 evaluation", _evaluate_stage1),
         ("three advance, two are eliminated", _advance_and_eliminate),
         ("objections rejected, eliminations upheld", _uphold),
-        ("a re-entry round opens for the empty seat", _open_round),
-        ("three eligible teams decline", _declines),
-        ("the re-entrant accepts", _accept),
+        ("a re-entry round opens as a call for the empty seat", _open_round),
+        ("three eligible teams decline, one intends to apply", _declines),
+        ("the deadline is extended and two teams apply", _applications),
+        ("a panel chooses the re-entrant", _choose),
         ("the re-entrant is funded like the incumbents", _fund_reentrant),
         ("stage-2 evaluation and finalists", _finalists),
     ]
@@ -305,55 +312,110 @@ def _uphold(r: Registry) -> None:
 
 def _open_round(r: Registry) -> None:
     r.open_reentry_round(
-        ctx("2026-02-02", "Refill the empty stage-2 seat"),
+        ctx("2026-02-02", "Open call for the empty stage-2 seat", notice="MSIT-AI-2026-01"),
         OpenReEntryRound(
             program_code=PROGRAM,
             stage=1,
             seats=1,
             eligibility=["eliminated", "applicants", "new_entrants"],
             opens_at=at("2026-02-02", 9),
-            closes_at=at("2026-02-27", 18),
-        ),
-    )
-    r.open_call(
-        ctx("2026-02-02", "Open call for the empty stage-2 seat", notice="MSIT-AI-2026-01"),
-        OpenCall(program_code=PROGRAM, stage=1, opens_at=at("2026-02-02", 9), closes_at=at("2026-02-27", 18)),
-    )
-    r.submit_application(
-        ctx("2026-02-05", "New entrant application"),
-        SubmitApplication(
-            program_code=PROGRAM,
-            team_code=RE_ENTRANT,
-            name_ko="화랑 AI 연합",
-            name_en="Hwarang AI Alliance",
-            lead_organisation="Hwarang Labs",
-            members=["Pusan National University", "Kyungpook National University"],
-            stage=1,
+            closes_at=at("2026-02-13", 18),
         ),
     )
 
 
 def _declines(r: Registry) -> None:
-    for team, day in (("GAON", "2026-02-06"), ("SORI", "2026-02-07"), ("DAON", "2026-02-07")):
-        r.offer_reentry(
-            ctx(day, "Invited to the re-entry round"),
-            OfferReEntry(program_code=PROGRAM, team_code=team, round_number=1, deadline=at("2026-02-20", 18)),
+    """Two teams say publicly they will not apply, with no offer made; one is invited directly and declines."""
+    for team, day, form, url in (
+        ("GAON", "2026-02-03", "public_statement", "https://news.example/gaon-roadmap"),
+        ("SORI", "2026-02-04", "press_report", "https://news.example/sori-not-applying"),
+    ):
+        r.state_on_round(
+            Context(
+                actor=f"team:{team}",
+                effective_at=at(day),
+                reason="We will continue with our own roadmap",
+                correlation_id=f"demo-{day}",
+                sources=(Source.make(url=url, title=f"{team} will not apply"),),
+            ),
+            StateOnRound(program_code=PROGRAM, team_code=team, round_number=1, kind="declined", form=form),
         )
-    for team, day in (("GAON", "2026-02-09"), ("SORI", "2026-02-10"), ("DAON", "2026-02-11")):
-        r.decline_offer(
-            ctx(day, "We will continue with our own roadmap", actor=f"team:{team}"),
-            DeclineOffer(program_code=PROGRAM, team_code=team, offer=1),
-        )
-
-
-def _accept(r: Registry) -> None:
     r.offer_reentry(
-        ctx("2026-02-16", "Selected by panel majority"),
-        OfferReEntry(program_code=PROGRAM, team_code=RE_ENTRANT, round_number=1, deadline=at("2026-02-20", 18)),
+        ctx("2026-02-03", "Invited directly to the re-entry round"),
+        OfferReEntry(program_code=PROGRAM, team_code="DAON", round_number=1, deadline=at("2026-02-10", 18)),
     )
-    r.accept_offer(
-        ctx("2026-02-18", "We accept and will join stage 2", actor=f"team:{RE_ENTRANT}"),
-        AcceptOffer(program_code=PROGRAM, team_code=RE_ENTRANT, offer=1),
+    r.decline_offer(
+        ctx("2026-02-05", "We decline the invitation", actor="team:DAON"),
+        DeclineOffer(program_code=PROGRAM, team_code="DAON", offer=1),
+    )
+    r.state_on_round(
+        ctx("2026-02-05", "We intend to apply with new partners", actor="team:NURI"),
+        StateOnRound(
+            program_code=PROGRAM, team_code="NURI", round_number=1, kind="intends_to_apply", form="press_report"
+        ),
+    )
+
+
+def _applications(r: Registry) -> None:
+    r.extend_reentry_round(
+        ctx("2026-02-11", "Deadline extended at applicants' request", notice="MSIT-AI-2026-02"),
+        ExtendReEntryRound(program_code=PROGRAM, round_number=1, closes_at=at("2026-02-16", 18)),
+    )
+    r.apply_to_round(
+        ctx("2026-02-12", "Re-entry application with a new consortium", actor="team:NURI"),
+        ApplyToRound(
+            program_code=PROGRAM,
+            team_code="NURI",
+            round_number=1,
+            lead_organisation="Nuri Holdings",
+            members=["Korea University", "Haedal Semiconductor"],
+        ),
+    )
+    r.apply_to_round(
+        ctx("2026-02-16", "New entrant application", actor=f"team:{RE_ENTRANT}"),
+        ApplyToRound(
+            program_code=PROGRAM,
+            team_code=RE_ENTRANT,
+            round_number=1,
+            name_ko="화랑 AI 연합",
+            name_en="Hwarang AI Alliance",
+            lead_organisation="Hwarang Labs",
+            members=["Pusan National University", "Kyungpook National University"],
+        ),
+    )
+
+
+def _choose(r: Registry) -> None:
+    """The panel judges both applicants on the stage's criteria and chooses the new entrant by majority."""
+    number = r.open_evaluation_round(
+        ctx("2026-02-17", "Re-entry evaluation on the stage-1 criteria"),
+        OpenEvaluationRound(program_code=PROGRAM, stage=1, title="Re-entry evaluation", reentry_round=1),
+    ).result
+    panel = [("Panel chair", "chair"), ("Prof. Lim", "member"), ("Dr. Seo", "member")]
+    r.register_panel(
+        ctx("2026-02-17", "Re-entry panel"),
+        RegisterPanel(
+            program_code=PROGRAM, round_number=number, members=[PanelSeat(member=m, role=x) for m, x in panel]
+        ),
+    )
+    _outcomes(
+        r,
+        number,
+        "2026-02-18",
+        [
+            TeamOutcome(team_code=RE_ENTRANT, result="pass", rank=1),
+            TeamOutcome(team_code="NURI", result="fail", rank=2),
+        ],
+        "MSIT-AI-2026-03",
+    )
+    r.decide_round(
+        ctx("2026-02-18", "Chosen by panel majority", notice="MSIT-AI-2026-03"),
+        DecideRound(
+            program_code=PROGRAM,
+            round_number=number,
+            selected=[RE_ENTRANT],
+            votes={"Panel chair": "for", "Prof. Lim": "for", "Dr. Seo": "against"},
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 The steps are in ``tests.application.real_programme``; each refused step there
 is checked to append nothing. Here the standings are read the way the API reads
 a past moment (``projections.as_of.read_store``): the rules version, stages and
-call in force, who held which seat and who was out, at fifteen effective times,
+call in force, who held which seat and who was out, at fourteen effective times,
 and as known at four recorded times: around a stage recorded five days after it
 took effect, before a selection's reversal was recorded and before a re-entry
 round's extension was recorded. The re-entry call is read as its round's view
