@@ -9,7 +9,7 @@ the head of the log catches them up first).
 
 This module holds the first two (a. rebuild, b. reads during a blue/green
 rebuild); the others live beside it: ``bench.throughput`` (c, e),
-``bench.append`` (d), ``bench.bitemporal`` (f), ``bench.whole_log`` (g, h).
+``bench.append`` (d), ``bench.bitemporal`` (f), ``bench.whole_log`` (g, h), ``bench.steps`` (i).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bench.append import store_append
 from bench.base import Bench, Result, Scenario, api_key, catch_up, serving
 from bench.bitemporal import as_of_standings
 from bench.processes import REGISTRY, Child
+from bench.steps import where_the_time_goes
 from bench.throughput import http_standings, http_write
 from bench.whole_log import audit_verify, import_log
 from projections import all_projections
@@ -281,4 +282,5 @@ SCENARIOS: list[Scenario] = [
     Scenario("f. as-of standings, big programme", as_of_standings),
     Scenario("g. audit verify, whole log", audit_verify),
     Scenario("h. import vs COPY", import_log),
+    Scenario("i. where the time goes", where_the_time_goes),
 ]
