@@ -32,7 +32,7 @@ from bench.processes import REGISTRY, Child
 from bench.steps import where_the_time_goes
 from bench.throughput import http_standings, http_write
 from bench.whole_log import audit_verify, import_log
-from projections import all_projections
+from projections import all_projections, documents
 
 RAW_PAGE = (
     "SELECT notification_id, originator_id, originator_version, topic, state FROM registry_events"
@@ -191,6 +191,7 @@ def alter_title(database_url: str) -> tuple[str, str]:
         conn.execute(
             "UPDATE standings_programs SET title_en = title_en || %s WHERE program_code = %s", (ALTERED, program)
         )
+        conn.execute(f"DELETE FROM {documents.TABLE} WHERE program_code = %s", (program,))  # read from the rows
     return str(program), str(title)
 
 

@@ -32,14 +32,14 @@ from api import guards, observability, receipts
 from api.app import create_app
 from api.bootstrap import Services
 from api.keys import create_key
-from api.routes import programs, teams
+from api.routes import teams
 from api.settings import Settings
 from audit.checkpoints import Issuer
 from bench.base import Bench, Result
 from domain.candidacy import Candidacy
 from domain.registry import Registry
 from domain.service import DecisionService
-from projections import standings
+from projections import documents, standings
 from projections.projector import Projector
 
 PROGRAMME = "BENCH-STEPS"
@@ -63,7 +63,8 @@ DECISION_STEPS: list[tuple[str, list[Target]]] = [
 ]
 READ_STEPS: list[tuple[str, list[Target]]] = [
     ("authentication (key check)", [(Registry, "authenticate")]),
-    ("standings (read-model queries)", [(standings, "program_standings"), (programs, "read_document")]),
+    ("stored document (one row)", [(documents, "current")]),
+    ("standings from the rows (queries)", [(standings, "program_standings"), (documents, "computed")]),
     ("metrics and request log", [(observability.ObserveRequests, "_finish"), (observability, "route_template")]),
 ]
 
