@@ -14,6 +14,7 @@ from api.app import create_app
 from api.bootstrap import Services, build
 from api.keys import create_key, revoke_key
 from api.settings import Settings
+from domain.access import Principal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +28,7 @@ def count_loads(services: Services) -> list[str]:
     loaded: list[str] = []
     verify = services.registry.authenticate
 
-    def noted(secret: str) -> object:
+    def noted(secret: str) -> Principal | None:
         loaded.append(secret)
         return verify(secret)
 
