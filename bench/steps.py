@@ -10,7 +10,8 @@ and response models, middleware, the test client's thread hop.
 
 Decision: ``POST /programs/{p}/teams`` with an Idempotency-Key (one new team per
 request), with ``REGISTRY_INLINE_PROJECTIONS=false`` as in production (a runner
-keeps the read models; the inline update step is then nothing). Read: ``GET /programs/{p}/standings`` of that programme afterwards.
+keeps the read models; the inline update step is then nothing). Read:
+``GET /programs/{p}/standings`` of that programme afterwards.
 Run on its own with ``python -m bench.steps DATABASE_URL`` (a PostgreSQL database
 the registry may write to).
 """
