@@ -80,16 +80,27 @@ def etag(version: int, position: int, judged: Judged) -> str:
 
 
 def boundaries_of(standings: dict[str, Any]) -> list[str]:
-    """The times at which reading the standings later could judge something differently (sorted)."""
+    """The times at which reading the standings later could judge something differently (sorted).
+
+    Every time the document holds (a deadline, a window's ends, when things happened), not only those
+    judged today (objection deadlines of eliminations and advancements, rounds' and calls' windows):
+    a time already past is never crossed again, and one judged tomorrow cannot be forgotten here.
+    """
     found: set[str] = set()
-    teams = [*standings["applicants"], *(t for stage in standings["stages"] for t in stage["teams"])]
-    for team in teams:
-        elimination = team.get("elimination")
-        if elimination and elimination.get("objection_deadline"):
-            found.add(elimination["objection_deadline"])
-    for window in [*standings["rounds"], *standings["calls"]]:
-        found.update((window["opens_at"], window["closes_at"]))
+    _times(standings, found)
     return sorted(found)
+
+
+def _times(value: Any, found: set[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str) and (key.endswith("_at") or key.endswith("deadline")):
+                found.add(item)
+            elif isinstance(item, dict | list):
+                _times(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _times(item, found)
 
 
 def install(db: Database) -> None:

@@ -82,6 +82,15 @@ def test_a_document_is_not_served_once_the_clock_passes_a_deadline_in_it(api: Ap
     assert api.client.get(STANDINGS, headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
 
 
+def test_an_advancement_becomes_final_when_its_objection_deadline_passes(api: Api, clock: Clock) -> None:
+    api.open_program()
+    api.apply("A")
+    api.team("A", "advancements", {"to_stage": 0, "objection_deadline": "2026-01-08T00:00:00+00:00"})
+    assert team(api.standings(), "A")["advancement"]["final"] is False
+    clock.advance(days=5)
+    assert team(api.standings(), "A")["advancement"]["final"] is True
+
+
 def test_as_of_answers_come_from_the_rows_and_carry_no_etag(api: Api) -> None:
     a_programme_in_play(api)
     past = api.client.get(STANDINGS, params={"as_of": "2025-12-02T00:00:00+00:00"})
