@@ -57,8 +57,21 @@ def open_program(body: OpenProgramRequest, request: Request, who: Admin, service
     return recorded_response(services.registry.open_program(context(request, who, body), command))
 
 
-@router.get("/{program}", response_model=StandingsResponse, summary="A programme and its standings")
-@router.get("/{program}/standings", response_model=StandingsResponse, summary="Standings per stage")
+UNCHANGED = {NOT_MODIFIED: {"description": "Not modified: If-None-Match names the present standings' ETag"}}
+
+
+@router.get(
+    "/{program}",
+    response_model=StandingsResponse,
+    summary="A programme and its standings",
+    responses=UNCHANGED,
+)
+@router.get(
+    "/{program}/standings",
+    response_model=StandingsResponse,
+    summary="Standings per stage",
+    responses=UNCHANGED,
+)
 def get_standings(
     program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, request: Request, response: Response
 ) -> dict[str, object] | Response:
