@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -57,7 +58,9 @@ def open_program(body: OpenProgramRequest, request: Request, who: Admin, service
     return recorded_response(services.registry.open_program(context(request, who, body), command))
 
 
-UNCHANGED = {NOT_MODIFIED: {"description": "Not modified: If-None-Match names the present standings' ETag"}}
+UNCHANGED: dict[int | str, dict[str, Any]] = {
+    NOT_MODIFIED: {"description": "Not modified: If-None-Match names the present standings' ETag"}
+}
 
 
 @router.get(
