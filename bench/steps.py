@@ -47,8 +47,8 @@ from projections import documents, standings
 from projections.projector import Projector
 
 PROGRAMME = "BENCH-STEPS"
-DECISIONS = {True: 40, False: 300}  # quick: full
-READS = {True: 60, False: 500}
+DECISIONS = {True: 20, False: 300}  # quick: full
+READS = {True: 40, False: 500}
 WARMUP = 5
 
 INHERITED = object()  # the attribute came from a base class: remove the wrapper rather than set it
