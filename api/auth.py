@@ -42,7 +42,7 @@ def _require(role: str) -> Callable[[Request], Principal]:
     ) -> Principal:
         services = get_services(request)
         secret = _presented_key(request)
-        principal = services.registry.authenticate(secret) if secret else None
+        principal = services.keys().authenticate(secret) if secret else None
         if principal is None:
             if role == "auditor" and secret is None and services.settings.open_reads:
                 return ANONYMOUS

@@ -109,7 +109,8 @@ def _expected_version(request: Request) -> int | None:
     given = request.headers.get("if-match", "").strip()
     if not given or given == "*":
         return None
-    tag = given.removeprefix("W/").strip('"')
+    # A standings ETag is "version.position.n" (api.stored); the version is what a decision is guarded by.
+    tag = given.removeprefix("W/").strip('"').partition(".")[0]
     if not tag.isdigit() or len(tag) > 18:
         raise errors.PreconditionFailedError(f"If-Match {given!r} is not an ETag this registry issued")
     return int(tag)

@@ -20,7 +20,7 @@ from domain.access import ApiKey
 from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
-from projections import schema, tracking
+from projections import documents, schema, tracking
 from projections.db import Cursor, Database
 from projections.rows import MemoryRows, SqlRows
 from projections.schema import Projection
@@ -33,6 +33,7 @@ ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkp
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 BULK_AFTER = 5_000  # a catch-up further behind than this many events applies them in bulk first
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
+DOCUMENTED = "standings"  # the read model whose programmes are also kept as documents (``projections.documents``)
 Progress = Callable[[int, int], None]
 
 
@@ -70,6 +71,10 @@ class Projector:
     def setup(self) -> None:
         """Create the read models' tables if missing; those of an older layout are dropped, to be built anew."""
         schema.install(self.db, self.projections.values())
+        documents.install(self.db)
+        if DOCUMENTED in self.projections and not self.positions().get(DOCUMENTED):
+            with self.db.transaction() as cur:  # rows dropped (a new layout) or never built: none to serve
+                documents.clear(cur)
 
     def select(self, names: Iterable[str] | None) -> list[str]:
         chosen = list(names or self.projections)
@@ -116,6 +121,7 @@ class Projector:
                     return done
                 try:
                     done += self.build(chosen, variant="", progress=progress, wait=wait)
+                    self.refresh_documents(chosen)
                 except OvertakenError as overtaken:
                     done += overtaken.done
                     if overtaken.busy:
@@ -174,9 +180,16 @@ class Projector:
             reached = tracking.locked_positions(cur, self.db.dialect, names, "")
             if after is not None and min(reached.get(n, 0) for n in names) < after:
                 return False
-            self._handle(cur, names, "", events, reached, SqlRows(cur))
+            touched = self._handle(cur, names, "", events, reached, SqlRows(cur))
+            if DOCUMENTED in names:
+                documents.refresh(cur, sorted(touched), self.registry.clock())
             tracking.advance(cur, names, "", events[-1][0])
         return True
+
+    def refresh_documents(self, names: list[str]) -> None:
+        """After the live rows changed in bulk: write every programme's document from them again."""
+        if DOCUMENTED in names:
+            documents.refresh_all(self.db, self.registry.clock(), DOCUMENTED)
 
     def build(
         self,
@@ -224,6 +237,8 @@ class Projector:
                         done=done,
                     )
                 rows.bind(cur)
+                if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
+                    documents.clear(cur)
                 applied, last, finished = 0, None, True
                 for events in pages:
                     self._handle(cur, names, variant, events, reached, rows, defer=True)
@@ -269,12 +284,16 @@ class Projector:
         rows: MemoryRows | SqlRows,
         *,
         defer: bool = False,
-    ) -> None:
+    ) -> set[str]:
+        """Apply the events each read model has not applied yet; the programmes they were about."""
+        touched: set[str] = set()
         for position, event in events:
             if isinstance(event, OUTSIDE_PROGRAMMES):
                 continue  # access keys and receipts belong to no programme; no read model shows them
             codes = self._directory.codes(cur, event, defer=defer)
+            touched.add(codes.program_code)
             rows.position = position
             for name in names:
                 if position > reached[name + variant]:
                     self.projections[name].handle(rows, event, codes)
+        return touched

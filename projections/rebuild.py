@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from projections import schema
+from projections import documents, schema
 from projections.db import Cursor
-from projections.projector import Progress, Projector
+from projections.projector import DOCUMENTED, Progress, Projector
 from projections.rows import Table
 from projections.schema import INDEX_NAME, Projection, renamed
 from projections.tracking import set_status
@@ -52,6 +52,9 @@ def rebuild(projector: Projector, names: Iterable[str] | None = None, progress: 
             _switch(projector, cur, projector.projections[name])
         marks = ", ".join(["%s"] * len(chosen))
         cur.execute(f"DELETE FROM projection_status WHERE name IN ({marks})", chosen)  # a runner re-reports
+        if DOCUMENTED in chosen:
+            documents.clear(cur)  # written from the old rows
+    projector.refresh_documents(chosen)
     return done
 
 
