@@ -154,9 +154,19 @@ def _export_lines(services: ServicesDep, where: history.HistoryFilter, format: s
                 yield orjson.dumps(row) + b"\n"
 
 
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` to read as text (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return "" if value is None else value
+
+
 def _csv_row(values: Sequence[Any]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
+    csv.writer(buffer).writerow([inert_cell(v) for v in values])
     return buffer.getvalue().encode()
 
 
