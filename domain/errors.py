@@ -261,6 +261,12 @@ class ConcurrentUpdateError(RegistryError):
     """
 
 
+class LastAdminKeyError(RuleViolationError):
+    """The key is the last active admin key: revoking it would leave nobody able to manage keys. Issue another
+    admin key first (POST /keys), then revoke this one.
+    """
+
+
 class CallNotOpenError(RuleViolationError):
     """The application is dated before its stage's call for applications opens, or the stage has no call to apply
     to, extend or close (a programme that has calls takes applications only through them); open a call first."""
