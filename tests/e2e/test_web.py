@@ -309,3 +309,15 @@ def test_the_stylesheet_is_served(anonymous: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
     assert "@media (max-width: 640px)" in response.text
+
+
+def test_pages_forbid_scripts_and_framing_and_every_answer_forbids_sniffing(
+    anonymous: TestClient, signed_in: TestClient, recorded: None
+) -> None:
+    for response in (anonymous.get("/ui/login"), signed_in.get(PAGE), signed_in.get("/ui/programs/NO-SUCH")):
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script" not in policy
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "<script" not in response.text and " style=" not in response.text
+    assert anonymous.get("/health").headers["x-content-type-options"] == "nosniff"
