@@ -22,7 +22,7 @@ from api.problems import problem_types
 from api.schemas import Health, HistoryPage
 from domain import errors
 from domain.values import CONTROL, nfc
-from projections import history, standings
+from projections import failures, history, standings
 from projections.as_of import Moment
 from projections.runner import status
 
@@ -180,7 +180,12 @@ def all_history(
 @router.get("/health", response_model=Health, tags=["operations"], summary="Liveness and read-model positions")
 def health(services: ServicesDep) -> dict[str, Any]:
     report = status(services.projector, services.clock())
-    return {"status": "ok", "log_head": report[0]["head"], "projections": report}
+    return {
+        "status": "ok",
+        "log_head": report[0]["head"],
+        "projections": report,
+        "failures": failures.listed(services.db),
+    }
 
 
 @router.get("/problems", tags=["operations"], summary="Every problem type and what it means")
