@@ -261,6 +261,12 @@ class ConcurrentUpdateError(RegistryError):
     """
 
 
+class AmountLimitError(RuleViolationError):
+    """The amount would take a budget, or all a programme ever committed of a resource, past 10^15: the largest
+    total the registry keeps. Record it in a larger unit (e.g. thousands of won).
+    """
+
+
 class LastAdminKeyError(RuleViolationError):
     """The key is the last active admin key: revoking it would leave nobody able to manage keys. Issue another
     admin key first (POST /keys), then revoke this one.

@@ -10,13 +10,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from api.schemas.values import Code, Day, Members, Moment, Name, Points, Quantity, Resource, StageIndex
 
 
 class Strict(BaseModel):
-    """A request that refuses fields it does not know."""
+    """A request that refuses fields it does not know, and values of the wrong JSON type.
+
+    Every integer field is a ``StrictInt`` (a JSON integer: never ``"10"``, ``true`` or ``10.0``) and every flag a
+    ``StrictBool``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -44,12 +48,12 @@ class Decision(Strict):
 class CriterionSpec(Strict):
     code: Code
     name: Name | None = None
-    max_points: Annotated[Decimal, Field(gt=0, le=10**6, allow_inf_nan=False)]
+    max_points: Annotated[Decimal, Field(gt=0, le=10**6, max_digits=12, decimal_places=4, allow_inf_nan=False)]
 
 
 class StageSpec(Strict):
     name: Name
-    seats: Annotated[int, Field(ge=1, le=100_000)]
+    seats: Annotated[StrictInt, Field(ge=1, le=100_000)]
     criteria: Annotated[list[CriterionSpec], Field(max_length=50)] = []
     gates: Annotated[list[Code], Field(max_length=50)] = []
 
@@ -60,8 +64,8 @@ class OpenProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(min_length=1, max_length=20)]
-    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
-    finalist_count: Annotated[int, Field(ge=1, le=100_000)]
+    budgets: Annotated[dict[Resource, Annotated[StrictInt, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
+    finalist_count: Annotated[StrictInt, Field(ge=1, le=100_000)]
 
     model_config = ConfigDict(
         extra="forbid",
@@ -103,8 +107,8 @@ class AnnounceProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(max_length=20)] = []
-    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
-    finalist_count: Annotated[int, Field(ge=1, le=100_000)]
+    budgets: Annotated[dict[Resource, Annotated[StrictInt, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
+    finalist_count: Annotated[StrictInt, Field(ge=1, le=100_000)]
 
 
 class AddStageRequest(Decision, StageSpec):
@@ -151,13 +155,13 @@ class ChangeConsortiumRequest(Decision):
 class RecordEvaluationRequest(Decision):
     stage: StageIndex
     scores: Annotated[dict[Code, Points], Field(max_length=50)]
-    gates: Annotated[dict[Code, bool], Field(max_length=50)] = {}
+    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = {}
     panel: Members = []
 
 
 class AmendEvaluationRequest(Decision):
     scores: Annotated[dict[Code, Points], Field(max_length=50)]
-    gates: Annotated[dict[Code, bool], Field(max_length=50)] = {}
+    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = {}
     panel: Members = []
 
 
@@ -175,14 +179,14 @@ class EliminateTeamRequest(Decision):
 
 class OpenReEntryRoundRequest(Decision):
     stage: StageIndex
-    seats: Annotated[int, Field(ge=1, le=100_000)]
+    seats: Annotated[StrictInt, Field(ge=1, le=100_000)]
     eligibility: Annotated[list[Literal["eliminated", "applicants", "new_entrants"]], Field(min_length=1, max_length=3)]
     opens_at: Moment
     closes_at: Moment
 
 
 class OfferReEntryRequest(Decision):
-    round: Annotated[int, Field(ge=1, le=10_000)]
+    round: Annotated[StrictInt, Field(ge=1, le=10_000)]
     deadline: Moment
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StrictInt, StringConstraints
 
 
 def _iso_text(value: Any) -> Any:
@@ -46,7 +46,18 @@ Day = Annotated[date, BeforeValidator(_iso_text)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w][\w.\-]*$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 Resource = Annotated[str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*:[\w.\-]+$")]
-StageIndex = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
-Quantity = Annotated[int, Field(ge=1, le=10**15)]
-Points = Annotated[Decimal, Field(ge=0, le=10**6, allow_inf_nan=False)]
+StageIndex = Annotated[StrictInt, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
+StageInPath = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
+Quantity = Annotated[StrictInt, Field(ge=1, le=10**15, description="A whole number from 1 to 10^15")]
+Points = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        le=10**6,
+        max_digits=12,
+        decimal_places=4,
+        allow_inf_nan=False,
+        description="0 to 10^6, at most 4 decimal places (a JSON number or a decimal string)",
+    ),
+]
 Members = Annotated[list[Name], Field(max_length=100)]

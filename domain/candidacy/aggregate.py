@@ -22,7 +22,7 @@ from domain.candidacy.outcomes import Outcomes
 from domain.candidacy.reentry import ReEntry
 from domain.candidacy.state import MAX_MEMBERS, TeamStatus
 from domain.program import Program
-from domain.values import Stamp, aware, code, nfc, text
+from domain.values import Stamp, aware, code, display_name, nfc, text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/candidacy")
 
@@ -100,14 +100,14 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
         program.stage(stage)
         program.check_application(stamp, stage)
         team_code = code(team_code, "team code")
-        lead = text(lead_organisation, "lead_organisation", limit=300)
+        lead = display_name(lead_organisation, "lead_organisation", limit=300)
         return cls._create(
             cls.ApplicationSubmitted,
             id=cls.id_for(program.code, team_code),
             program_code=program.code,
             team_code=team_code,
-            name_ko=text(name_ko, "name_ko", limit=300),
-            name_en=text(name_en, "name_en", limit=300),
+            name_ko=display_name(name_ko, "name_ko", limit=300),
+            name_en=display_name(name_en, "name_en", limit=300),
             lead_organisation=lead,
             members=_members(members or [], exclude=lead),
             stage=stage,
@@ -161,7 +161,7 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
 def _members(names: list[str], *, exclude: str) -> list[str]:
     members: list[str] = []
     for name in names:
-        member = text(name, "member", limit=300)
+        member = display_name(name, "member", limit=300)
         if member != exclude and member not in members:
             members.append(member)
     if len(members) > MAX_MEMBERS:

@@ -321,3 +321,11 @@ def test_pages_forbid_scripts_and_framing_and_every_answer_forbids_sniffing(
         assert response.headers["x-content-type-options"] == "nosniff"
         assert "<script" not in response.text and " style=" not in response.text
     assert anonymous.get("/health").headers["x-content-type-options"] == "nosniff"
+
+
+def test_free_text_with_bidi_controls_is_isolated_on_the_page(
+    signed_in: TestClient, services: Services, recorded: None
+) -> None:
+    page = signed_in.get(PAGE).text
+    timeline = section(page, "timeline")
+    assert "<bdi>" in timeline  # each reason is isolated: an override inside it cannot reorder the row around it
