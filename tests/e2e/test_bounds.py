@@ -87,19 +87,37 @@ def test_what_a_programme_commits_over_its_life_is_bounded(api: Api) -> None:
     period = {"period_start": "2026-01-01", "period_end": "2026-06-30"}
     api.team("A", "returns", {"resource": "gpu:B200", "quantity": MAX_AMOUNT})
     with api.unchanged("A"):
-        assert_problem(api.post(f"/programs/{P}/teams/A/grants", {"resource": "gpu:B200", "quantity": 1, **period}),
-                       409, "amount-limit")  # fmt: skip
+        grant = {"resource": "gpu:B200", "quantity": 1, **period}
+        assert_problem(api.post(f"/programs/{P}/teams/A/grants", grant), 409, "amount-limit")
 
 
+AMOUNTS = st.sampled_from([1, MAX_AMOUNT // 2, MAX_AMOUNT])
 STEPS = st.lists(
-    st.tuples(st.sampled_from(["increase", "grant", "return", "evaluate"]), st.sampled_from([1, MAX_AMOUNT // 2, MAX_AMOUNT])),
-    min_size=1,
-    max_size=8,
-)  # fmt: skip
+    st.tuples(st.sampled_from(["increase", "grant", "return", "evaluate"]), AMOUNTS), min_size=1, max_size=8
+)
+CRITERIA = [{"code": f"c{i}", "max_points": MAX_POINTS} for i in range(3)]
+
+
+def step(api: Api, program: str, action: str, amount: int) -> int:
+    """One decision at the bounds; its status (201, or 409 when a rule or a bound refuses it)."""
+    team = f"/programs/{program}/teams/T"
+    resource = {"resource": "gpu:B200"}
+    path, body = {
+        "increase": (f"/programs/{program}/budget-increases", {**resource, "amount": amount}),
+        "grant": (f"{team}/grants", {**resource, "quantity": amount, "period_start": "2026-01-01"}),
+        "return": (f"{team}/returns", {**resource, "quantity": amount}),
+        "evaluate": (f"{team}/evaluations", {"stage": 0, "scores": {c["code"]: "999999.9999" for c in CRITERIA}}),
+    }[action]
+    if action == "grant":
+        body["period_end"] = "2026-06-30"
+    return api.post(path, body).status_code
+
+
+def reads(api: Api, program: str) -> tuple[Any, Any]:
+    return api.get(f"/programs/{program}/funding"), api.get(f"/programs/{program}/standings")
 
 
 def test_decisions_at_the_bounds_apply_and_rebuild_alike(api: Api, services: Services) -> None:
-    criteria = [{"code": f"c{i}", "max_points": MAX_POINTS} for i in range(3)]
     seen: list[int] = []
 
     @given(STEPS)
@@ -107,30 +125,21 @@ def test_decisions_at_the_bounds_apply_and_rebuild_alike(api: Api, services: Ser
     def at_the_bounds(steps: list[tuple[str, int]]) -> None:
         program = f"BOUND-{len(seen)}"
         seen.append(len(steps))
-        stage = {"name": "Only", "seats": 3, "criteria": criteria, "gates": []}
+        stage = {"name": "Only", "seats": 3, "criteria": CRITERIA, "gates": []}
         body = {"program_code": program, "title_ko": "경계", "title_en": "Bounds", "agency": "MSIT", "stages": [stage]}
         body |= {"budgets": {"gpu:B200": MAX_AMOUNT}, "finalist_count": 1, "effective_at": OPENED, "reason": "Open"}
         api.ok("/programs", body)
-        team = f"/programs/{program}/teams/T"
         api.ok(
             f"/programs/{program}/teams", {"team_code": "T", "name_ko": "티", "name_en": "T", "lead_organisation": "T"}
         )
-        api.ok(f"{team}/advancements", {"to_stage": 0})
-        period = {"period_start": "2026-01-01", "period_end": "2026-06-30"}
+        api.ok(f"/programs/{program}/teams/T/advancements", {"to_stage": 0})
         for action, amount in steps:
-            response = {
-                "increase": lambda: api.post(f"/programs/{program}/budget-increases", {"resource": "gpu:B200", "amount": amount}),
-                "grant": lambda: api.post(f"{team}/grants", {"resource": "gpu:B200", "quantity": amount, **period}),
-                "return": lambda: api.post(f"{team}/returns", {"resource": "gpu:B200", "quantity": amount}),
-                "evaluate": lambda: api.post(f"{team}/evaluations", {"stage": 0, "scores": {c["code"]: "999999.9999" for c in criteria}}),
-            }[action]()  # fmt: skip
-            assert response.status_code in (201, 409), response.text
-        reads = lambda: (api.get(f"/programs/{program}/funding"), api.get(f"/programs/{program}/standings"))  # noqa: E731
-        before = reads()
+            assert step(api, program, action, amount) in (201, 409), (action, amount)
+        before = reads(api, program)
         health = api.get("/health")
         assert health["failures"] == [] and all(row["lag_events"] == 0 for row in health["projections"])
         rebuild(services.projector)
-        assert reads() == before
+        assert reads(api, program) == before
 
     at_the_bounds()
     assert len(seen) == 4
