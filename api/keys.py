@@ -21,7 +21,7 @@ class NewKey:
     key_id: str
     name: str
     role: str
-    secret: str | None  # shown once; only its SHA-256 is stored, so a replayed answer (a retry) carries None
+    secret: str  # shown once; only its SHA-256 is stored, so a replayed answer (a retry) carries ""
     replayed: bool = False
 
 
@@ -41,7 +41,7 @@ def create_key(
     )
     outcome = services.registry.issue_key(ctx, IssueKey(key_id=key_id, name=name, role=role, secret=secret))
     if outcome.replayed:
-        return NewKey(outcome.result, name, role, None, replayed=True)
+        return NewKey(outcome.result, name, role, "", replayed=True)
     return NewKey(key_id, name, role, secret)
 
 

@@ -60,7 +60,7 @@ def create_key(body: CreateKeyRequest, request: Request, who: Admin, services: S
         correlation_id=request_id(request),
         idempotency_key=idempotency_key,
     )
-    answer = CreatedKey(key_id=issued.key_id, name=issued.name, role=issued.role, secret=issued.secret)
+    answer = CreatedKey(key_id=issued.key_id, name=issued.name, role=issued.role, secret=issued.secret or None)
     if issued.replayed:
         return JSONResponse(answer.model_dump(), status_code=200, headers={"Idempotent-Replayed": "true"})
     return JSONResponse(answer.model_dump(), status_code=201)

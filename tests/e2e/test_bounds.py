@@ -126,7 +126,8 @@ def test_decisions_at_the_bounds_apply_and_rebuild_alike(api: Api, services: Ser
         program = f"BOUND-{len(seen)}"
         seen.append(len(steps))
         stage = {"name": "Only", "seats": 3, "criteria": CRITERIA, "gates": []}
-        body = {"program_code": program, "title_ko": "경계", "title_en": "Bounds", "agency": "MSIT", "stages": [stage]}
+        body: dict[str, Any] = {"program_code": program, "title_ko": "경계", "title_en": "Bounds", "agency": "MSIT"}
+        body |= {"stages": [stage]}
         body |= {"budgets": {"gpu:B200": MAX_AMOUNT}, "finalist_count": 1, "effective_at": OPENED, "reason": "Open"}
         api.ok("/programs", body)
         api.ok(
