@@ -66,7 +66,7 @@ def wait_for_position(
         return
     services = get_services(request)
     if wanted > services.projector.head():
-        raise errors.InvalidValueError(f"min_position {wanted} is beyond the last recorded event")
+        raise errors.PositionNotFoundError(f"min_position {wanted} is beyond the last recorded event")
     deadline = time.monotonic() + services.settings.read_wait
     while min(services.projector.positions().values()) < wanted:
         if time.monotonic() > deadline:

@@ -170,7 +170,7 @@ class Source:
         document = text(document, "source document", required=False, limit=300)
         if bool(url) == bool(document):
             raise InvalidValueError("a source names either a url or a document id")
-        if url and not re.match(r"^https?://\S+$", url):
+        if url and not re.match(r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", url):
             raise InvalidValueError(f"source url {url!r} must be an http or https address without spaces")
         return cls(text(title, "source title", limit=300), url, document)
 

