@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from api.schemas.values import (
+    JSON_INTEGER,
     TEXT_PATTERN,
     VISIBLE_TEXT_PATTERN,
     Code,
     Day,
-    JsonInt,
     MaxPoints,
     Members,
     Moment,
@@ -36,8 +36,8 @@ FREE_TEXT = Field(json_schema_extra={"pattern": TEXT_PATTERN})
 class Strict(BaseModel):
     """A request that refuses fields it does not know, and values of the wrong JSON type.
 
-    Every integer field is a ``JsonInt`` (a JSON integer: never ``"10"``, ``true`` or ``10.5``) and every flag a
-    ``StrictBool``.
+    Every integer field is checked by ``JSON_INTEGER`` (a JSON integer: never ``"10"``, ``true`` or ``10.5``)
+    and every flag is a ``StrictBool``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -77,7 +77,7 @@ class CriterionSpec(Strict):
 
 class StageSpec(Strict):
     name: Name
-    seats: Annotated[JsonInt, Field(ge=1, le=100_000)]
+    seats: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     criteria: Annotated[list[CriterionSpec], Field(max_length=50)] = []
     gates: Annotated[list[Code], Field(max_length=50)] = []
 
@@ -88,8 +88,8 @@ class OpenProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(min_length=1, max_length=20)]
-    budgets: Annotated[dict[Resource, Annotated[JsonInt, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
-    finalist_count: Annotated[JsonInt, Field(ge=1, le=100_000)]
+    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]], Field(max_length=100)] = {}
+    finalist_count: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
 
     model_config = ConfigDict(
         extra="forbid",
@@ -131,8 +131,8 @@ class AnnounceProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(max_length=20)] = []
-    budgets: Annotated[dict[Resource, Annotated[JsonInt, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
-    finalist_count: Annotated[JsonInt, Field(ge=1, le=100_000)]
+    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]], Field(max_length=100)] = {}
+    finalist_count: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
 
 
 class AddStageRequest(Decision, StageSpec):
@@ -203,14 +203,14 @@ class EliminateTeamRequest(Decision):
 
 class OpenReEntryRoundRequest(Decision):
     stage: StageIndex
-    seats: Annotated[JsonInt, Field(ge=1, le=100_000)]
+    seats: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     eligibility: Annotated[list[Literal["eliminated", "applicants", "new_entrants"]], Field(min_length=1, max_length=3)]
     opens_at: Moment
     closes_at: Moment
 
 
 class OfferReEntryRequest(Decision):
-    round: Annotated[JsonInt, Field(ge=1, le=10_000)]
+    round: Annotated[int, Field(ge=1, le=10_000), JSON_INTEGER]
     deadline: Moment
 
 

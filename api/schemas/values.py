@@ -63,7 +63,8 @@ def _json_integer(value: Any) -> Any:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+# After the range (``Annotated[int, Field(ge=…), JSON_INTEGER]``), so the range stays in the JSON schema.
+JSON_INTEGER = BeforeValidator(_json_integer)
 
 
 def _invisible() -> str:
@@ -100,9 +101,9 @@ Name = Annotated[
 ]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w][\w.\-]*$")]
 Resource = Annotated[str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*:[\w.\-]+$")]
-StageIndex = Annotated[JsonInt, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
+StageIndex = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0"), JSON_INTEGER]
 StageInPath = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
-Quantity = Annotated[JsonInt, Field(ge=1, le=10**15, description="A whole number from 1 to 10^15")]
+Quantity = Annotated[int, Field(ge=1, le=10**15, description="A whole number from 1 to 10^15"), JSON_INTEGER]
 Points = Annotated[
     Decimal,
     BeforeValidator(_exact),
