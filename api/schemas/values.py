@@ -76,7 +76,10 @@ def _invisible() -> str:
                 ranges[-1] = (ranges[-1][0], point)
             else:
                 ranges.append((point, point))
-    escape = lambda p: f"\\u{p:04x}" if p <= 0xFFFF else f"\\U{p:08x}"  # noqa: E731
+
+    def escape(point: int) -> str:
+        return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
+
     return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
 
 
