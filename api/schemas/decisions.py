@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
-from pydantic.json_schema import SkipJsonSchema
 
 from api.schemas.values import (
     JSON_INTEGER,
@@ -46,8 +45,9 @@ class Strict(BaseModel):
 class SourceRef(Strict):
     """A record behind a decision: a web address or a document id, with its title."""
 
-    url: Annotated[str, StringConstraints(max_length=2000, pattern=URL_PATTERN)] | SkipJsonSchema[None] = None
-    document: Annotated[str, StringConstraints(min_length=1, max_length=300), VISIBLE] | SkipJsonSchema[None] = None
+    # Absent rather than null: exactly one of the two is given (the schema's oneOf).
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=URL_PATTERN)] = ""
+    document: Annotated[str, StringConstraints(min_length=1, max_length=300), VISIBLE] = ""
     title: Annotated[str, StringConstraints(min_length=1, max_length=300), VISIBLE]
 
     model_config = ConfigDict(
