@@ -85,13 +85,13 @@ class InvalidScoresError(InvalidDecisionError):
     """
 
 
-class UnknownStageError(InvalidDecisionError):
+class UnknownStageError(NotFoundError):
     """The programme has no stage with this index. Stages are numbered from 0 in the order the programme defined
     them.
     """
 
 
-class UnknownResourceError(InvalidDecisionError):
+class UnknownResourceError(NotFoundError):
     """The programme has no budget for this resource. Use a resource named in the programme's budgets, or increase a
     budget for it first.
     """
@@ -264,6 +264,24 @@ class AccessDeniedError(RegistryError):
 class ConcurrentUpdateError(RegistryError):
     """Concurrent decisions kept changing the same records; the decision was not stored. Send it again
     (with the same Idempotency-Key).
+    """
+
+
+class AmountLimitError(RuleViolationError):
+    """The amount would take a budget, or all a programme ever committed of a resource, past 10^15: the largest
+    total the registry keeps. Record it in a larger unit (e.g. thousands of won).
+    """
+
+
+class PositionNotFoundError(NotFoundError):
+    """The log has no event at this position yet (a min_position or tree size beyond the head). GET /health
+    shows the head.
+    """
+
+
+class LastAdminKeyError(RuleViolationError):
+    """The key is the last active admin key: revoking it would leave nobody able to manage keys. Issue another
+    admin key first (POST /keys), then revoke this one.
     """
 
 

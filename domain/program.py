@@ -28,7 +28,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import announcement, calls, errors, reentry_windows, rules
 from domain.program_state import ProgramEvent, ReEntryRound
-from domain.values import Stage, Stamp, aware, code, positive, resource_kind, text
+from domain.values import MAX_AMOUNT, Stage, Stamp, aware, code, display_name, positive, resource_kind
 
 ELIGIBILITY = ("eliminated", "applicants", "new_entrants")
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/program")
@@ -81,6 +81,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         def apply(self, program: Program) -> None:
             program.budgets[self.resource] = program.budgets.get(self.resource, 0) + self.amount
             program.allocated.setdefault(self.resource, 0)
+            program.committed.setdefault(self.resource, 0)
 
     class SeatTaken(Event):
         TOPIC = "registry:SeatTaken"
@@ -113,6 +114,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
         def apply(self, program: Program) -> None:
             program.allocated[self.resource] += self.quantity
+            program.committed[self.resource] += self.quantity
 
     class FundsReleased(Event):
         TOPIC = "registry:FundsReleased"
@@ -158,6 +160,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         stages: list[Stage]
         budgets: dict[str, int]
         allocated: dict[str, int]
+        committed: dict[str, int]  # all ever committed per resource, returns not deducted: bounded by MAX_AMOUNT
         finalist_count: int
         holders: list[set[str]]
         rounds: dict[int, ReEntryRound]
@@ -195,9 +198,9 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
             **{**stamp.event_fields(), "rules_version": 1},
             id=cls.id_for(program_code),
             code=program_code,
-            title_ko=text(title_ko, "title_ko", limit=300),
-            title_en=text(title_en, "title_en", limit=300),
-            agency=text(agency, "agency", limit=300),
+            title_ko=display_name(title_ko, "title_ko", limit=300),
+            title_en=display_name(title_en, "title_en", limit=300),
+            agency=display_name(agency, "agency", limit=300),
             stages=[s.as_record() for s in stages],
             budgets=checked_budgets,
             finalist_count=finalist_count,
@@ -205,6 +208,9 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
     def increase_budget(self, stamp: Stamp, resource: str, amount: int) -> None:
         self._check_time(stamp)
+        if self.budgets.get(resource, 0) + positive(amount, "amount") > MAX_AMOUNT:
+            msg = f"the budget for {resource} would exceed {MAX_AMOUNT:,}, the largest the registry keeps"
+            raise errors.AmountLimitError(msg)
         self.trigger_event(
             self.BudgetIncreased,
             resource=resource_kind(resource),
@@ -278,6 +284,9 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
     def commit_funds(self, stamp: Stamp, team: str, resource: str, quantity: int) -> None:
         remaining = self.remaining(resource)
+        if self.committed[resource] + quantity > MAX_AMOUNT:
+            msg = f"{resource} committed over the programme's life would exceed {MAX_AMOUNT:,}, the most it keeps"
+            raise errors.AmountLimitError(msg)
         if quantity > remaining:
             msg = f"{quantity} {resource} exceeds the remaining budget of {remaining}"
             raise errors.BudgetExceededError(msg)
@@ -368,6 +377,6 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
 
 def _non_negative(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise errors.InvalidValueError(f"budget for {what} must be a whole number ≥ 0")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
+        raise errors.InvalidValueError(f"budget for {what} must be a whole number from 0 to {MAX_AMOUNT:,}")
     return value

@@ -8,6 +8,7 @@ to the aggregate method by name, inside the load–decide–save loop of
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -296,8 +297,10 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
     # Keys are administration, not decisions about a programme: their saves run no after-save hooks
     # (no read model holds keys, and the metrics count decisions).
 
-    def issue_key(self, ctx: Context, command: IssueKey) -> Recorded[None]:
-        def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
+    def issue_key(self, ctx: Context, command: IssueKey) -> Recorded[str]:
+        """Issue a key; the result is its id (a retry with the same Idempotency-Key answers the first key's id)."""
+
+        def decide(stamp: Stamp) -> tuple[list[Aggregate], str]:
             if self._key(command.key_id) is not None:
                 raise errors.InvalidValueError(f"an API key with id {command.key_id!r} already exists")
             key = ApiKey.issue(
@@ -307,7 +310,7 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
                 role=command.role,
                 secret_sha256=secret_hash(command.secret),
             )
-            return [key], None
+            return [key], command.key_id
 
         return self._decide(ctx, decide, announce=False)
 
@@ -316,6 +319,10 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
             key = self._key(command.key_id)
             if key is None:
                 raise errors.NotFoundError(f"no API key {command.key_id!r}")
+            if key.role == "admin" and not key.revoked and self._active_admin_keys() == {key.key_id}:
+                raise errors.LastAdminKeyError(
+                    f"key {key.key_id!r} is the last active admin key; issue another admin key before revoking it"
+                )
             key.revoke(stamp)
             return [key], None
 
@@ -326,6 +333,21 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
         key_id = key_id_of(secret)
         key = None if key_id is None else self._key(key_id)
         return key.principal if key is not None and key.matches(secret) else None
+
+    def _active_admin_keys(self) -> set[str]:
+        """The ids of the admin keys not revoked, read from the log's key events (keys are few)."""
+        admins: dict[UUID, str] = {}
+        position = 0
+        topics = [ApiKey.Issued.TOPIC, ApiKey.Revoked.TOPIC]
+        while page := self.recorder.select_notifications(start=position + 1, limit=1000, topics=topics):
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if isinstance(event, ApiKey.Issued) and event.role == "admin":
+                    admins[event.originator_id] = event.key_id
+                elif isinstance(event, ApiKey.Revoked):
+                    admins.pop(event.originator_id, None)
+            position = page[-1].id
+        return set(admins.values())
 
     def _key(self, key_id: str) -> ApiKey | None:
         try:

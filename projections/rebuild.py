@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from projections import documents, schema
+from projections import documents, failures, schema
 from projections.db import Cursor
 from projections.projector import DOCUMENTED, Progress, Projector
 from projections.rows import Table
@@ -108,6 +108,7 @@ def _switch(projector: Projector, cur: Cursor, projection: Projection) -> None:
     position = 0 if row is None else row["position"]
     cur.execute("UPDATE projection_tracking SET position = %s WHERE name = %s", (position, projection.name))
     cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name + NEXT,))
+    failures.clear(cur, [projection.name])  # rebuilt from the whole log: every programme is applied again
 
 
 def _indexes(projection: Projection, variant: str) -> list[str]:

@@ -44,7 +44,18 @@ def list_programs(services: ServicesDep, _: Reader, __: Consistent) -> list[dict
     return standings.list_programs(services.db)
 
 
-@router.post("", **WRITE, summary="Open a programme")
+# OpenAPI links: what a client (or a stateful test) can do next with the programme it just opened.
+OPENED_LINKS = {
+    "GetStandings": {"operationId": "get_standings_programs__program__get",
+                     "parameters": {"program": "$request.body#/program_code"}},
+    "GetFunding": {"operationId": "get_funding_programs__program__funding_get",
+                   "parameters": {"program": "$request.body#/program_code"}},
+    "SubmitApplication": {"operationId": "submit_application_programs__program__teams_post",
+                          "parameters": {"program": "$request.body#/program_code"}},
+}  # fmt: skip
+
+
+@router.post("", **WRITE, summary="Open a programme", openapi_extra={"responses": {"201": {"links": OPENED_LINKS}}})
 def open_program(body: OpenProgramRequest, request: Request, who: Admin, services: ServicesDep) -> FastJSONResponse:
     command = OpenProgram(
         program_code=body.program_code,

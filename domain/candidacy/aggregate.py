@@ -24,7 +24,7 @@ from domain.candidacy.round_entries import RoundEntries
 from domain.candidacy.state import MAX_MEMBERS, TeamStatus
 from domain.candidacy.state import members_of as _members
 from domain.program import Program
-from domain.values import Stamp, aware, code, nfc, text
+from domain.values import Stamp, aware, code, display_name, nfc, text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/candidacy")
 
@@ -113,14 +113,14 @@ class Candidacy(Evaluations, Eliminations, ReEntry, RoundEntries, Funding, Outco
         if not through_round:
             program.check_application(stamp, stage)
         team_code = code(team_code, "team code")
-        lead = text(lead_organisation, "lead_organisation", limit=300)
+        lead = display_name(lead_organisation, "lead_organisation", limit=300)
         return cls._create(
             cls.ApplicationSubmitted,
             id=cls.id_for(program.code, team_code),
             program_code=program.code,
             team_code=team_code,
-            name_ko=text(name_ko, "name_ko", limit=300),
-            name_en=text(name_en, "name_en", limit=300),
+            name_ko=display_name(name_ko, "name_ko", limit=300),
+            name_en=display_name(name_en, "name_en", limit=300),
             lead_organisation=lead,
             members=_members(members or [], exclude=lead),
             stage=stage,

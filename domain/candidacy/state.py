@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import errors
 from domain.program import Program
-from domain.values import Stamp, text
+from domain.values import Stamp, display_name
 
 MAX_MEMBERS = 100  # of a consortium, and of an evaluation panel
 PENDING, WITHDRAWN, SELECTED = "pending", "withdrawn", "selected"  # an application to a re-entry round
@@ -130,7 +130,7 @@ def members_of(names: list[str], *, exclude: str) -> list[str]:
     """A consortium's members as given, each once, without ``exclude`` (the lead organisation)."""
     members: list[str] = []
     for name in names:
-        member = text(name, "member", limit=300)
+        member = display_name(name, "member", limit=300)
         if member != exclude and member not in members:
             members.append(member)
     if len(members) > MAX_MEMBERS:

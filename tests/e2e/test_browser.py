@@ -153,3 +153,21 @@ def test_the_programme_page_fits_a_phone_without_sideways_scrolling(page: Page, 
     assert width <= PHONE_WIDTH + 1, f"the page is {width}px wide at {PHONE_WIDTH}px"
     assert page.locator("#stage-2 td[data-label=Team]").first.is_visible()
     page.screenshot(path=str(tmp_path / "programme-phone.png"), full_page=True)
+
+
+def test_pages_send_a_strict_content_security_policy_and_break_nothing(page: Page, served: Served) -> None:
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    response = page.goto(served.url + "/ui/login")
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "script-src" not in policy and "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    sign_in(page, served)
+    page.goto(served.url + f"/ui/programs/{demo.PROGRAM}")
+    expect(page.locator("#stage-2")).to_contain_text("Hwarang AI Alliance")
+    colour = page.locator("body").evaluate("element => getComputedStyle(element).fontFamily")
+    assert colour, "the stylesheet applied under the policy"
+    assert refused == []
