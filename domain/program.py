@@ -26,7 +26,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import announcement, calls, errors, rules
+from domain import announcement, calls, errors, resources, rules
 from domain.program_state import ProgramEvent
 from domain.values import Stage, Stamp, aware, code, positive, resource_kind, text
 
@@ -47,7 +47,7 @@ class ReEntryRound:
         return self.opens_at <= at <= self.closes_at
 
 
-class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
+class Program(rules.Rules, calls.Calls, resources.Resources, Aggregate, announcement.Announcing):
     TOPIC = "registry:Program"
 
     # Events of the concerns in their own modules are attached here, so the library registers their topics.
@@ -60,12 +60,15 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
         CallOpened: TypeAlias = calls.CallOpened
         CallExtended: TypeAlias = calls.CallExtended
         CallClosedEarly: TypeAlias = calls.CallClosedEarly
+        ResourceKindDeclared: TypeAlias = resources.ResourceKindDeclared
+        BudgetLinePooled: TypeAlias = resources.BudgetLinePooled
     else:
         Event = ProgramEvent
         Announced = announcement.Announced
         StageAdded, StageAmended = rules.StageAdded, rules.StageAmended
         StageEvaluationBegan = rules.StageEvaluationBegan
         CallOpened, CallExtended, CallClosedEarly = calls.CallOpened, calls.CallExtended, calls.CallClosedEarly
+        ResourceKindDeclared, BudgetLinePooled = resources.ResourceKindDeclared, resources.BudgetLinePooled
 
     class Opened(Event, Aggregate.Created):
         TOPIC = "registry:ProgramOpened"
@@ -214,6 +217,8 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
 
     def increase_budget(self, stamp: Stamp, resource: str, amount: int) -> None:
         self._check_time(stamp)
+        if self.pool_of(resource_kind(resource)) is not None:
+            raise errors.BudgetLinePooledError(f"{resource} draws on pool {self.pool_of(resource)}: increase the pool")
         self.trigger_event(
             self.BudgetIncreased,
             resource=resource_kind(resource),
@@ -286,7 +291,7 @@ class Program(rules.Rules, calls.Calls, Aggregate, announcement.Announcing):
             self.trigger_event(self.SeatReleased, team=team, stage=stage, **stamp.event_fields())
 
     def commit_funds(self, stamp: Stamp, team: str, resource: str, quantity: int) -> None:
-        remaining = self.remaining(resource)
+        remaining = self.remaining(resource) if self.pool_of(resource) is None else quantity  # the pool decides
         if quantity > remaining:
             msg = f"{quantity} {resource} exceeds the remaining budget of {remaining}"
             raise errors.BudgetExceededError(msg)

@@ -27,7 +27,6 @@ from domain.commands import (
     DeclineOffer,
     EliminateTeam,
     ExtendCall,
-    GrantFunding,
     IncreaseBudget,
     IssueKey,
     OfferReEntry,
@@ -35,7 +34,6 @@ from domain.commands import (
     OpenProgram,
     OpenReEntryRound,
     RecordEvaluation,
-    ReturnFunding,
     ReverseElimination,
     RevokeKey,
     SelectFinalists,
@@ -44,6 +42,7 @@ from domain.commands import (
     WithdrawTeam,
 )
 from domain.program import Program
+from domain.resource_service import ResourceDecisions
 from domain.round_service import RoundDecisions
 from domain.service import MAX_ATTEMPTS, AfterSave, Context, DecisionService, Locate, Recorded
 from domain.values import Stage, Stamp
@@ -51,7 +50,7 @@ from domain.values import Stage, Stamp
 __all__ = ["MAX_ATTEMPTS", "AfterSave", "Context", "Locate", "Recorded", "Registry"]
 
 
-class Registry(RoundDecisions, DecisionService):
+class Registry(RoundDecisions, ResourceDecisions, DecisionService):
     """The programme registry's event-sourced application."""
 
     name = "registry"  # prefixes the PostgreSQL tables: keep it when renaming the class
@@ -266,29 +265,6 @@ class Registry(RoundDecisions, DecisionService):
     def decline_offer(self, ctx: Context, command: DeclineOffer) -> Recorded[None]:
         return self._team_decision(
             ctx, command, lambda team, stamp, program: team.decline_offer(stamp, program, offer=command.offer)
-        )
-
-    def grant_funding(self, ctx: Context, command: GrantFunding) -> Recorded[None]:
-        return self._team_decision(
-            ctx,
-            command,
-            lambda team, stamp, program: team.grant_funding(
-                stamp,
-                program,
-                resource=command.resource,
-                quantity=command.quantity,
-                period_start=command.period_start,
-                period_end=command.period_end,
-            ),
-        )
-
-    def return_funding(self, ctx: Context, command: ReturnFunding) -> Recorded[None]:
-        return self._team_decision(
-            ctx,
-            command,
-            lambda team, stamp, program: team.return_funding(
-                stamp, program, resource=command.resource, quantity=command.quantity
-            ),
         )
 
     # --- access keys ------------------------------------------------------------------

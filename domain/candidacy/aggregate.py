@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.candidacy import events, outcomes
+from domain.candidacy import events, exclusions, outcomes
 from domain.candidacy.eliminations import Eliminations
 from domain.candidacy.evaluations import Evaluations
 from domain.candidacy.funding import Funding
@@ -53,6 +53,8 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
         AdvancementConfirmed: TypeAlias = outcomes.AdvancementConfirmed
         AdvancementReversed: TypeAlias = outcomes.AdvancementReversed
         RoundOutcomeRecorded: TypeAlias = outcomes.RoundOutcomeRecorded
+        ExclusionImposed: TypeAlias = exclusions.ExclusionImposed
+        ExclusionLifted: TypeAlias = exclusions.ExclusionLifted
     else:
         Event = events.CandidacyEvent
         ApplicationSubmitted = events.ApplicationSubmitted
@@ -73,6 +75,7 @@ class Candidacy(Evaluations, Eliminations, ReEntry, Funding, Outcomes, Aggregate
         AdvancementConfirmed = outcomes.AdvancementConfirmed
         AdvancementReversed = outcomes.AdvancementReversed
         RoundOutcomeRecorded = outcomes.RoundOutcomeRecorded
+        ExclusionImposed, ExclusionLifted = exclusions.ExclusionImposed, exclusions.ExclusionLifted
     Created = ApplicationSubmitted  # the library looks for a creation event under this name
 
     @staticmethod
