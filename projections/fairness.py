@@ -99,7 +99,8 @@ def _team(
     start: str,
     end: str,
 ) -> dict[str, Any]:
-    counted, skipped = [], []
+    counted: list[Row] = []
+    skipped: list[Row] = []
     for g in (g for g in grants if g["team_code"] == code):
         (counted if g["period_start"] <= end and g["period_end"] >= start else skipped).append(g)
     lines = [_grant(g, kind) for g in counted]

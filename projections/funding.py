@@ -251,7 +251,8 @@ def pool_ledger(db: Database, pool_code: str) -> dict[str, Any] | None:
         cur.execute("SELECT * FROM funding_pools WHERE pool_key = %s AND valid_to IS NULL", (key,))
         found = cur.fetchone()
         cur.execute(
-            "SELECT * FROM funding_pool_draws WHERE pool_key = %s AND valid_to IS NULL ORDER BY program_code, team_code",
+            "SELECT * FROM funding_pool_draws WHERE pool_key = %s AND valid_to IS NULL"
+            " ORDER BY program_code, team_code",
             (key,),
         )
         draws = cur.fetchall()

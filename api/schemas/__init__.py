@@ -37,7 +37,6 @@ from api.schemas.reads import (
     CallView,
     Elimination,
     EvaluationView,
-    FairnessLine,
     FundingResponse,
     HistoryEvent,
     HistoryPage,
@@ -52,6 +51,7 @@ from api.schemas.reads import (
     TeamRecordResponse,
     TeamView,
 )
+from api.schemas.resources import FairnessLine
 from api.schemas.rounds import (
     AdvancementView,
     DecideRoundRequest,

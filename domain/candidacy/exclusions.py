@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import date
 
 from domain import errors
-from domain.candidacy.state import Exclusion, TeamState
 from domain.candidacy.events import CandidacyEvent
+from domain.candidacy.state import Exclusion, TeamState
 from domain.program import Program
 from domain.values import RESOURCE_PATTERN, Stamp, nfc
 
