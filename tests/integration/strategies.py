@@ -19,6 +19,7 @@ from domain.access import ROLES
 from domain.candidacy import ELIMINATION_REASONS
 from domain.program import ELIGIBILITY
 from tests.integration import attempts as a
+from tests.integration import resource_attempts as ra
 from tests.integration import round_attempts as r
 
 T = TypeVar("T")
@@ -150,6 +151,21 @@ WEIGHTED: list[tuple[st.SearchStrategy[a.Attempt], int]] = [
     (st.builds(r.DecideRound, selected=mostly(hints, st.none()), votes=members(3)), 1),
     (st.builds(r.AdvanceProvisionally, team=hints, hours=mostly(st.integers(1, 96), st.just(0))), 2),
     (st.builds(r.SettleAdvancement, team=hints, confirm=st.booleans()), 2),
+    (st.builds(ra.DeclareKind, kind=st.integers(0, len(ra.KINDS) - 1)), 2),
+    (
+        st.builds(
+            ra.GrantOnLine,
+            team=hints,
+            resource=hints,
+            line=hints,
+            quantity=st.integers(1, 600),
+            months=st.sampled_from([6, 12]),
+        ),
+        3,
+    ),
+    (st.builds(ra.Exclude, team=hints, whole_class=st.booleans(), days=mostly(st.integers(0, 90), st.none())), 2),
+    (st.builds(ra.Lift, team=hints, exclusion=mostly(st.just(1), st.just(2)), days=st.integers(-5, 30)), 3),
+    (st.builds(ra.PoolStep, amount=st.integers(0, 500)), 3),
     (st.just(a.Retry()), 3),
     (st.builds(a.IssueKey, key=st.integers(0, 3), role=mostly(st.sampled_from(ROLES), st.just("owner"))), 1),
     (st.builds(a.RevokeKey, key=st.integers(0, 3)), 1),
@@ -191,6 +207,8 @@ def runs(draw: st.DrawFn, max_decisions: int = 60) -> list[a.Step]:
     opening: list[a.Attempt] = [
         *(a.Apply(team, stage=0, lead=team, members=(team,), gpu_excluded=False) for team in teams),
         round_,
+        ra.PoolStep(amount=400),  # opens the shared pool
+        ra.PoolStep(amount=400),  # the programme's A100 line draws on it
     ]
     return [accepted(attempt) for attempt in opening] + draw(
         st.lists(steps(decisions), min_size=max_decisions // 3, max_size=max_decisions)
