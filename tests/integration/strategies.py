@@ -209,6 +209,7 @@ def runs(draw: st.DrawFn, max_decisions: int = 60) -> list[a.Step]:
         round_,
         ra.PoolStep(amount=400),  # opens the shared pool
         ra.PoolStep(amount=400),  # the programme's A100 line draws on it
+        ra.Exclude(team=0, whole_class=False, days=None),  # until a generated ``Lift`` ends it
     ]
     return [accepted(attempt) for attempt in opening] + draw(
         st.lists(steps(decisions), min_size=max_decisions // 3, max_size=max_decisions)
