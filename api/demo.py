@@ -1,12 +1,15 @@
 """The demo programme: a sovereign AI foundation-model programme, told as decisions.
 
-Fifteen consortia apply; screening and presentations leave five funded teams;
+Its resources are declared in their own units (1 B200 = 2 H100; a KRW data
+budget; a title). Fifteen consortia apply; one that supplies GPUs is excluded
+from GPU support; screening and presentations leave five funded teams;
 a stage-1 evaluation (benchmark 40, expert 35, user 25, and an independence
 gate) eliminates two — one in the top four that failed the gate, and the
 lowest — so only three advance and one stage-2 seat stays empty. After the
 objection window a re-entry round opens for the seat: three eligible teams
 decline, a new entrant is selected and accepts, the budget grows so the
-re-entrant is funded like the incumbents, and two finalists are chosen at the end.
+incumbents are funded for stage 2 and the re-entrant like them in equivalent
+units (768 B200 = 512 B200 + 512 H100), and two finalists are chosen at the end.
 The teams are fictional.
 """
 
@@ -19,9 +22,11 @@ from decimal import Decimal
 from domain.commands import (
     AcceptOffer,
     AdvanceTeam,
+    DeclareResourceKind,
     DeclineOffer,
     EliminateTeam,
     GrantFunding,
+    ImposeExclusion,
     IncreaseBudget,
     OfferReEntry,
     OpenProgram,
@@ -64,7 +69,13 @@ GPU_GRANTS = {
     "SEOGANG": ("gpu:H100", 1024),
     "MIRAE": ("gpu:B200", 512),
     "NURI": ("gpu:H100", 1024),
-}  # BADA's consortium includes a GPU supplier: excluded from GPUs
+}  # BADA's consortium includes a GPU supplier: excluded from GPUs after it applied
+KINDS = [  # resource, unit, quantity, equals, equals_quantity: "512 B200 or 1,024 H100"
+    ("gpu:B200", "GPU", 1, "", 0),
+    ("gpu:H100", "GPU", 2, "gpu:B200", 1),
+    ("krw:data", "KRW", 1, "", 0),
+    ("title:K-AI", "title", 1, "", 0),
+]
 STAGE1_SCORES = {  # benchmark, expert, user, independence
     "HANBIT": (36, 31, 21, True),
     "SEOGANG": (33, 30, 22, True),
@@ -98,17 +109,21 @@ def steps() -> list[Step]:
         ("a re-entry round opens for the empty seat", _open_round),
         ("three eligible teams decline", _declines),
         ("the re-entrant accepts", _accept),
+        ("the incumbents are funded for stage 2", _fund_stage2),
         ("the re-entrant is funded like the incumbents", _fund_reentrant),
         ("stage-2 evaluation and finalists", _finalists),
     ]
 
 
-def load(registry: Registry, *, until: str | None = None) -> int:
-    """Record the demo up to (not including) the step named ``until``; returns steps run."""
+def load(registry: Registry, *, until: str | None = None, without: tuple[str, ...] = ()) -> int:
+    """Record the demo up to (not including) the step named ``until``, leaving out steps ``without``; returns steps
+    run."""
     done = 0
     for name, step in steps():
         if name == until:
             break
+        if name in without:
+            continue
         step(registry)
         done += 1
     return done
@@ -130,6 +145,18 @@ def _open(r: Registry) -> None:
             finalist_count=2,
         ),
     )
+    for resource, unit, quantity, equals, equals_quantity in KINDS:
+        r.declare_resource_kind(
+            ctx("2025-07-21", f"Resource kinds of the call: {resource} in {unit}"),
+            DeclareResourceKind(
+                program_code=PROGRAM,
+                resource=resource,
+                unit=unit,
+                quantity=quantity,
+                equals=equals,
+                equals_quantity=equals_quantity,
+            ),
+        )
 
 
 def _apply(r: Registry) -> None:
@@ -143,7 +170,6 @@ def _apply(r: Registry) -> None:
                 name_en=en,
                 lead_organisation=lead,
                 members=members,
-                excluded_resources=["gpu"] if code == "BADA" else [],
             ),
         )
 
@@ -168,7 +194,9 @@ def _screen(r: Registry) -> None:
         )
 
 
-def _grant(r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6) -> None:
+def _grant(
+    r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6, line: str = ""
+) -> None:
     start = date.fromisoformat(day)
     r.grant_funding(
         ctx(day, f"Stage funding: {resource}"),
@@ -179,15 +207,26 @@ def _grant(r: Registry, day: str, team: str, resource: str, quantity: int, month
             quantity=quantity,
             period_start=start,
             period_end=start + timedelta(days=30 * months),
+            budget_line=line,
         ),
     )
 
 
 def _fund(r: Registry) -> None:
+    r.impose_exclusion(
+        ctx("2025-08-08", "Supplies GPUs to the state: no GPU support while its lease runs"),
+        ImposeExclusion(
+            program_code=PROGRAM,
+            team_code="BADA",
+            resource="gpu",
+            starts_on=date(2025, 8, 8),
+            ends_on=date(2026, 7, 31),
+        ),
+    )
     for team in FUNDED:
         if team in GPU_GRANTS:
             _grant(r, "2025-08-11", team, *GPU_GRANTS[team])
-        _grant(r, "2025-08-11", team, "krw:data", 10_000_000_000)
+        _grant(r, "2025-08-11", team, "krw:data", 10_000_000_000, months=12)
         _grant(r, "2025-08-11", team, "title:K-AI", 1, months=12)
 
 
@@ -284,12 +323,24 @@ def _accept(r: Registry) -> None:
     )
 
 
+def _fund_stage2(r: Registry) -> None:
+    for resource in ("gpu:B200", "gpu:H100"):
+        r.increase_budget(
+            ctx("2026-02-19", "Stage-2 GPUs, without cutting any team's"),
+            IncreaseBudget(program_code=PROGRAM, resource=resource, amount=1024),
+        )
+    for team in ("HANBIT", "SEOGANG", "MIRAE"):
+        _grant(r, "2026-02-19", team, "gpu:B200", 512)
+        _grant(r, "2026-02-19", team, "gpu:H100", 512)
+
+
 def _fund_reentrant(r: Registry) -> None:
     r.increase_budget(
         ctx("2026-02-19", "A title for the re-entrant, without cutting incumbents"),
         IncreaseBudget(program_code=PROGRAM, resource="title:K-AI", amount=1),
     )
-    _grant(r, "2026-02-19", RE_ENTRANT, "gpu:H100", 1024)
+    # "768 B200, equivalent to 512 B200 + 512 H100", drawn on the H100 line (1,536 H100)
+    _grant(r, "2026-02-19", RE_ENTRANT, "gpu:B200", 768, line="gpu:H100")
     _grant(r, "2026-02-19", RE_ENTRANT, "krw:data", 10_000_000_000)
     _grant(r, "2026-02-19", RE_ENTRANT, "title:K-AI", 1, months=12)
 
