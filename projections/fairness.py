@@ -49,6 +49,7 @@ def report(
         return declared.get(resource) or Kind("", resource, Fraction(1))
 
     lines = []
+    active = sorted(active, key=lambda t: str(t["team_code"]))  # rows come in no set order
     for team in (t for t in active if t["reentrant"]):
         peers = [t["team_code"] for t in active if t["stage"] == team["stage"] and not t["reentrant"]]
         teams = [team["team_code"], *peers]
