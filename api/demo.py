@@ -194,9 +194,7 @@ def _screen(r: Registry) -> None:
         )
 
 
-def _grant(
-    r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6, line: str = ""
-) -> None:
+def _grant(r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6, line: str = "") -> None:
     start = date.fromisoformat(day)
     r.grant_funding(
         ctx(day, f"Stage funding: {resource}"),
