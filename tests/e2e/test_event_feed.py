@@ -122,7 +122,7 @@ def test_events_are_cloud_events_after_a_position_in_log_order(services: Service
     assert set(advanced) >= CLOUD_EVENT | {"subject"}
     assert advanced["specversion"] == "1.0" and advanced["source"] == f"/programs/{demo.PROGRAM}"
     assert advanced["actor"] == "official:msit-ai-policy" and "to_stage" in advanced["data"]
-    assert advanced["id"] == "27" and advanced["subject"] == "HANBIT" and advanced["time"].startswith("2025-")
+    assert advanced["id"] == "31" and advanced["subject"] == "HANBIT" and advanced["time"].startswith("2025-")
 
 
 def test_a_long_poll_answers_when_an_event_is_recorded(services: Services) -> None:
