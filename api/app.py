@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId, SecurityHeaders
-from api.routes import audit, checkpoints, events, keys, programs, reads, reentry, rounds, rules, teams
+from api.routes import audit, checkpoints, events, keys, programs, reads, reentry, resources, rounds, rules, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
 
@@ -67,6 +67,8 @@ def create_app(
         teams.router,
         rounds.router,
         rounds.team_router,
+        resources.router,
+        resources.pools_router,
         reads.router,
         keys.router,
         audit.router,

@@ -1,8 +1,10 @@
 """The demo programme: a sovereign AI foundation-model programme, told as decisions.
 
-It is announced with its budget plan before its call; the call for stage 1 has
-a window, extended once after the briefing, and fifteen consortia apply in it.
-A written screening round publishes only a pass/fail list (ten pass); a
+It is announced with its budget plan before its call, and its resources are
+declared in their own units (1 B200 = 2 H100; a KRW data budget; a title). The
+call for stage 1 has a window, extended once after the briefing, and fifteen
+consortia apply in it; one that supplies GPUs is excluded from GPU support. A
+written screening round publishes only a pass/fail list (ten pass); a
 presentation round, judged by a panel one of whose members stood aside from a
 team, publishes one team's score and selects five, provisionally until their
 agreements are signed. Stage 2's seats and criteria, left open at the
@@ -11,18 +13,19 @@ announcement, are set by an amendment before it is used. A stage-1 evaluation
 one in the top four that failed the gate, and the lowest — so only three
 advance and one stage-2 seat stays empty. After the objection window a
 re-entry round and a call open for the seat: three eligible teams decline, a
-new entrant is selected and accepts, the budget grows so the re-entrant is
-funded like the incumbents, and two finalists are chosen at the end. The teams
-and the notices cited are fictional.
+new entrant is selected and accepts, the budget grows so the incumbents are
+funded for stage 2 and the re-entrant like them in equivalent units (768 B200 =
+512 B200 + 512 H100), and two finalists are chosen at the end. The teams and
+the notices cited are fictional.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from api.demo_teams import CRITERIA, FUNDED, GPU_GRANTS, KST, PROGRAM, RE_ENTRANT, STAGE1_SCORES, TEAMS
+from api import demo_funding as funding
+from api.demo_teams import CRITERIA, FUNDED, PROGRAM, RE_ENTRANT, STAGE1_SCORES, TEAMS, at, ctx
 from domain.commands import (
     AcceptOffer,
     AdvanceTeam,
@@ -33,8 +36,6 @@ from domain.commands import (
     DeclineOffer,
     EliminateTeam,
     ExtendCall,
-    GrantFunding,
-    IncreaseBudget,
     OfferReEntry,
     OpenCall,
     OpenEvaluationRound,
@@ -50,22 +51,11 @@ from domain.commands import (
     TeamOutcome,
     UpholdElimination,
 )
-from domain.registry import Context, Registry
-from domain.values import Source
+from domain.registry import Registry
 
 __all__ = ["PROGRAM", "RE_ENTRANT", "load", "steps"]
 
 Step = tuple[str, Callable[[Registry], object]]
-
-
-def at(day: str, hour: int = 10) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=KST)
-
-
-def ctx(day: str, reason: str, actor: str = "official:msit-ai-policy", notice: str = "") -> Context:
-    """A decision taking effect on ``day`` at 10:00 in Seoul; ``notice`` names the (fictional) notice behind it."""
-    sources = (Source.make(document=notice, title=reason),) if notice else ()
-    return Context(actor=actor, effective_at=at(day), reason=reason, correlation_id=f"demo-{day}", sources=sources)
 
 
 def steps() -> list[Step]:
@@ -77,7 +67,7 @@ def steps() -> list[Step]:
         ("the written screening publishes a pass/fail list", _written_screening),
         ("the presentations choose five, provisionally", _presentations),
         ("the five selections are confirmed", _confirm),
-        ("the five funded teams receive resources", _fund),
+        ("the five funded teams receive resources", funding.fund),
         ("stage 2's seats and criteria are set", _amend_stage2),
         ("stage-1 evaluation", _evaluate_stage1),
         ("three advance, two are eliminated", _advance_and_eliminate),
@@ -85,13 +75,14 @@ def steps() -> list[Step]:
         ("a re-entry round opens for the empty seat", _open_round),
         ("three eligible teams decline", _declines),
         ("the re-entrant accepts", _accept),
-        ("the re-entrant is funded like the incumbents", _fund_reentrant),
+        ("the incumbents are funded for stage 2", funding.fund_stage2),
+        ("the re-entrant is funded like the incumbents", funding.fund_reentrant),
         ("stage-2 evaluation and finalists", _finalists),
     ]
 
 
 def load(registry: Registry, *, until: str | None = None) -> int:
-    """Record the demo up to (not including) the step named ``until``; returns steps run."""
+    """Record the demo up to (not including) the step named ``until``; returns the steps run."""
     done = 0
     for name, step in steps():
         if name == until:
@@ -118,6 +109,7 @@ def _announce(r: Registry) -> None:
             finalist_count=2,
         ),
     )
+    funding.declare_kinds(r)
 
 
 def _open_call(r: Registry) -> None:
@@ -144,7 +136,6 @@ def _apply(r: Registry) -> None:
                 name_en=en,
                 lead_organisation=lead,
                 members=members,
-                excluded_resources=["gpu"] if code == "BADA" else [],
             ),
         )
 
@@ -228,29 +219,6 @@ def _confirm(r: Registry) -> None:
         r.confirm_advancement(
             ctx("2025-08-11", "Agreement signed"), ConfirmAdvancement(program_code=PROGRAM, team_code=team)
         )
-
-
-def _grant(r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6) -> None:
-    start = date.fromisoformat(day)
-    r.grant_funding(
-        ctx(day, f"Stage funding: {resource}"),
-        GrantFunding(
-            program_code=PROGRAM,
-            team_code=team,
-            resource=resource,
-            quantity=quantity,
-            period_start=start,
-            period_end=start + timedelta(days=30 * months),
-        ),
-    )
-
-
-def _fund(r: Registry) -> None:
-    for team in FUNDED:
-        if team in GPU_GRANTS:
-            _grant(r, "2025-08-11", team, *GPU_GRANTS[team])
-        _grant(r, "2025-08-11", team, "krw:data", 10_000_000_000)
-        _grant(r, "2025-08-11", team, "title:K-AI", 1, months=12)
 
 
 def _amend_stage2(r: Registry) -> None:
@@ -355,16 +323,6 @@ def _accept(r: Registry) -> None:
         ctx("2026-02-18", "We accept and will join stage 2", actor=f"team:{RE_ENTRANT}"),
         AcceptOffer(program_code=PROGRAM, team_code=RE_ENTRANT, offer=1),
     )
-
-
-def _fund_reentrant(r: Registry) -> None:
-    r.increase_budget(
-        ctx("2026-02-19", "A title for the re-entrant, without cutting incumbents"),
-        IncreaseBudget(program_code=PROGRAM, resource="title:K-AI", amount=1),
-    )
-    _grant(r, "2026-02-19", RE_ENTRANT, "gpu:H100", 1024)
-    _grant(r, "2026-02-19", RE_ENTRANT, "krw:data", 10_000_000_000)
-    _grant(r, "2026-02-19", RE_ENTRANT, "title:K-AI", 1, months=12)
 
 
 def _finalists(r: Registry) -> None:

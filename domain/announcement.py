@@ -51,6 +51,7 @@ def begin(program: Any, event: Announced | Any, *, announced: bool) -> None:
     program.rounds, program.finalists, program.round_fills = {}, [], {}
     program.rules_version, program.fixed_stages, program.calls = 1, set(), {}
     program.announced = announced
+    program.kinds, program.pooled = {}, {}  # resource kinds and pooled budget lines (``domain.resources``)
 
 
 class Announcing:

@@ -26,7 +26,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import announcement, calls, errors, reentry_windows, rules
+from domain import announcement, calls, errors, reentry_windows, resources, rules
 from domain.program_state import ProgramEvent, ReEntryRound
 from domain.values import MAX_AMOUNT, Stage, Stamp, aware, code, display_name, positive, resource_kind
 
@@ -34,7 +34,9 @@ ELIGIBILITY = ("eliminated", "applicants", "new_entrants")
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/program")
 
 
-class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregate, announcement.Announcing):
+class Program(
+    rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, resources.Resources, Aggregate, announcement.Announcing
+):
     TOPIC = "registry:Program"
 
     # Events of the concerns in their own modules are attached here, so the library registers their topics.
@@ -49,6 +51,8 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         CallClosedEarly: TypeAlias = calls.CallClosedEarly
         ReEntryRoundExtended: TypeAlias = reentry_windows.ReEntryRoundExtended
         ReEntryRoundClosedEarly: TypeAlias = reentry_windows.ReEntryRoundClosedEarly
+        ResourceKindDeclared: TypeAlias = resources.ResourceKindDeclared
+        BudgetLinePooled: TypeAlias = resources.BudgetLinePooled
     else:
         Event = ProgramEvent
         Announced = announcement.Announced
@@ -57,6 +61,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         CallOpened, CallExtended, CallClosedEarly = calls.CallOpened, calls.CallExtended, calls.CallClosedEarly
         ReEntryRoundExtended = reentry_windows.ReEntryRoundExtended
         ReEntryRoundClosedEarly = reentry_windows.ReEntryRoundClosedEarly
+        ResourceKindDeclared, BudgetLinePooled = resources.ResourceKindDeclared, resources.BudgetLinePooled
 
     class Opened(Event, Aggregate.Created):
         TOPIC = "registry:ProgramOpened"
@@ -208,6 +213,8 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
     def increase_budget(self, stamp: Stamp, resource: str, amount: int) -> None:
         self._check_time(stamp)
+        if self.pool_of(resource_kind(resource)) is not None:
+            raise errors.BudgetLinePooledError(f"{resource} draws on pool {self.pool_of(resource)}: increase the pool")
         if self.budgets.get(resource, 0) + positive(amount, "amount") > MAX_AMOUNT:
             msg = f"the budget for {resource} would exceed {MAX_AMOUNT:,}, the largest the registry keeps"
             raise errors.AmountLimitError(msg)
@@ -283,7 +290,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
             self.trigger_event(self.SeatReleased, team=team, stage=stage, **stamp.event_fields())
 
     def commit_funds(self, stamp: Stamp, team: str, resource: str, quantity: int) -> None:
-        remaining = self.remaining(resource)
+        remaining = self.remaining(resource) if self.pool_of(resource) is None else quantity  # the pool decides
         if self.committed[resource] + quantity > MAX_AMOUNT:
             msg = f"{resource} committed over the programme's life would exceed {MAX_AMOUNT:,}, the most it keeps"
             raise errors.AmountLimitError(msg)

@@ -28,7 +28,6 @@ from domain.commands import (
     DeclineOffer,
     EliminateTeam,
     ExtendCall,
-    GrantFunding,
     IncreaseBudget,
     IssueKey,
     OfferReEntry,
@@ -36,7 +35,6 @@ from domain.commands import (
     OpenProgram,
     OpenReEntryRound,
     RecordEvaluation,
-    ReturnFunding,
     ReverseElimination,
     RevokeKey,
     SelectFinalists,
@@ -46,6 +44,7 @@ from domain.commands import (
 )
 from domain.program import Program
 from domain.reentry_service import ReEntryDecisions
+from domain.resource_service import ResourceDecisions
 from domain.round_service import RoundDecisions
 from domain.service import MAX_ATTEMPTS, AfterSave, Context, DecisionService, Locate, Recorded
 from domain.values import Stage, Stamp
@@ -53,7 +52,7 @@ from domain.values import Stage, Stamp
 __all__ = ["MAX_ATTEMPTS", "AfterSave", "Context", "Locate", "Recorded", "Registry"]
 
 
-class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
+class Registry(RoundDecisions, ReEntryDecisions, ResourceDecisions, DecisionService):
     """The programme registry's event-sourced application."""
 
     name = "registry"  # prefixes the PostgreSQL tables: keep it when renaming the class
@@ -268,29 +267,6 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
     def decline_offer(self, ctx: Context, command: DeclineOffer) -> Recorded[None]:
         return self._team_decision(
             ctx, command, lambda team, stamp, program: team.decline_offer(stamp, program, offer=command.offer)
-        )
-
-    def grant_funding(self, ctx: Context, command: GrantFunding) -> Recorded[None]:
-        return self._team_decision(
-            ctx,
-            command,
-            lambda team, stamp, program: team.grant_funding(
-                stamp,
-                program,
-                resource=command.resource,
-                quantity=command.quantity,
-                period_start=command.period_start,
-                period_end=command.period_end,
-            ),
-        )
-
-    def return_funding(self, ctx: Context, command: ReturnFunding) -> Recorded[None]:
-        return self._team_decision(
-            ctx,
-            command,
-            lambda team, stamp, program: team.return_funding(
-                stamp, program, resource=command.resource, quantity=command.quantity
-            ),
         )
 
     # --- access keys ------------------------------------------------------------------

@@ -245,6 +245,7 @@ def grant_funding(
         quantity=body.quantity,
         period_start=body.period_start,
         period_end=body.period_end,
+        budget_line=body.budget_line or "",
     )
     return recorded_response(services.registry.grant_funding(context(request, who, body), command))
 
@@ -253,5 +254,11 @@ def grant_funding(
 def return_funding(
     program: str, team: str, body: ReturnFundingRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    command = ReturnFunding(program_code=program, team_code=team, resource=body.resource, quantity=body.quantity)
+    command = ReturnFunding(
+        program_code=program,
+        team_code=team,
+        resource=body.resource,
+        quantity=body.quantity,
+        budget_line=body.budget_line or "",
+    )
     return recorded_response(services.registry.return_funding(context(request, who, body), command))

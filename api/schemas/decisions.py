@@ -219,11 +219,15 @@ class GrantFundingRequest(Decision):
     quantity: Quantity
     period_start: Day
     period_end: Day
+    budget_line: Resource | None = Field(
+        None, description="The budget line of an equivalent kind the grant draws on; none: the kind's own"
+    )
 
 
 class ReturnFundingRequest(Decision):
     resource: Resource
     quantity: Quantity
+    budget_line: Resource | None = Field(None, description="The budget line the grant drew on; none: the kind's own")
 
 
 class SelectFinalistsRequest(Decision):

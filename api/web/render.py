@@ -26,7 +26,9 @@ FAVICON = HERE / "static" / "favicon.svg"
 
 
 def number(value: Any) -> str:
-    """Thousands separated: ``10,000,000,000``."""
+    """Thousands separated: ``10,000,000,000``; a fraction of a unit (half an H100 in B200) keeps its decimals."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.3f}".rstrip("0")
     try:
         return f"{int(value):,}"
     except (TypeError, ValueError):

@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.candidacy import events, outcomes, round_entries
+from domain.candidacy import events, exclusions, outcomes, round_entries
 from domain.candidacy.eliminations import Eliminations
 from domain.candidacy.evaluations import Evaluations
 from domain.candidacy.funding import Funding
@@ -58,6 +58,8 @@ class Candidacy(Evaluations, Eliminations, ReEntry, RoundEntries, Funding, Outco
         RoundApplicationSubmitted: TypeAlias = round_entries.RoundApplicationSubmitted
         RoundStatementMade: TypeAlias = round_entries.RoundStatementMade
         ReEntrySelected: TypeAlias = round_entries.ReEntrySelected
+        ExclusionImposed: TypeAlias = exclusions.ExclusionImposed
+        ExclusionLifted: TypeAlias = exclusions.ExclusionLifted
     else:
         Event = events.CandidacyEvent
         ApplicationSubmitted = events.ApplicationSubmitted
@@ -81,6 +83,7 @@ class Candidacy(Evaluations, Eliminations, ReEntry, RoundEntries, Funding, Outco
         RoundApplicationSubmitted = round_entries.RoundApplicationSubmitted
         RoundStatementMade = round_entries.RoundStatementMade
         ReEntrySelected = round_entries.ReEntrySelected
+        ExclusionImposed, ExclusionLifted = exclusions.ExclusionImposed, exclusions.ExclusionLifted
     Created = ApplicationSubmitted  # the library looks for a creation event under this name
 
     @staticmethod

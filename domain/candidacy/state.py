@@ -9,7 +9,7 @@ receive decisions. The aggregate and each concern's methods build on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -60,6 +60,21 @@ class Offer:
     answer: str | None = None
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """The team may not receive ``resource`` (a kind, or a class such as ``gpu``) from ``starts_on`` to ``ends_on``
+    (open-ended when None)."""
+
+    resource: str
+    starts_on: date
+    ends_on: date | None
+
+    def covers(self, resource: str, start: date, end: date) -> bool:
+        """Whether a grant of ``resource`` over ``start``–``end`` falls under this exclusion."""
+        applies = resource == self.resource or resource.startswith(f"{self.resource}:")
+        return applies and start <= (self.ends_on or date.max) and end >= self.starts_on
+
+
 class TeamState:
     """The candidacy's state and the checks shared by its command methods."""
 
@@ -79,6 +94,8 @@ class TeamState:
         evaluations: dict[int, Evaluation]
         offers: dict[int, Offer]
         holdings: dict[str, int]
+        drawn: dict[str, int]  # budget line → what the team's grants drew on it, net of returns
+        exclusions: dict[int, Exclusion]
         grant_count: int
         reentrant: bool
 

@@ -136,8 +136,14 @@ def test_funding_is_drawn_as_bars_with_the_fairness_comparison(signed_in: TestCl
     assert funding.count("<svg") == 4  # one chart per resource: two GPU models, data budget, titles
     h100 = re.search(r"<figure class=\"chart\">\s*<figcaption><strong>gpu:H100</strong>.*?</figure>", funding, re.S)
     assert h100 and 'data-team="NURI"' in h100[0] and "returned 1,024" in h100[0]
-    assert re.search(r'class="fair">.*?HWARANG.*?<td[^>]*>gpu</td>.*?1,024', funding, re.S)
+    assert re.search(
+        r'class="fair" data-resource="gpu:B200">.*?HWARANG.*?gpu:B200 \(GPU\).*?768.*?parity', funding, re.S
+    )
     assert "short by" not in funding
+    assert "1 gpu:H100 = 1/2 gpu:B200" in funding  # the declared equivalence
+    assert re.search(r"768 gpu:B200.*?2026-02-19 – 2026-08-18.*?1,536 gpu:H100 \(equivalent\)", funding, re.S)
+    assert re.search(r'data-team="BADA">.*?gpu.*?2025-08-08 – 2026-07-31.*?Supplies GPUs', funding, re.S)
+    assert "512 gpu:H100 × 1/2 = 256" in funding  # the computation, not just the verdict
 
 
 def test_the_checkpoint_panel_shows_a_signed_tree_head_and_its_verification(

@@ -33,6 +33,7 @@ from api.settings import Settings
 from domain.candidacy import Candidacy
 from domain.errors import RegistryError
 from domain.events import DecisionEvent
+from domain.pool import Pool
 from domain.program import Program
 from domain.registry import Context, Recorded
 from domain.rounds import EvaluationRound
@@ -100,7 +101,7 @@ def logged(projector: Projector) -> list[tuple[int, DecisionEvent]]:
 
 
 def in_programme(event: DecisionEvent) -> bool:
-    return isinstance(event, Program.Event | Candidacy.Event | EvaluationRound.Event)
+    return isinstance(event, Program.Event | Candidacy.Event | EvaluationRound.Event | Pool.Event)
 
 
 @dataclass
