@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 from api import docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
-from api.guards import BodyGuard, RequestId
-from api.routes import audit, checkpoints, events, keys, programs, reads, reentry, rounds, rules, teams
+from api.guards import BodyGuard, RequestId, SecurityHeaders
+from api.routes import audit, checkpoints, events, keys, programs, reads, reentry, resources, rounds, rules, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
 
@@ -57,6 +57,7 @@ def create_app(
     problems.install(app)
     docs.install(app)
     app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)
     errors = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
     for router in (
@@ -66,6 +67,8 @@ def create_app(
         teams.router,
         rounds.router,
         rounds.team_router,
+        resources.router,
+        resources.pools_router,
         reads.router,
         keys.router,
         audit.router,

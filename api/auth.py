@@ -1,7 +1,8 @@
 """Authentication by API key and the role each route needs.
 
-A key arrives as ``Authorization: Bearer <key>``, ``X-API-Key: <key>`` or, from the web
-view's browsers, the ``registry_key`` cookie. No key (or an unknown or revoked one) is 401;
+A key arrives as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. The web view's
+``registry_key`` cookie authenticates the web view's pages only (``PageReader``): an API
+route never reads it, so a cookie a browser holds cannot act on the API. No key (or an unknown or revoked one) is 401;
 a key whose role may not act is 403. Reads can be opened to callers without a key by
 configuration (off by default).
 """
@@ -26,23 +27,25 @@ BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="Authori
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey", description="X-API-Key: <key>")
 
 
-def _presented_key(request: Request) -> str | None:
+def _presented_key(request: Request, *, cookie: bool) -> str | None:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
-    # Browsers of the web view (api.web) hold the key in an HttpOnly, SameSite=Strict cookie.
-    return request.headers.get("x-api-key") or request.cookies.get("registry_key") or None
+    if header := request.headers.get("x-api-key"):
+        return header
+    # Browsers of the web view (api.web) hold the key in an HttpOnly, SameSite=Strict cookie: pages only.
+    return (request.cookies.get("registry_key") or None) if cookie else None
 
 
-def _require(role: str) -> Callable[[Request], Principal]:
+def _require(role: str, *, cookie: bool = False) -> Callable[[Request], Principal]:
     def dependency(
         request: Request,
         _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
         _header: Annotated[str | None, Security(API_KEY)] = None,
     ) -> Principal:
         services = get_services(request)
-        secret = _presented_key(request)
-        principal = services.registry.authenticate(secret) if secret else None
+        secret = _presented_key(request, cookie=cookie)
+        principal = services.keys().authenticate(secret) if secret else None
         if principal is None:
             if role == "auditor" and secret is None and services.settings.open_reads:
                 return ANONYMOUS
@@ -58,3 +61,4 @@ def _require(role: str) -> Callable[[Request], Principal]:
 Reader = Annotated[Principal, Depends(_require("auditor"))]
 Recorder = Annotated[Principal, Depends(_require("recorder"))]
 Admin = Annotated[Principal, Depends(_require("admin"))]
+PageReader = Annotated[Principal, Depends(_require("auditor", cookie=True))]  # the web view's pages only

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.keycache import KeyCache, revocation_counter
 from api.receipts import ReceiptLinks
 from api.settings import Settings
 from audit.checkpoints import Issuer
@@ -45,6 +46,13 @@ class Services:
     clock: Clock
     _signer: Signer | None = field(default=None, repr=False)
     _issuer: Issuer | None = field(default=None, repr=False)
+    _keys: KeyCache | None = field(default=None, repr=False)
+
+    def keys(self) -> KeyCache:
+        """Verified API keys, cached in this process until any key is revoked (``api.keycache``)."""
+        if self._keys is None:
+            self._keys = KeyCache(self.registry, revocation_counter(self.registry))
+        return self._keys
 
     def signer(self) -> Signer:
         """The checkpoint signer, loaded (or made, for development) on first use."""

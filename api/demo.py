@@ -1,8 +1,10 @@
 """The demo programme: a sovereign AI foundation-model programme, told as decisions.
 
-It is announced with its budget plan before its call; the call for stage 1 has
-a window, extended once after the briefing, and fifteen consortia apply in it.
-A written screening round publishes only a pass/fail list (ten pass); a
+It is announced with its budget plan before its call, and its resources are
+declared in their own units (1 B200 = 2 H100; a KRW data budget; a title). The
+call for stage 1 has a window, extended once after the briefing, and fifteen
+consortia apply in it; one that supplies GPUs is excluded from GPU support. A
+written screening round publishes only a pass/fail list (ten pass); a
 presentation round, judged by a panel one of whose members stood aside from a
 team, publishes one team's score and selects five, provisionally until their
 agreements are signed. Stage 2's seats and criteria, left open at the
@@ -15,35 +17,30 @@ publicly without any offer, a third is invited directly (an offer, the other
 way in) and declines, the team that failed the gate says it intends to apply;
 the deadline is extended once; that team applies with a new consortium and a
 new entrant applies; a panel judges both on the stage's criteria and chooses
-the new entrant by majority. The budget grows so the re-entrant is funded like
-the incumbents, and two finalists are chosen at the end. The teams and the
-notices cited are fictional.
+the new entrant by majority. The budget grows so the incumbents are funded for
+stage 2 and the re-entrant like them in equivalent units (768 B200 = 512 B200 +
+512 H100), and two finalists are chosen at the end. The teams and the notices
+cited are fictional.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from api.demo_teams import CRITERIA, FUNDED, GPU_GRANTS, KST, PROGRAM, RE_ENTRANT, STAGE1_SCORES, TEAMS
+from api import demo_funding as funding
+from api import demo_reentry as reentry
+from api.demo_teams import CRITERIA, FUNDED, PROGRAM, RE_ENTRANT, STAGE1_SCORES, TEAMS, at, ctx
 from domain.commands import (
     AdvanceTeam,
     AmendStage,
     AnnounceProgram,
-    ApplyToRound,
     ConfirmAdvancement,
     DecideRound,
-    DeclineOffer,
     EliminateTeam,
     ExtendCall,
-    ExtendReEntryRound,
-    GrantFunding,
-    IncreaseBudget,
-    OfferReEntry,
     OpenCall,
     OpenEvaluationRound,
-    OpenReEntryRound,
     PanelSeat,
     RecordEvaluation,
     RecordRoundOutcomes,
@@ -51,27 +48,15 @@ from domain.commands import (
     RegisterPanel,
     ReturnFunding,
     SelectFinalists,
-    StateOnRound,
     SubmitApplication,
     TeamOutcome,
     UpholdElimination,
 )
-from domain.registry import Context, Registry
-from domain.values import Source
+from domain.registry import Registry
 
 __all__ = ["PROGRAM", "RE_ENTRANT", "load", "steps"]
 
 Step = tuple[str, Callable[[Registry], object]]
-
-
-def at(day: str, hour: int = 10) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=KST)
-
-
-def ctx(day: str, reason: str, actor: str = "official:msit-ai-policy", notice: str = "") -> Context:
-    """A decision taking effect on ``day`` at 10:00 in Seoul; ``notice`` names the (fictional) notice behind it."""
-    sources = (Source.make(document=notice, title=reason),) if notice else ()
-    return Context(actor=actor, effective_at=at(day), reason=reason, correlation_id=f"demo-{day}", sources=sources)
 
 
 def steps() -> list[Step]:
@@ -83,22 +68,23 @@ def steps() -> list[Step]:
         ("the written screening publishes a pass/fail list", _written_screening),
         ("the presentations choose five, provisionally", _presentations),
         ("the five selections are confirmed", _confirm),
-        ("the five funded teams receive resources", _fund),
+        ("the five funded teams receive resources", funding.fund),
         ("stage 2's seats and criteria are set", _amend_stage2),
         ("stage-1 evaluation", _evaluate_stage1),
         ("three advance, two are eliminated", _advance_and_eliminate),
         ("objections rejected, eliminations upheld", _uphold),
-        ("a re-entry round opens as a call for the empty seat", _open_round),
-        ("three eligible teams decline, one intends to apply", _declines),
-        ("the deadline is extended and two teams apply", _applications),
-        ("a panel chooses the re-entrant", _choose),
-        ("the re-entrant is funded like the incumbents", _fund_reentrant),
+        ("a re-entry round opens as a call for the empty seat", reentry.open_round),
+        ("three eligible teams decline, one intends to apply", reentry.declines),
+        ("the deadline is extended and two teams apply", reentry.applications),
+        ("a panel chooses the re-entrant", reentry.choose),
+        ("the incumbents are funded for stage 2", funding.fund_stage2),
+        ("the re-entrant is funded like the incumbents", funding.fund_reentrant),
         ("stage-2 evaluation and finalists", _finalists),
     ]
 
 
 def load(registry: Registry, *, until: str | None = None) -> int:
-    """Record the demo up to (not including) the step named ``until``; returns steps run."""
+    """Record the demo up to (not including) the step named ``until``; returns the steps run."""
     done = 0
     for name, step in steps():
         if name == until:
@@ -125,6 +111,7 @@ def _announce(r: Registry) -> None:
             finalist_count=2,
         ),
     )
+    funding.declare_kinds(r)
 
 
 def _open_call(r: Registry) -> None:
@@ -151,7 +138,6 @@ def _apply(r: Registry) -> None:
                 name_en=en,
                 lead_organisation=lead,
                 members=members,
-                excluded_resources=["gpu"] if code == "BADA" else [],
             ),
         )
 
@@ -237,29 +223,6 @@ def _confirm(r: Registry) -> None:
         )
 
 
-def _grant(r: Registry, day: str, team: str, resource: str, quantity: int, months: int = 6) -> None:
-    start = date.fromisoformat(day)
-    r.grant_funding(
-        ctx(day, f"Stage funding: {resource}"),
-        GrantFunding(
-            program_code=PROGRAM,
-            team_code=team,
-            resource=resource,
-            quantity=quantity,
-            period_start=start,
-            period_end=start + timedelta(days=30 * months),
-        ),
-    )
-
-
-def _fund(r: Registry) -> None:
-    for team in FUNDED:
-        if team in GPU_GRANTS:
-            _grant(r, "2025-08-11", team, *GPU_GRANTS[team])
-        _grant(r, "2025-08-11", team, "krw:data", 10_000_000_000)
-        _grant(r, "2025-08-11", team, "title:K-AI", 1, months=12)
-
-
 def _amend_stage2(r: Registry) -> None:
     r.amend_stage(
         ctx("2025-12-01", "Stage 2: four seats, the stage-1 criteria and gate", notice="MSIT-AI-2025-09"),
@@ -308,125 +271,6 @@ def _uphold(r: Registry) -> None:
             ctx("2026-01-23", "Objection rejected by the review committee"),
             UpholdElimination(program_code=PROGRAM, team_code=team),
         )
-
-
-def _open_round(r: Registry) -> None:
-    r.open_reentry_round(
-        ctx("2026-02-02", "Open call for the empty stage-2 seat", notice="MSIT-AI-2026-01"),
-        OpenReEntryRound(
-            program_code=PROGRAM,
-            stage=1,
-            seats=1,
-            eligibility=["eliminated", "applicants", "new_entrants"],
-            opens_at=at("2026-02-02", 9),
-            closes_at=at("2026-02-13", 18),
-        ),
-    )
-
-
-def _declines(r: Registry) -> None:
-    """Two teams say publicly they will not apply, with no offer made; one is invited directly and declines."""
-    for team, day, form, url in (
-        ("GAON", "2026-02-03", "public_statement", "https://news.example/gaon-roadmap"),
-        ("SORI", "2026-02-04", "press_report", "https://news.example/sori-not-applying"),
-    ):
-        r.state_on_round(
-            Context(
-                actor=f"team:{team}",
-                effective_at=at(day),
-                reason="We will continue with our own roadmap",
-                correlation_id=f"demo-{day}",
-                sources=(Source.make(url=url, title=f"{team} will not apply"),),
-            ),
-            StateOnRound(program_code=PROGRAM, team_code=team, round_number=1, kind="declined", form=form),
-        )
-    r.offer_reentry(
-        ctx("2026-02-03", "Invited directly to the re-entry round"),
-        OfferReEntry(program_code=PROGRAM, team_code="DAON", round_number=1, deadline=at("2026-02-10", 18)),
-    )
-    r.decline_offer(
-        ctx("2026-02-05", "We decline the invitation", actor="team:DAON"),
-        DeclineOffer(program_code=PROGRAM, team_code="DAON", offer=1),
-    )
-    r.state_on_round(
-        ctx("2026-02-05", "We intend to apply with new partners", actor="team:NURI"),
-        StateOnRound(
-            program_code=PROGRAM, team_code="NURI", round_number=1, kind="intends_to_apply", form="press_report"
-        ),
-    )
-
-
-def _applications(r: Registry) -> None:
-    r.extend_reentry_round(
-        ctx("2026-02-11", "Deadline extended at applicants' request", notice="MSIT-AI-2026-02"),
-        ExtendReEntryRound(program_code=PROGRAM, round_number=1, closes_at=at("2026-02-16", 18)),
-    )
-    r.apply_to_round(
-        ctx("2026-02-12", "Re-entry application with a new consortium", actor="team:NURI"),
-        ApplyToRound(
-            program_code=PROGRAM,
-            team_code="NURI",
-            round_number=1,
-            lead_organisation="Nuri Holdings",
-            members=["Korea University", "Haedal Semiconductor"],
-        ),
-    )
-    r.apply_to_round(
-        ctx("2026-02-16", "New entrant application", actor=f"team:{RE_ENTRANT}"),
-        ApplyToRound(
-            program_code=PROGRAM,
-            team_code=RE_ENTRANT,
-            round_number=1,
-            name_ko="화랑 AI 연합",
-            name_en="Hwarang AI Alliance",
-            lead_organisation="Hwarang Labs",
-            members=["Pusan National University", "Kyungpook National University"],
-        ),
-    )
-
-
-def _choose(r: Registry) -> None:
-    """The panel judges both applicants on the stage's criteria and chooses the new entrant by majority."""
-    number = r.open_evaluation_round(
-        ctx("2026-02-17", "Re-entry evaluation on the stage-1 criteria"),
-        OpenEvaluationRound(program_code=PROGRAM, stage=1, title="Re-entry evaluation", reentry_round=1),
-    ).result
-    panel = [("Panel chair", "chair"), ("Prof. Lim", "member"), ("Dr. Seo", "member")]
-    r.register_panel(
-        ctx("2026-02-17", "Re-entry panel"),
-        RegisterPanel(
-            program_code=PROGRAM, round_number=number, members=[PanelSeat(member=m, role=x) for m, x in panel]
-        ),
-    )
-    _outcomes(
-        r,
-        number,
-        "2026-02-18",
-        [
-            TeamOutcome(team_code=RE_ENTRANT, result="pass", rank=1),
-            TeamOutcome(team_code="NURI", result="fail", rank=2),
-        ],
-        "MSIT-AI-2026-03",
-    )
-    r.decide_round(
-        ctx("2026-02-18", "Chosen by panel majority", notice="MSIT-AI-2026-03"),
-        DecideRound(
-            program_code=PROGRAM,
-            round_number=number,
-            selected=[RE_ENTRANT],
-            votes={"Panel chair": "for", "Prof. Lim": "for", "Dr. Seo": "against"},
-        ),
-    )
-
-
-def _fund_reentrant(r: Registry) -> None:
-    r.increase_budget(
-        ctx("2026-02-19", "A title for the re-entrant, without cutting incumbents"),
-        IncreaseBudget(program_code=PROGRAM, resource="title:K-AI", amount=1),
-    )
-    _grant(r, "2026-02-19", RE_ENTRANT, "gpu:H100", 1024)
-    _grant(r, "2026-02-19", RE_ENTRANT, "krw:data", 10_000_000_000)
-    _grant(r, "2026-02-19", RE_ENTRANT, "title:K-AI", 1, months=12)
 
 
 def _finalists(r: Registry) -> None:

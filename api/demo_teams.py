@@ -1,8 +1,12 @@
-"""The demo programme's fictional teams, criteria and scores (``api.demo`` tells the story)."""
+"""The demo programme's fictional teams, criteria and scores, and how its decisions are dated (``api.demo`` tells
+the story)."""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
+
+from domain.registry import Context
+from domain.values import Source
 
 PROGRAM = "SOVEREIGN-AI-2025"
 KST = timezone(timedelta(hours=9))
@@ -34,7 +38,13 @@ GPU_GRANTS = {
     "SEOGANG": ("gpu:H100", 1024),
     "MIRAE": ("gpu:B200", 512),
     "NURI": ("gpu:H100", 1024),
-}  # BADA's consortium includes a GPU supplier: excluded from GPUs
+}  # BADA's consortium includes a GPU supplier: excluded from GPUs after it applied
+KINDS = [  # resource, unit, quantity, equals, equals_quantity: "512 B200 or 1,024 H100"
+    ("gpu:B200", "GPU", 1, "", 0),
+    ("gpu:H100", "GPU", 2, "gpu:B200", 1),
+    ("krw:data", "KRW", 1, "", 0),
+    ("title:K-AI", "title", 1, "", 0),
+]
 STAGE1_SCORES = {  # benchmark, expert, user, independence
     "HANBIT": (36, 31, 21, True),
     "SEOGANG": (33, 30, 22, True),
@@ -43,3 +53,13 @@ STAGE1_SCORES = {  # benchmark, expert, user, independence
     "BADA": (24, 22, 15, True),
 }
 RE_ENTRANT = "HWARANG"
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=KST)
+
+
+def ctx(day: str, reason: str, actor: str = "official:msit-ai-policy", notice: str = "") -> Context:
+    """A decision taking effect on ``day`` at 10:00 in Seoul; ``notice`` names the (fictional) notice behind it."""
+    sources = (Source.make(document=notice, title=reason),) if notice else ()
+    return Context(actor=actor, effective_at=at(day), reason=reason, correlation_id=f"demo-{day}", sources=sources)

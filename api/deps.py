@@ -8,18 +8,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypedDict
+from urllib.parse import quote
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 
 from api import schemas
 from api.bootstrap import Services
-from api.problems import FastJSONResponse, ReadModelBehindError
+from api.problems import FastJSONResponse, ReadModelBehindError, ReadModelFailedError
 from api.receipts import links_of
 from api.schemas import Decision, RecordedEvent, RecordedResponse
 from domain import errors
 from domain.access import Principal
 from domain.registry import Context, Recorded
 from domain.values import CONTROL, Source, nfc
+from projections import failures
 from projections.as_of import Moment
 from projections.encoding import iso, json_ready
 
@@ -44,6 +46,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 def wait_for_position(
     request: Request,
+    response: Response,
     min_position: Annotated[
         int | None,
         Query(
@@ -51,19 +54,45 @@ def wait_for_position(
         ),
     ] = None,
 ) -> None:
-    """Read-your-writes: hold a read until the read models reach the caller's last write, for a bounded time."""
+    """Read-your-writes: hold a read until the read models reach the caller's last write, for a bounded time.
+
+    Never silently old: a read of a programme a read model stopped for (``projections.failures``) is refused
+    with 503 ``read-model-failed``; a read across programmes names the stopped ones in ``Read-Model-Failed``.
+    """
+    _refuse_failed(request, response)
     header = request.headers.get(MIN_POSITION_HEADER, "")
     wanted = min_position if min_position is not None else int(header) if header.isdigit() and len(header) < 19 else 0
     if not wanted:
         return
     services = get_services(request)
     if wanted > services.projector.head():
-        raise errors.InvalidValueError(f"min_position {wanted} is beyond the last recorded event")
+        raise errors.PositionNotFoundError(f"min_position {wanted} is beyond the last recorded event")
     deadline = time.monotonic() + services.settings.read_wait
     while min(services.projector.positions().values()) < wanted:
         if time.monotonic() > deadline:
             raise ReadModelBehindError(f"the read models have not reached position {wanted} yet")
         time.sleep(0.02)
+
+
+FAILED_HEADER = "Read-Model-Failed"
+
+
+def _refuse_failed(request: Request, response: Response) -> None:
+    stopped = failures.listed(get_services(request).db)
+    if not stopped:
+        return
+    program = request.path_params.get("program")
+    if program is None:
+        response.headers[FAILED_HEADER] = ", ".join(sorted({quote(f["program_code"]) for f in stopped}))
+        return
+    own = [f for f in stopped if f["program_code"] == nfc(program)]
+    if own:
+        first = own[0]
+        raise ReadModelFailedError(
+            f"read model {first['name']} stopped for programme {first['program_code']!r} at log position"
+            f" {first['position']} ({first['error']}); its reads would be out of date until a rebuild",
+            own,
+        )
 
 
 Consistent = Annotated[None, Depends(wait_for_position)]
@@ -109,7 +138,8 @@ def _expected_version(request: Request) -> int | None:
     given = request.headers.get("if-match", "").strip()
     if not given or given == "*":
         return None
-    tag = given.removeprefix("W/").strip('"')
+    # A standings ETag is "version.position.n" (api.stored); the version is what a decision is guarded by.
+    tag = given.removeprefix("W/").strip('"').partition(".")[0]
     if not tag.isdigit() or len(tag) > 18:
         raise errors.PreconditionFailedError(f"If-Match {given!r} is not an ETag this registry issued")
     return int(tag)

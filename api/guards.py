@@ -4,7 +4,14 @@ A body over the configured size is refused with 413, whether it declares its
 length or streams. A JSON object that names the same key twice is refused with
 422: parsers disagree on which value wins, and a system of record must not
 record a decision that two readers would read differently. Malformed JSON is
-refused with 422 naming the line and column where parsing stopped.
+refused with 422 naming the line and column where parsing stopped, and arrays or
+objects nested deeper than ``MAX_DEPTH`` are refused with 422 before any parser
+recurses into them.
+
+These checks apply to every body the framework would read as JSON: one without a
+content type, and every media type whose parsed type is ``application/json`` or
+``application/*+json``, however it is spelt (``Application/JSON``, parameters such
+as ``charset``). Media types are compared parsed, never as raw bytes.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem
+
+MAX_DEPTH = 32  # no request schema nests deeper than 4; 32 leaves room and bounds every parser's recursion
 
 
 class DuplicateKeyError(ValueError):
@@ -54,6 +63,42 @@ def malformed(body: bytes) -> dict[str, Any] | None:
     return None
 
 
+def is_json(content_type: bytes | None) -> bool:
+    """Whether a body of this media type is read as JSON: none given, ``application/json`` or ``application/*+json``."""
+    if not content_type or not content_type.strip():
+        return True
+    media = content_type.decode("latin-1").split(";", 1)[0].strip().lower()
+    kind, _, subtype = media.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def nesting_depth(body: bytes, limit: int = MAX_DEPTH) -> int:
+    """How deeply arrays and objects nest in this (possibly malformed) JSON text, counted up to ``limit + 1``.
+
+    Iterative, so no text can make it recurse; brackets inside strings do not count.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
 def _malformed_refusal(where: dict[str, Any], path: str) -> ASGIApp:
     at = f" at line {where['line']}, column {where['column']}" if where["column"] else ""
     issue = {"location": ["body"], "kind": "json_invalid", **where}
@@ -84,7 +129,11 @@ class BodyGuard:
             if len(body) > self.max_bytes:
                 await self._too_large(scope, receive, send)
                 return
-        if b"json" in headers.get(b"content-type", b"").lower() and body.strip():
+        if is_json(headers.get(b"content-type")) and body.strip():
+            if nesting_depth(body) > MAX_DEPTH:
+                detail = f"the JSON body nests arrays or objects deeper than {MAX_DEPTH} levels"
+                await problem(422, "invalid-request", detail, scope.get("path", ""))(scope, receive, send)
+                return
             if where := malformed(body):
                 refusal = _malformed_refusal(where, scope.get("path", ""))
                 await refusal(scope, receive, send)
@@ -130,9 +179,53 @@ class RequestId:
         request_id = given if given.isprintable() and given else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode("latin-1"))]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette's outermost error middleware would answer this 500 without our header: answer it here,
+            # with the id, then let the error travel on to be logged (that middleware sees the answer started).
+            if not started:
+                failure = problem(500, "internal-error", "Internal Server Error", scope.get("path", ""))
+                await failure(scope, receive, send_with_id)
+            raise
+
+
+# The web view runs no script at all and loads its stylesheet and icon from itself.
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class SecurityHeaders:
+    """Every answer: ``X-Content-Type-Options: nosniff``. The web view's pages (``/ui``) also: a
+    Content-Security-Policy with no script allowed, and no framing by any site (clickjacking).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = [(b"x-content-type-options", b"nosniff")]
+        if scope.get("path", "").startswith("/ui"):
+            extra += [(b"content-security-policy", PAGE_POLICY.encode()), (b"x-frame-options", b"DENY")]
+            extra += [(b"referrer-policy", b"same-origin")]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -20,14 +21,27 @@ class NewKey:
     key_id: str
     name: str
     role: str
-    secret: str  # shown once; only its SHA-256 is stored
+    secret: str  # shown once; only its SHA-256 is stored, so a replayed answer (a retry) carries ""
+    replayed: bool = False
 
 
-def create_key(services: Services, *, name: str, role: str, actor: str, correlation_id: str = "") -> NewKey:
+def create_key(
+    services: Services, *, name: str, role: str, actor: str, correlation_id: str = "", idempotency_key: str = ""
+) -> NewKey:
+    """Issue a key. With an idempotency key, a retry issues nothing and names the key the first request issued."""
     key_id = secrets.token_hex(6)
     secret = f"rk_{key_id}_{secrets.token_urlsafe(32)}"
-    ctx = Context(actor=actor, reason=f"API key for {name}", correlation_id=correlation_id)
-    services.registry.issue_key(ctx, IssueKey(key_id=key_id, name=name, role=role, secret=secret))
+    fingerprint = hashlib.sha256(f"POST /keys\n{name}\n{role}".encode()).hexdigest()
+    ctx = Context(
+        actor=actor,
+        reason=f"API key for {name}",
+        correlation_id=correlation_id,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
+    outcome = services.registry.issue_key(ctx, IssueKey(key_id=key_id, name=name, role=role, secret=secret))
+    if outcome.replayed:
+        return NewKey(outcome.result, name, role, "", replayed=True)
     return NewKey(key_id, name, role, secret)
 
 

@@ -47,14 +47,16 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services
 from api.problems import FastJSONResponse, problem
 from api.schemas import Problem, ProjectionStatus
+from api.schemas.service import ProjectionFailure
 from api.settings import Settings
 from domain.registry import Recorded
+from projections import failures
 from projections.db import PostgresDatabase
 from projections.runner import status
 
@@ -157,7 +159,14 @@ def projection_gauges(services: Services) -> list[Metric]:
     for row in report:
         for gauge, key in zip(gauges, ("position", "lag_events", "lag_seconds"), strict=True):
             gauge.add_metric([row["name"]], row[key])
-    return [up, head, *gauges]
+    stopped = GaugeMetricFamily(
+        "registry_projection_failed_position",
+        "Log position of the event a read model could not apply, per programme it stopped for",
+        labels=["read_model", "program"],
+    )
+    for failure in failures.listed(services.db):
+        stopped.add_metric([failure["name"], failure["program_code"]], failure["position"])
+    return [up, head, *gauges, stopped]
 
 
 POOL = {
@@ -255,6 +264,11 @@ class ReadinessResponse(BaseModel):
     ready: Literal[True]
     log_head: int
     projections: list[ProjectionStatus]
+    failures: list[ProjectionFailure] = Field(
+        default=[],
+        description="Read models stopped for one programme each: that programme's reads answer 503 until a rebuild;"
+        " the process stays ready, as a restart would not cure it and every other programme is served",
+    )
 
 
 NOT_READY: dict[int | str, dict[str, Any]] = {
@@ -292,7 +306,10 @@ def ready(request: Request) -> FastJSONResponse:
         limits = f"at most {settings.ready_max_lag} events or {settings.ready_max_lag_seconds:g} s behind"
         names = ", ".join(row["name"] for row in lagging)
         return not_ready(f"read models lag the log ({limits} allowed): {names}", request.url.path, lagging)
-    return FastJSONResponse({"ready": True, "log_head": report[0]["head"], "projections": report})
+    stopped = failures.listed(services.db)
+    if stopped:
+        log.error("read models stopped for some programmes: %s", stopped)
+    return FastJSONResponse({"ready": True, "log_head": report[0]["head"], "projections": report, "failures": stopped})
 
 
 @router.get("/metrics", include_in_schema=False)

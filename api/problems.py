@@ -37,6 +37,14 @@ class ReadModelBehindError(Exception):
     """The read models had not reached the position the caller asked for within the wait."""
 
 
+class ReadModelFailedError(Exception):
+    """A read model stopped for this programme on an event it could not apply (``projections.failures``)."""
+
+    def __init__(self, detail: str, failures: list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        self.failures = failures
+
+
 STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.NotFoundError, 404),
     (errors.InvalidDecisionError, 422),
@@ -153,6 +161,10 @@ def install(app: FastAPI) -> None:
         response = problem(503, "read-model-behind", str(error), request.url.path)
         response.headers["Retry-After"] = "1"
         return response
+
+    @app.exception_handler(ReadModelFailedError)
+    async def read_model_failed(request: Request, error: ReadModelFailedError) -> FastJSONResponse:
+        return problem(503, "read-model-failed", str(error), request.url.path, failures=error.failures)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> FastJSONResponse:

@@ -148,27 +148,66 @@ def serving(
     log_name: str = "serve.log",
     env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """A server (by default ``registry serve``) on a free port, up and answering /health, stopped on exit."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with (bench.logs / log_name).open("wb") as log:
-        server = Child((command or registry_server())(port), bench.database_url, log, env)
-        try:
-            wait_until_up(base, server, log_name)
-            yield base
-        finally:
-            server.stop()
+    """A server (by default ``registry serve``) on a free port, up and answering /health, stopped on exit.
+
+    A server that does not come up is stopped and started once more on another port (a port taken
+    meanwhile, a slow start on a loaded machine); if the second start fails too, the error carries the
+    tail of both starts' logs, so a scenario that measured nothing says why.
+    """
+    failures: list[str] = []
+    for attempt in range(START_ATTEMPTS):
+        name = log_name if not attempt else log_name.replace(".log", f".retry{attempt}.log")
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with (bench.logs / name).open("wb") as log:
+            server = Child((command or registry_server())(port), bench.database_url, log, env)
+            try:
+                wait_until_up(base, server, name)
+            except ServerDidNotStartError as error:
+                server.stop()
+                failures.append(f"{error}\n--- {name} (last lines) ---\n{log_tail(bench.logs / name)}")
+                continue
+            try:
+                yield base
+            finally:
+                gone = server.poll()
+                server.stop()
+            if gone is not None:  # what it measured was no server (or another one on its port)
+                msg = f"the server exited with code {gone.code} while it was being measured ({name})"
+                raise ServerDidNotStartError(f"{msg}:\n{log_tail(bench.logs / name)}")
+            return
+    raise ServerDidNotStartError(f"the server did not start after {START_ATTEMPTS} attempts:\n" + "\n".join(failures))
+
+
+START_ATTEMPTS = 2
+LOG_TAIL_LINES = 30
+
+
+class ServerDidNotStartError(RuntimeError):
+    """A benchmark's server exited or did not answer /health in time."""
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as error:
+        return f"(no log: {error})"
+    return "\n".join(text.splitlines()[-lines:]) or "(the log is empty)"
 
 
 def wait_until_up(base: str, server: Child, log_name: str = "serve.log", timeout: float = 120) -> None:
+    """Wait for ``/health`` to answer 200; raise ``ServerDidNotStartError`` if the server exits or stays silent."""
     deadline = time.monotonic() + timeout
+    last = "no answer yet"
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited during start-up; see {log_name}")
+        if (done := server.poll()) is not None:
+            raise ServerDidNotStartError(f"the server exited with code {done.code} during start-up ({log_name})")
         try:
-            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+            answer = httpx.get(f"{base}/health", timeout=5)
+            if answer.status_code == 200 and server.poll() is None:  # ours, not another process on the port
                 return
-        except httpx.TransportError:
-            pass
+            last = f"/health answered {answer.status_code}"
+        except httpx.TransportError as error:
+            last = f"{type(error).__name__}"
         time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")
+    raise ServerDidNotStartError(f"the server did not answer /health within {timeout:.0f} s ({last}; {log_name})")

@@ -2,7 +2,10 @@
 
 The programme (``bench.story.BigProgramme``: thousands of teams) is decided on
 the in-memory store and appended to the bench log (``bench.generate.generate_big``),
-then the read models catch up. Through ``registry serve``, one client reads the
+then the read models catch up. The current standings are first read from the
+programme's stored document (for the record), then, with the document removed,
+computed from the rows: the as-of answer, which is always computed from the
+rows, is held against that. Through ``registry serve``, one client reads the
 current standings, then the standings as of a time two thirds of the way
 through the programme's life and as known now: each up to ``Sizes.reads``
 times, and no read started once ``Sizes.read_budget`` seconds have gone on that
@@ -19,10 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx2 as httpx
+import psycopg
 
 from bench.base import HTTP_WORKERS, Bench, Result, api_key, bearer, catch_up, registry_server, serving
 from bench.figures import median, percentile
 from bench.generate import Big, generate_big
+from projections import documents
 
 MAX_AS_OF_RATIO = 2.0
 TIMEOUT = 120.0
@@ -59,13 +64,35 @@ def as_of_standings(bench: Bench) -> list[Result]:
         httpx.Client(base_url=base, headers=headers, timeout=TIMEOUT) as http,
     ):
         read_many(http, path, {}, WARMUP_READS, budget=None)
+        stored = read_many(http, path, {}, sizes.reads, sizes.read_budget)
+        forget_document(bench.database_url, big.code)
         current = read_many(http, path, {}, sizes.reads, sizes.read_budget)
         as_of = read_many(http, path, past, sizes.reads, sizes.read_budget)
     made = (
         f"{big.code}: {big.events:,} events, {big.teams:,} teams, generated and appended in {big.seconds:.0f} s,"
         f" read models caught up ({applied:,} events) in {caught_up:.0f} s"
     )
-    return results(big, current, as_of, past, made)
+    return [*results(big, current, as_of, past, made), stored_row(stored, current)]
+
+
+def forget_document(database_url: str, code: str) -> None:
+    """Without its stored document, the current standings are computed from the rows, as as-of answers are."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"DELETE FROM {documents.TABLE} WHERE program_code = %s", (code,))
+
+
+def stored_row(stored: Reads, current: Reads) -> Result:
+    return Result(
+        "f. current standings, stored document",
+        "median ms (raw: current from the rows)",
+        f"{stored.median_ms:,.1f}" if stored.seconds else "—",
+        f"{current.median_ms:,.1f}",
+        stored.median_ms / current.median_ms if stored.seconds and current.median_ms else None,
+        "for the record",
+        None,
+        f"the same programme's current standings answered from its stored document ({len(stored.seconds)} reads),"
+        " before it was removed so that the rows answer the current reads the as-of reads are held against",
+    )
 
 
 def read_many(http: httpx.Client, path: str, params: dict[str, str], count: int, budget: float | None) -> Reads:

@@ -88,6 +88,7 @@ def main() -> None:
         loop="uvloop",
         log_level="warning",
         access_log=False,
+        timeout_worker_healthcheck=60,  # as registry serve: on a loaded machine a slow start is not a dead worker
     )
 
 

@@ -1,8 +1,11 @@
 """HTTP throughput under 8 concurrent clients: ours against a bare FastAPI server with the same settings.
 
 Both servers run as uvicorn with httptools, uvloop and ``HTTP_WORKERS``
-worker processes: ``registry serve`` with its defaults otherwise (inline
-projections, a JSON request log line per request), and ``bench.raw_server``.
+worker processes: ``registry serve`` with its defaults otherwise (a JSON
+request log line per request), and ``bench.raw_server``. For the writes, as in
+production, ``registry projections run`` keeps the read models in a process of
+its own and the server does no read-model work on the request path
+(``REGISTRY_INLINE_PROJECTIONS=false``); the runner shares the machine with it.
 The same load generator (``bench.load``, a process of its own) drives both,
 one server at a time, so neither shares the machine with the other.
 
@@ -18,6 +21,8 @@ A run in which any request fails (not 2xx, or no answer) does not pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx2 as httpx
@@ -39,6 +44,7 @@ from bench.base import (
 )
 from bench.figures import median
 from bench.load import Load, Outcome
+from bench.processes import REGISTRY, Child
 from bench.raw_server import RAW_TABLE
 
 CLIENTS = 8
@@ -46,6 +52,7 @@ MIN_WRITE_RATE_RATIO = 0.8
 MAX_WRITE_P99_RATIO = 2.0
 MIN_READ_RATE_RATIO = 0.5
 WRITE_PROGRAMME = "BENCH-HTTP-WRITES"
+NOT_INLINE = {"REGISTRY_INLINE_PROJECTIONS": "false"}  # the runner keeps the read models, off the request path
 GENERATED = re.compile(r"^BENCH-\d+$")  # the programmes bench.generate told, not those scenarios open
 APPLICATION = orjson.dumps(
     {
@@ -97,11 +104,12 @@ def outcome_note(name: str, outcome: Outcome) -> str:
 def http_write(bench: Bench) -> list[Result]:
     catch_up(bench.database_url)
     headers = bearer(api_key(bench.database_url, "admin"))
-    with serving(bench, registry_server(HTTP_WORKERS), "serve-writes.log") as base:
+    with following(bench), serving(bench, registry_server(HTTP_WORKERS), "serve-writes.log", NOT_INLINE) as base:
         opened = httpx.post(f"{base}/programs", json=programme_spec(WRITE_PROGRAMME), headers=headers, timeout=30)
         if opened.status_code != 201:
             raise RuntimeError(f"could not open {WRITE_PROGRAMME}: {opened.status_code} {opened.text[:300]}")
         ours = drive(bench, f"{base}/programs/{WRITE_PROGRAMME}/teams", "POST", headers, APPLICATION)
+        catch_up(bench.database_url)  # what the runner has not applied yet, before the read models are counted
         applications = programmes(base, headers).get(WRITE_PROGRAMME, 0)
     with psycopg.connect(bench.database_url, autocommit=True) as conn:
         create_events_like(conn, RAW_TABLE)
@@ -112,6 +120,20 @@ def http_write(bench: Bench) -> list[Result]:
         row = conn.execute(f"SELECT COUNT(*) FROM {RAW_TABLE}").fetchone()
         conn.execute(f"DROP TABLE {RAW_TABLE}")
     return write_results(ours, raw, (applications, int(row[0]) if row else 0))
+
+
+@contextmanager
+def following(bench: Bench) -> Iterator[None]:
+    """``registry projections run`` in a process of its own while the block runs: it keeps the read models."""
+    with (bench.logs / "runner.log").open("wb") as log:
+        runner = Child([*REGISTRY, "projections", "run", "--interval", "0.2"], bench.database_url, log)
+        try:
+            yield
+        finally:
+            gone = runner.poll()
+            runner.stop()
+    if gone is not None:
+        raise RuntimeError(f"the projection runner exited with code {gone.code} during the run; see runner.log")
 
 
 def programmes(base: str, headers: dict[str, str]) -> dict[str, int]:
@@ -130,7 +152,8 @@ def write_results(ours: Outcome, raw: Outcome, stored: tuple[int, int]) -> list[
     how = (
         f"{CLIENTS} keep-alive clients (bench.load, own process), {HTTP_WORKERS} uvicorn workers each"
         " (httptools, uvloop); ours: POST /programs/{p}/teams, one new team's application per request"
-        " (registry serve, inline projections); raw: bare FastAPI POST /rows, INSERT of the same body as one"
+        " (registry serve, REGISTRY_INLINE_PROJECTIONS=false, a `registry projections run` process following the log);"
+        " raw: bare FastAPI POST /rows, INSERT of the same body as one"
         " events-shaped row + COMMIT (psycopg pool of 8)"
     )
     checks = (

@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import errors
 from domain.program_state import ProgramEvent
-from domain.values import Stage, Stamp, code, positive, resource_kind, text
+from domain.values import Stage, Stamp, code, display_name, positive, resource_kind
 
 
 class Announced(ProgramEvent, Aggregate.Created):
@@ -45,11 +45,13 @@ def begin(program: Any, event: Announced | Any, *, announced: bool) -> None:
     program.stages = [Stage.from_record(s) for s in event.stages]
     program.budgets = dict(event.budgets)
     program.allocated = dict.fromkeys(event.budgets, 0)
+    program.committed = dict.fromkeys(event.budgets, 0)
     program.finalist_count = event.finalist_count
     program.holders = [set() for _ in event.stages]
     program.rounds, program.finalists, program.round_fills = {}, [], {}
     program.rules_version, program.fixed_stages, program.calls = 1, set(), {}
     program.announced = announced
+    program.kinds, program.pooled = {}, {}  # resource kinds and pooled budget lines (``domain.resources``)
 
 
 class Announcing:
@@ -92,9 +94,9 @@ class Announcing:
             Announced,
             id=cls.id_for(program_code),
             code=program_code,
-            title_ko=text(title_ko, "title_ko", limit=300),
-            title_en=text(title_en, "title_en", limit=300),
-            agency=text(agency, "agency", limit=300),
+            title_ko=display_name(title_ko, "title_ko", limit=300),
+            title_en=display_name(title_en, "title_en", limit=300),
+            agency=display_name(agency, "agency", limit=300),
             stages=[s.as_record() for s in stages],
             budgets={resource_kind(k): v for k, v in budgets.items()},
             finalist_count=finalist_count,

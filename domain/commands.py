@@ -310,12 +310,61 @@ class GrantFunding(TeamCommand):
     quantity: int
     period_start: date
     period_end: date
+    budget_line: str = ""  # the line of an equivalent kind it draws on; empty: the kind's own
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReturnFunding(TeamCommand):
     resource: str
     quantity: int
+    budget_line: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImposeExclusion(TeamCommand):
+    resource: str  # a kind (``gpu:B200``) or a class (``gpu``)
+    starts_on: date
+    ends_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiftExclusion(TeamCommand):
+    exclusion: int
+    ends_on: date
+
+
+# --- resources and shared pools ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeclareResourceKind(ProgramCommand):
+    """``quantity`` of ``resource`` are worth ``equals_quantity`` of ``equals`` (empty: a kind of its own)."""
+
+    resource: str
+    unit: str
+    quantity: int = 1
+    equals: str = ""
+    equals_quantity: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolBudgetLine(ProgramCommand):
+    resource: str
+    pool: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenPool:
+    pool_code: str
+    title: str
+    resource: str
+    budget: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncreasePoolBudget:
+    pool_code: str
+    amount: int
 
 
 # --- access keys ----------------------------------------------------------------------

@@ -85,13 +85,13 @@ class InvalidScoresError(InvalidDecisionError):
     """
 
 
-class UnknownStageError(InvalidDecisionError):
+class UnknownStageError(NotFoundError):
     """The programme has no stage with this index. Stages are numbered from 0 in the order the programme defined
     them.
     """
 
 
-class UnknownResourceError(InvalidDecisionError):
+class UnknownResourceError(NotFoundError):
     """The programme has no budget for this resource. Use a resource named in the programme's budgets, or increase a
     budget for it first.
     """
@@ -194,7 +194,43 @@ class BudgetExceededError(RuleViolationError):
 
 
 class ResourceExcludedError(RuleViolationError):
-    """The team is excluded from this resource (its application named the exclusion). Grant it another resource."""
+    """The team is excluded from this resource over the grant's period (its application named the exclusion, or
+    one was imposed since). Grant it another resource, grant it for a period outside the exclusion, or lift it."""
+
+
+class ExclusionNotFoundError(NotFoundError):
+    """The team has no exclusion with this number. A team's record lists its exclusions."""
+
+
+class ResourceKindConflictError(RuleViolationError):
+    """The resource kind is already declared with another unit or equivalence; a kind is declared once."""
+
+
+class UnitMismatchError(RuleViolationError):
+    """An equivalence joins kinds of different units (GPUs and KRW, say); only kinds of one unit are equivalent."""
+
+
+class NotEquivalentError(RuleViolationError):
+    """The grant's kind is not declared equivalent to the budget line it draws on, or the quantity does not convert
+    to a whole number of the line's units. Draw on the kind's own line, or declare the equivalence first."""
+
+
+class PoolNotFoundError(NotFoundError):
+    """No shared pool has this code. GET /pools lists the pools."""
+
+
+class PoolAlreadyOpenedError(RuleViolationError):
+    """A shared pool with this code already exists; increase its budget instead."""
+
+
+class PoolExhaustedError(RuleViolationError):
+    """The grant would draw more than remains in the shared pool its budget line draws on, whichever programme asks.
+    Grant less, or increase the pool's budget first."""
+
+
+class BudgetLinePooledError(RuleViolationError):
+    """The budget line draws on a shared pool (its budget is the pool's), or has a budget of its own and cannot be
+    linked to a pool. Increase the pool's budget, or link a line that has none."""
 
 
 class ReturnExceedsHoldingError(RuleViolationError):
@@ -264,6 +300,24 @@ class AccessDeniedError(RegistryError):
 class ConcurrentUpdateError(RegistryError):
     """Concurrent decisions kept changing the same records; the decision was not stored. Send it again
     (with the same Idempotency-Key).
+    """
+
+
+class AmountLimitError(RuleViolationError):
+    """The amount would take a budget, or all a programme ever committed of a resource, past 10^15: the largest
+    total the registry keeps. Record it in a larger unit (e.g. thousands of won).
+    """
+
+
+class PositionNotFoundError(NotFoundError):
+    """The log has no event at this position yet (a min_position or tree size beyond the head). GET /health
+    shows the head.
+    """
+
+
+class LastAdminKeyError(RuleViolationError):
+    """The key is the last active admin key: revoking it would leave nobody able to manage keys. Issue another
+    admin key first (POST /keys), then revoke this one.
     """
 
 

@@ -26,15 +26,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import announcement, calls, errors, reentry_windows, rules
+from domain import announcement, calls, errors, reentry_windows, resources, rules
 from domain.program_state import ProgramEvent, ReEntryRound
-from domain.values import Stage, Stamp, aware, code, positive, resource_kind, text
+from domain.values import MAX_AMOUNT, Stage, Stamp, aware, code, display_name, positive, resource_kind
 
 ELIGIBILITY = ("eliminated", "applicants", "new_entrants")
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/program")
 
 
-class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregate, announcement.Announcing):
+class Program(
+    rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, resources.Resources, Aggregate, announcement.Announcing
+):
     TOPIC = "registry:Program"
 
     # Events of the concerns in their own modules are attached here, so the library registers their topics.
@@ -49,6 +51,8 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         CallClosedEarly: TypeAlias = calls.CallClosedEarly
         ReEntryRoundExtended: TypeAlias = reentry_windows.ReEntryRoundExtended
         ReEntryRoundClosedEarly: TypeAlias = reentry_windows.ReEntryRoundClosedEarly
+        ResourceKindDeclared: TypeAlias = resources.ResourceKindDeclared
+        BudgetLinePooled: TypeAlias = resources.BudgetLinePooled
     else:
         Event = ProgramEvent
         Announced = announcement.Announced
@@ -57,6 +61,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         CallOpened, CallExtended, CallClosedEarly = calls.CallOpened, calls.CallExtended, calls.CallClosedEarly
         ReEntryRoundExtended = reentry_windows.ReEntryRoundExtended
         ReEntryRoundClosedEarly = reentry_windows.ReEntryRoundClosedEarly
+        ResourceKindDeclared, BudgetLinePooled = resources.ResourceKindDeclared, resources.BudgetLinePooled
 
     class Opened(Event, Aggregate.Created):
         TOPIC = "registry:ProgramOpened"
@@ -81,6 +86,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         def apply(self, program: Program) -> None:
             program.budgets[self.resource] = program.budgets.get(self.resource, 0) + self.amount
             program.allocated.setdefault(self.resource, 0)
+            program.committed.setdefault(self.resource, 0)
 
     class SeatTaken(Event):
         TOPIC = "registry:SeatTaken"
@@ -113,6 +119,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
         def apply(self, program: Program) -> None:
             program.allocated[self.resource] += self.quantity
+            program.committed[self.resource] += self.quantity
 
     class FundsReleased(Event):
         TOPIC = "registry:FundsReleased"
@@ -158,6 +165,7 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
         stages: list[Stage]
         budgets: dict[str, int]
         allocated: dict[str, int]
+        committed: dict[str, int]  # all ever committed per resource, returns not deducted: bounded by MAX_AMOUNT
         finalist_count: int
         holders: list[set[str]]
         rounds: dict[int, ReEntryRound]
@@ -195,9 +203,9 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
             **{**stamp.event_fields(), "rules_version": 1},
             id=cls.id_for(program_code),
             code=program_code,
-            title_ko=text(title_ko, "title_ko", limit=300),
-            title_en=text(title_en, "title_en", limit=300),
-            agency=text(agency, "agency", limit=300),
+            title_ko=display_name(title_ko, "title_ko", limit=300),
+            title_en=display_name(title_en, "title_en", limit=300),
+            agency=display_name(agency, "agency", limit=300),
             stages=[s.as_record() for s in stages],
             budgets=checked_budgets,
             finalist_count=finalist_count,
@@ -205,6 +213,11 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
     def increase_budget(self, stamp: Stamp, resource: str, amount: int) -> None:
         self._check_time(stamp)
+        if self.pool_of(resource_kind(resource)) is not None:
+            raise errors.BudgetLinePooledError(f"{resource} draws on pool {self.pool_of(resource)}: increase the pool")
+        if self.budgets.get(resource, 0) + positive(amount, "amount") > MAX_AMOUNT:
+            msg = f"the budget for {resource} would exceed {MAX_AMOUNT:,}, the largest the registry keeps"
+            raise errors.AmountLimitError(msg)
         self.trigger_event(
             self.BudgetIncreased,
             resource=resource_kind(resource),
@@ -277,7 +290,10 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
             self.trigger_event(self.SeatReleased, team=team, stage=stage, **stamp.event_fields())
 
     def commit_funds(self, stamp: Stamp, team: str, resource: str, quantity: int) -> None:
-        remaining = self.remaining(resource)
+        remaining = self.remaining(resource) if self.pool_of(resource) is None else quantity  # the pool decides
+        if self.committed[resource] + quantity > MAX_AMOUNT:
+            msg = f"{resource} committed over the programme's life would exceed {MAX_AMOUNT:,}, the most it keeps"
+            raise errors.AmountLimitError(msg)
         if quantity > remaining:
             msg = f"{quantity} {resource} exceeds the remaining budget of {remaining}"
             raise errors.BudgetExceededError(msg)
@@ -368,6 +384,6 @@ class Program(rules.Rules, calls.Calls, reentry_windows.ReEntryWindows, Aggregat
 
 
 def _non_negative(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise errors.InvalidValueError(f"budget for {what} must be a whole number ≥ 0")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
+        raise errors.InvalidValueError(f"budget for {what} must be a whole number from 0 to {MAX_AMOUNT:,}")
     return value

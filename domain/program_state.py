@@ -63,6 +63,10 @@ class ProgramState:
         calls: dict[int, Call]
         announced: bool
         rounds: dict[int, ReEntryRound]
+        budgets: dict[str, int]
+        allocated: dict[str, int]
+        kinds: dict[str, Any]  # resource kind → ``domain.resources.Kind``
+        pooled: dict[str, str]  # budget line → the pool it draws on
 
         def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
             """The aggregate's (see eventsourcing's ``Aggregate.trigger_event``)."""

@@ -8,6 +8,7 @@ to the aggregate method by name, inside the load–decide–save loop of
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -27,7 +28,6 @@ from domain.commands import (
     DeclineOffer,
     EliminateTeam,
     ExtendCall,
-    GrantFunding,
     IncreaseBudget,
     IssueKey,
     OfferReEntry,
@@ -35,7 +35,6 @@ from domain.commands import (
     OpenProgram,
     OpenReEntryRound,
     RecordEvaluation,
-    ReturnFunding,
     ReverseElimination,
     RevokeKey,
     SelectFinalists,
@@ -45,6 +44,7 @@ from domain.commands import (
 )
 from domain.program import Program
 from domain.reentry_service import ReEntryDecisions
+from domain.resource_service import ResourceDecisions
 from domain.round_service import RoundDecisions
 from domain.service import MAX_ATTEMPTS, AfterSave, Context, DecisionService, Locate, Recorded
 from domain.values import Stage, Stamp
@@ -52,7 +52,7 @@ from domain.values import Stage, Stamp
 __all__ = ["MAX_ATTEMPTS", "AfterSave", "Context", "Locate", "Recorded", "Registry"]
 
 
-class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
+class Registry(RoundDecisions, ReEntryDecisions, ResourceDecisions, DecisionService):
     """The programme registry's event-sourced application."""
 
     name = "registry"  # prefixes the PostgreSQL tables: keep it when renaming the class
@@ -269,35 +269,14 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
             ctx, command, lambda team, stamp, program: team.decline_offer(stamp, program, offer=command.offer)
         )
 
-    def grant_funding(self, ctx: Context, command: GrantFunding) -> Recorded[None]:
-        return self._team_decision(
-            ctx,
-            command,
-            lambda team, stamp, program: team.grant_funding(
-                stamp,
-                program,
-                resource=command.resource,
-                quantity=command.quantity,
-                period_start=command.period_start,
-                period_end=command.period_end,
-            ),
-        )
-
-    def return_funding(self, ctx: Context, command: ReturnFunding) -> Recorded[None]:
-        return self._team_decision(
-            ctx,
-            command,
-            lambda team, stamp, program: team.return_funding(
-                stamp, program, resource=command.resource, quantity=command.quantity
-            ),
-        )
-
     # --- access keys ------------------------------------------------------------------
     # Keys are administration, not decisions about a programme: their saves run no after-save hooks
     # (no read model holds keys, and the metrics count decisions).
 
-    def issue_key(self, ctx: Context, command: IssueKey) -> Recorded[None]:
-        def decide(stamp: Stamp) -> tuple[list[Aggregate], None]:
+    def issue_key(self, ctx: Context, command: IssueKey) -> Recorded[str]:
+        """Issue a key; the result is its id (a retry with the same Idempotency-Key answers the first key's id)."""
+
+        def decide(stamp: Stamp) -> tuple[list[Aggregate], str]:
             if self._key(command.key_id) is not None:
                 raise errors.InvalidValueError(f"an API key with id {command.key_id!r} already exists")
             key = ApiKey.issue(
@@ -307,7 +286,7 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
                 role=command.role,
                 secret_sha256=secret_hash(command.secret),
             )
-            return [key], None
+            return [key], command.key_id
 
         return self._decide(ctx, decide, announce=False)
 
@@ -316,6 +295,10 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
             key = self._key(command.key_id)
             if key is None:
                 raise errors.NotFoundError(f"no API key {command.key_id!r}")
+            if key.role == "admin" and not key.revoked and self._active_admin_keys() == {key.key_id}:
+                raise errors.LastAdminKeyError(
+                    f"key {key.key_id!r} is the last active admin key; issue another admin key before revoking it"
+                )
             key.revoke(stamp)
             return [key], None
 
@@ -326,6 +309,21 @@ class Registry(RoundDecisions, ReEntryDecisions, DecisionService):
         key_id = key_id_of(secret)
         key = None if key_id is None else self._key(key_id)
         return key.principal if key is not None and key.matches(secret) else None
+
+    def _active_admin_keys(self) -> set[str]:
+        """The ids of the admin keys not revoked, read from the log's key events (keys are few)."""
+        admins: dict[UUID, str] = {}
+        position = 0
+        topics = [ApiKey.Issued.TOPIC, ApiKey.Revoked.TOPIC]
+        while page := self.recorder.select_notifications(start=position + 1, limit=1000, topics=topics):
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if isinstance(event, ApiKey.Issued) and event.role == "admin":
+                    admins[event.originator_id] = event.key_id
+                elif isinstance(event, ApiKey.Revoked):
+                    admins.pop(event.originator_id, None)
+            position = page[-1].id
+        return set(admins.values())
 
     def _key(self, key_id: str) -> ApiKey | None:
         try:

@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate
 from domain import errors
 from domain.events import DecisionEvent
 from domain.program import Program
-from domain.values import Stage, Stamp, code, nfc, positive, text
+from domain.values import Stage, Stamp, code, display_name, nfc, positive
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/evaluation-round")
 ROLES = ("chair", "member", "rapporteur", "observer")
@@ -176,7 +176,7 @@ class EvaluationRound(Aggregate):
             program_code=program.code,
             round=positive(number, "round"),
             stage=stage,
-            title=text(title, "title", limit=300),
+            title=display_name(title, "title", limit=300),
             criteria=[c.as_record() for c in definition.criteria],
             gates=list(definition.gates),
             reentry_round=reentry_round,
@@ -185,7 +185,7 @@ class EvaluationRound(Aggregate):
 
     def register_member(self, stamp: Stamp, program: Program, *, member: str, role: str) -> None:
         stamp.not_before(program.opened_at)
-        member = text(member, "panel member", limit=200)
+        member = display_name(member, "panel member", limit=200)
         if role not in ROLES:
             raise errors.InvalidValueError(f"role must be one of {', '.join(ROLES)}")
         if self.panel.get(member) == role:
@@ -207,7 +207,7 @@ class EvaluationRound(Aggregate):
 
     def _excuse(self, stamp: Stamp, program: Program, event: type[Event], member: str, team: str) -> None:
         stamp.not_before(program.opened_at)
-        member = self._on_panel(text(member, "panel member", limit=200))
+        member = self._on_panel(display_name(member, "panel member", limit=200))
         if not stamp.reason:
             raise errors.InvalidValueError("a conflict or recusal needs a reason")
         excuse = self.excused.get((member, team))
@@ -247,7 +247,7 @@ class EvaluationRound(Aggregate):
         if panel is None:
             sat = [m for m in self.panel if m not in excused]
         else:
-            sat = [self._on_panel(text(m, "panel member", limit=200)) for m in panel]
+            sat = [self._on_panel(display_name(m, "panel member", limit=200)) for m in panel]
         self._check_unconflicted(sat, [team])
         return {"scores": checked_scores, "gates": checked_gates, "panel": sat, "recusals": recusals}
 
@@ -272,7 +272,7 @@ class EvaluationRound(Aggregate):
             raise errors.InvalidValueError("a decision selects teams without repeats, or states no selection")
         if votes and counts is not None:
             raise errors.InvalidValueError("give the vote per member or its counts, not both")
-        voters = {self._on_panel(text(m, "panel member", limit=200)): v for m, v in votes.items()}
+        voters = {self._on_panel(display_name(m, "panel member", limit=200)): v for m, v in votes.items()}
         if any(v not in VOTES for v in voters.values()):
             raise errors.InvalidValueError(f"a vote is one of {', '.join(VOTES)}")
         self._check_unconflicted(list(voters), sorted(set(chosen) | self.judged))

@@ -38,6 +38,31 @@ def code(value: str, what: str = "code") -> str:
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# Bounds by design: every budget, grant and return is at most MAX_AMOUNT, and so is every running total a
+# read model keeps (a programme's budget per resource, and all it ever committed of it), far below 2^63 − 1.
+MAX_AMOUNT = 10**15
+# Scores: at most 4 decimal places and 12 significant digits (criteria allow at most 10^6 points each).
+SCORE_PLACES = 4
+SCORE_DIGITS = 12
+
+
+def score(value: Decimal, what: str) -> Decimal:
+    """A score with bounded precision and scale; negative zero reads as zero."""
+    if not value.is_finite():
+        return value  # refused by the criterion's range check, with the range named
+    _sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent < -SCORE_PLACES or len(digits) + max(exponent, 0) > SCORE_DIGITS:
+        raise InvalidValueError(f"{what} {value} has more than {SCORE_PLACES} decimal places or {SCORE_DIGITS} digits")
+    return value.copy_abs() if value.is_zero() else value
+
+
+def display_name(value: str, what: str, *, limit: int = 300) -> str:
+    """A name: free text without any control or format character (bidi overrides, zero-width marks)."""
+    checked = text(value, what, limit=limit)
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in checked):
+        raise InvalidValueError(f"{what} contains an invisible control or format character")
+    return checked
+
 
 def text(value: str, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
     """Free text: NFC, trimmed, bounded, and without control characters (tabs and newlines are fine)."""
@@ -96,7 +121,7 @@ class Stage:
         made = tuple(
             Criterion(
                 code(c["code"], "criterion code"),
-                text(c.get("name") or c["code"], "criterion name", limit=200),
+                display_name(c.get("name") or c["code"], "criterion name", limit=200),
                 _max_points(c["max_points"]),
             )
             for c in criteria
@@ -105,7 +130,7 @@ class Stage:
         names = [c.code for c in made] + list(gate_codes)
         if len(set(names)) != len(names):
             raise InvalidValueError(f"stage {name!r} repeats a criterion or gate code")
-        return cls(text(name, "stage name", limit=200), positive(seats, "seats"), made, gate_codes)
+        return cls(display_name(name, "stage name", limit=200), positive(seats, "seats"), made, gate_codes)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Stage:
@@ -145,7 +170,7 @@ class Source:
         document = text(document, "source document", required=False, limit=300)
         if bool(url) == bool(document):
             raise InvalidValueError("a source names either a url or a document id")
-        if url and not re.match(r"^https?://\S+$", url):
+        if url and not re.match(r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", url):
             raise InvalidValueError(f"source url {url!r} must be an http or https address without spaces")
         return cls(text(title, "source title", limit=300), url, document)
 

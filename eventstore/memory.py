@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
+from eventstore import revocations
 from eventstore.chain import Link, link
 
 
@@ -24,6 +25,7 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         self.checkpoints: list[Any] = []  # eventstore.checkpoints.StoredCheckpoint, in tree size order
         self.cosignatures: dict[tuple[int, str], str] = {}
         self.checkpoint_lock = threading.Lock()
+        self.revoked = 0  # keys revoked (``eventstore.revocations``), counted as their events are stored
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         # The library's hook inside its lock, after the uniqueness check (its process recorder writes tracking here).
@@ -32,7 +34,11 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         self.chain += links
         self._heads.update((item.stream, item.hash) for item in links)
         self._positions.update(((item.stream, item.version), item.position) for item in links)
+        self.revoked += sum(event.topic == revocations.REVOKED for event in stored_events)
         return ids
+
+    def revocations(self) -> int:
+        return self.revoked
 
     def positions(self, refs: Sequence[tuple[UUID, int]]) -> list[int]:
         """The log positions of stored (stream, version) pairs, in the order given."""

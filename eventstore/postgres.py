@@ -22,6 +22,7 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg.sql import SQL, Identifier
 
+from eventstore import revocations
 from eventstore.append import append_function_ddl, append_statement
 from eventstore.chain import CHAIN_DDL, chain_tail
 from eventstore.checkpoints import checkpoint_ddl
@@ -36,6 +37,7 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
         super().__init__(*args, **kwargs)
         self.sql_create_statements += [SQL(statement).format() for statement in [*CHAIN_DDL, *checkpoint_ddl("BYTEA")]]
         self.sql_create_statements.append(append_function_ddl(self))
+        self.sql_create_statements += revocations.postgres_ddl(self.datastore.schema, self.events_table_name)
         self.append_statement = append_statement(self)
         self.positions_statement = SQL(
             "SELECT e.notification_id AS position"
@@ -60,6 +62,13 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
             row = cursor.fetchone()
         assert row is not None
         return list(row["positions"])
+
+    def revocations(self) -> int:
+        """How many keys have been revoked (``eventstore.revocations``): one small query."""
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(revocations.SELECT, prepare=True)
+            row = cursor.fetchone()
+        return int(row["revoked"]) if row else 0
 
     def positions(self, refs: Sequence[tuple[UUID, int]]) -> list[int]:
         """The log positions of stored (stream, version) pairs in one statement, in the order given."""

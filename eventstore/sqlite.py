@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from eventstore import revocations
 from eventstore.chain import CHAIN_DDL, link
 from eventstore.checkpoints import checkpoint_ddl
 
@@ -17,7 +18,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     """Events and their chain links in one transaction."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *CHAIN_DDL, *checkpoint_ddl("BLOB")]
+        statements = [*super().construct_create_table_statements(), *CHAIN_DDL, *checkpoint_ddl("BLOB")]
+        return statements + revocations.sqlite_ddl(self.events_table_name)
+
+    def revocations(self) -> int:
+        """How many keys have been revoked (``eventstore.revocations``)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(revocations.SELECT)
+            row = cursor.fetchone()
+        return int(row["revoked"]) if row else 0
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         # The library's hook inside its insert transaction (its process recorder writes tracking here).

@@ -166,7 +166,12 @@ def _replay(
 
 def _seed(live: Database, scratch: Database, program_code: str, position: int) -> dict[str, Codes]:
     """Copy the programme's rows valid at ``position`` and its streams' directory entries into ``scratch``."""
-    tables = [table for projection in SEEDED for table in projection.layout if table.versioned]
+    tables = [  # a shared pool's rows are no programme's (``pool_key``): a past view of a programme needs none
+        table
+        for projection in SEEDED
+        for table in projection.layout
+        if table.versioned and table.key[0] == "program_code"
+    ]
     copied: dict[str, list[dict[str, Any]]] = {}
     with live.transaction(write=False) as cur:
         for table in tables:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from domain.access import ApiKey
 from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
-from projections import schema, tracking
+from projections import documents, failures, schema, tracking
 from projections.db import Cursor, Database
 from projections.rows import MemoryRows, SqlRows
 from projections.schema import Projection
@@ -33,6 +33,7 @@ ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkp
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 BULK_AFTER = 5_000  # a catch-up further behind than this many events applies them in bulk first
 OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
+DOCUMENTED = "standings"  # the read model whose programmes are also kept as documents (``projections.documents``)
 Progress = Callable[[int, int], None]
 
 
@@ -70,6 +71,10 @@ class Projector:
     def setup(self) -> None:
         """Create the read models' tables if missing; those of an older layout are dropped, to be built anew."""
         schema.install(self.db, self.projections.values())
+        documents.install(self.db)
+        if DOCUMENTED in self.projections and not self.positions().get(DOCUMENTED):
+            with self.db.transaction() as cur:  # rows dropped (a new layout) or never built: none to serve
+                documents.clear(cur)
 
     def select(self, names: Iterable[str] | None) -> list[str]:
         chosen = list(names or self.projections)
@@ -116,6 +121,7 @@ class Projector:
                     return done
                 try:
                     done += self.build(chosen, variant="", progress=progress, wait=wait)
+                    self.refresh_documents(chosen)
                 except OvertakenError as overtaken:
                     done += overtaken.done
                     if overtaken.busy:
@@ -170,13 +176,65 @@ class Projector:
         blue/green switch put older rows in place meanwhile) would miss the
         events between: nothing is applied and False is returned.
         """
+        try:
+            with self.db.transaction() as cur:
+                reached = tracking.locked_positions(cur, self.db.dialect, names, "")
+                if after is not None and min(reached.get(n, 0) for n in names) < after:
+                    return False
+                stopped = failures.contained(cur)
+                touched = self._handle(cur, names, "", events, reached, SqlRows(cur), skip=stopped)
+                if DOCUMENTED in names:
+                    fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]
+                    documents.refresh(cur, fresh, self.registry.clock())
+                tracking.advance(cur, names, "", events[-1][0])
+        except Exception as error:
+            if failures.transient(error):
+                raise
+            log.warning("a batch of events failed to apply (%s); applying it event by event", error)
+            return self._apply_contained(names, events, after)
+        return True
+
+    def _apply_contained(self, names: list[str], events: list[tuple[int, DecisionEvent]], after: int | None) -> bool:
+        """The batch again, each read model's change to each event in a savepoint (``projections.failures``)."""
         with self.db.transaction() as cur:
             reached = tracking.locked_positions(cur, self.db.dialect, names, "")
             if after is not None and min(reached.get(n, 0) for n in names) < after:
                 return False
-            self._handle(cur, names, "", events, reached, SqlRows(cur))
+            stopped, rows, touched = failures.contained(cur), SqlRows(cur), set[str]()
+            for position, event in events:
+                if isinstance(event, OUTSIDE_PROGRAMMES):
+                    continue
+                codes = self._directory.codes(cur, event)
+                touched.add(codes.program_code)
+                rows.position = position
+                for name in names:
+                    if position <= reached[name] or (name, codes.program_code) in stopped:
+                        continue
+                    cur.execute("SAVEPOINT apply_event")
+                    try:
+                        self.projections[name].handle(rows, event, codes)
+                    except Exception as error:
+                        if failures.transient(error):
+                            raise
+                        cur.execute("ROLLBACK TO SAVEPOINT apply_event")
+                        rows.forget()
+                        failures.record(cur, name, codes.program_code, position, error)
+                        stopped.add((name, codes.program_code))
+                        log.error(
+                            "read model %s stopped for programme %s at position %d: %s",
+                            name, codes.program_code, position, error,
+                        )  # fmt: skip
+                    cur.execute("RELEASE SAVEPOINT apply_event")
+            if DOCUMENTED in names:
+                fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]
+                documents.refresh(cur, fresh, self.registry.clock())
             tracking.advance(cur, names, "", events[-1][0])
         return True
+
+    def refresh_documents(self, names: list[str]) -> None:
+        """After the live rows changed in bulk: write every programme's document from them again."""
+        if DOCUMENTED in names:
+            documents.refresh_all(self.db, self.registry.clock(), DOCUMENTED)
 
     def build(
         self,
@@ -224,9 +282,12 @@ class Projector:
                         done=done,
                     )
                 rows.bind(cur)
+                if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
+                    documents.clear(cur)
                 applied, last, finished = 0, None, True
+                stopped = failures.contained(cur) if not variant else set()  # a rebuild applies every programme
                 for events in pages:
-                    self._handle(cur, names, variant, events, reached, rows, defer=True)
+                    self._handle(cur, names, variant, events, reached, rows, defer=True, skip=stopped)
                     last = events[-1][0]
                     applied, done = applied + len(events), done + len(events)
                     if progress:
@@ -269,12 +330,17 @@ class Projector:
         rows: MemoryRows | SqlRows,
         *,
         defer: bool = False,
-    ) -> None:
+        skip: Container[tuple[str, str]] = (),
+    ) -> set[str]:
+        """Apply the events each read model has not applied yet; the programmes they were about."""
+        touched: set[str] = set()
         for position, event in events:
             if isinstance(event, OUTSIDE_PROGRAMMES):
                 continue  # access keys and receipts belong to no programme; no read model shows them
             codes = self._directory.codes(cur, event, defer=defer)
+            touched.add(codes.program_code)
             rows.position = position
             for name in names:
-                if position > reached[name + variant]:
+                if position > reached[name + variant] and (name, codes.program_code) not in skip:
                     self.projections[name].handle(rows, event, codes)
+        return touched

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from projections import schema
+from projections import documents, failures, schema
 from projections.db import Cursor
-from projections.projector import Progress, Projector
+from projections.projector import DOCUMENTED, Progress, Projector
 from projections.rows import Table
 from projections.schema import INDEX_NAME, Projection, renamed
 from projections.tracking import set_status
@@ -52,6 +52,9 @@ def rebuild(projector: Projector, names: Iterable[str] | None = None, progress: 
             _switch(projector, cur, projector.projections[name])
         marks = ", ".join(["%s"] * len(chosen))
         cur.execute(f"DELETE FROM projection_status WHERE name IN ({marks})", chosen)  # a runner re-reports
+        if DOCUMENTED in chosen:
+            documents.clear(cur)  # written from the old rows
+    projector.refresh_documents(chosen)
     return done
 
 
@@ -105,6 +108,7 @@ def _switch(projector: Projector, cur: Cursor, projection: Projection) -> None:
     position = 0 if row is None else row["position"]
     cur.execute("UPDATE projection_tracking SET position = %s WHERE name = %s", (position, projection.name))
     cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name + NEXT,))
+    failures.clear(cur, [projection.name])  # rebuilt from the whole log: every programme is applied again
 
 
 def _indexes(projection: Projection, variant: str) -> list[str]:

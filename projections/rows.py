@@ -170,6 +170,10 @@ class SqlRows(_Versions):
         self._cur = cur
         self._seen: dict[tuple[str, Key], Row | None] = {}
 
+    def forget(self) -> None:
+        """Drop what is remembered: a savepoint it may have seen rows in was rolled back."""
+        self._seen = {}
+
     def get(self, table: Table, key: Key) -> Row | None:
         seen = (table.name, key)
         if seen not in self._seen:

@@ -20,6 +20,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
 
+from domain.access import ApiKey
 from projections.projector import Projector
 from projections.tracking import set_status
 
@@ -138,13 +139,14 @@ def status(projector: Projector, now: datetime) -> list[dict[str, Any]]:
         if runner is not None and state == "live":
             age = now - datetime.fromisoformat(runner["heartbeat_at"])
             state = "stopped" if age.total_seconds() > STALE_AFTER_SECONDS else state
+        lag_events, lag_seconds = _lag(projector, position, head, now)
         report.append(
             {
                 "name": name,
                 "position": position,
                 "head": head,
-                "lag_events": head - position,
-                "lag_seconds": _lag_seconds(projector, position, head, now),
+                "lag_events": lag_events,
+                "lag_seconds": lag_seconds,
                 "state": state,
                 "last_error": None if runner is None else runner["last_error"],
             }
@@ -152,12 +154,22 @@ def status(projector: Projector, now: datetime) -> list[dict[str, Any]]:
     return report
 
 
-def _lag_seconds(projector: Projector, position: int, head: int, now: datetime) -> float:
-    """How long the oldest event the read model has not applied has been waiting."""
+LAG_WINDOW = 1_000  # events looked at past a read model's position to tell what it consumes from what it ignores
+IGNORED_TOPICS = frozenset({ApiKey.Issued.TOPIC, ApiKey.Revoked.TOPIC})  # no read model reads them
+
+
+def _lag(projector: Projector, position: int, head: int, now: datetime) -> tuple[int, float]:
+    """How many events a read model has yet to consume, and how long the oldest of them has waited.
+
+    Only what read models consume counts: a key issued or revoked (written without
+    waking the projector) leaves no lag, so a quiet period after it stays ready.
+    """
     if position >= head:
-        return 0.0
-    waiting = projector.registry.recorder.select_notifications(start=position + 1, limit=1)
-    if not waiting:
-        return 0.0
-    event: Any = projector.registry.mapper.to_domain_event(waiting[0])
-    return float(max(0.0, (now - event.recorded_at).total_seconds()))
+        return 0, 0.0
+    waiting = projector.registry.recorder.select_notifications(start=position + 1, limit=LAG_WINDOW, stop=head)
+    consumed = [n for n in waiting if n.topic not in IGNORED_TOPICS]
+    ignored = len(waiting) - len(consumed) if len(waiting) < LAG_WINDOW else 0  # far behind: count every event
+    if not consumed:
+        return (0, 0.0) if len(waiting) < LAG_WINDOW else (head - position, 0.0)
+    event: Any = projector.registry.mapper.to_domain_event(consumed[0])
+    return head - position - ignored, float(max(0.0, (now - event.recorded_at).total_seconds()))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.events import DecisionEvent
+from projections import failures
 from projections.db import Cursor, Database
 from projections.rows import Rows, Table
 
@@ -28,6 +29,7 @@ TRACKING_DDL = [
     " originator_id TEXT PRIMARY KEY, program_code TEXT NOT NULL, team_code TEXT)",
     "CREATE TABLE IF NOT EXISTS projection_status (name TEXT PRIMARY KEY, state TEXT NOT NULL,"
     " heartbeat_at TEXT NOT NULL, last_error TEXT)",
+    failures.DDL,
 ]
 
 

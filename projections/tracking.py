@@ -22,6 +22,8 @@ from uuid import UUID
 
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
+from domain.pool import PREFIX as POOL_PREFIX
+from domain.pool import Pool
 from domain.program import Program
 from domain.rounds import EvaluationRound
 from projections.db import Cursor, Database
@@ -88,6 +90,8 @@ class Directory:
             codes = Codes(event.program_code, event.team_code)
         elif isinstance(event, EvaluationRound.Opened):
             codes = Codes(event.program_code, None)
+        elif isinstance(event, Pool.Opened):
+            codes = Codes(f"{POOL_PREFIX}{event.code}", None)  # a pool belongs to no programme (``domain.pool``)
         elif key in self._known:
             return self._known[key]
         else:

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.cli.common import DatabaseOption, Names, console, open_services, read_models
+from projections import failures
 from projections.rebuild import rebuild as rebuild_read_models
 from projections.rebuild import verify as verify_rows
 from projections.runner import Runner
@@ -105,6 +106,7 @@ def status(
     try:
         report = projection_status(services.projector, services.clock())
         bound = services.settings.ready_max_lag
+        stopped = failures.listed(services.db)
     finally:
         services.close()
     if healthy:
@@ -122,6 +124,13 @@ def status(
             row["last_error"] or "",
         )
     console.print(table)
+    if stopped:
+        failed = Table(
+            "Read model", "Stopped for programme", "At position", "Error", title="Failures (rebuild to clear)"
+        )
+        for failure in stopped:
+            failed.add_row(failure["name"], failure["program_code"], str(failure["position"]), failure["error"])
+        console.print(failed)
 
 
 def _exit_unless_followed(report: list[dict[str, Any]], bound: int) -> None:

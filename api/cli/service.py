@@ -11,6 +11,8 @@ from api import demo, keys
 from api.cli.common import CLI_ACTOR, DatabaseOption, console, open_services, read_settings
 from api.observability import configure_logging, logging_config
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(
     database_url: DatabaseOption = None,
@@ -35,6 +37,10 @@ def serve(
         log_config=logging_config(settings.log_level),  # applied again in each worker process
         log_level=settings.log_level.lower(),
         access_log=False,  # the JSON request line from api.observability replaces it
+        # uvicorn's supervisor kills a worker that does not answer its ping within this many seconds (5 by
+        # default): on a loaded machine a worker still starting (imports, its pool, the catch-up) was killed and
+        # started again, endlessly, without a word in the log, and the server never answered.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -46,7 +46,7 @@ class ConsistencyProof(BaseModel):
 def _leaves(services: ServicesDep, size: int | None) -> list[bytes]:
     leaves = MerkleLog(services.registry).leaves()
     if size is not None and size > len(leaves):
-        raise errors.InvalidValueError(f"tree size {size} exceeds the log's {len(leaves)} events")
+        raise errors.PositionNotFoundError(f"tree size {size} exceeds the log's {len(leaves)} events")
     return leaves if size is None else leaves[:size]
 
 
@@ -63,7 +63,7 @@ def inclusion(position: int, services: ServicesDep, _: Reader, tree_size: Size =
     links = list(MerkleLog(services.registry).links())  # one read of the chain serves the lookup and the proof
     size = len(links) if tree_size is None else tree_size
     if size > len(links):
-        raise errors.InvalidValueError(f"tree size {size} exceeds the log's {len(links)} events")
+        raise errors.PositionNotFoundError(f"tree size {size} exceeds the log's {len(links)} events")
     link = next((item for item in links[:size] if item.position == position), None)
     if link is None:
         raise errors.NotFoundError(f"no event at position {position} in the first {size} leaves")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, StringConstraints
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, StringConstraints
 
 from api import keys
 from api.auth import Admin
@@ -25,7 +26,10 @@ class CreatedKey(BaseModel):
     key_id: str
     name: str
     role: str
-    secret: str
+    secret: str | None = Field(
+        description="The key itself, shown only in the answer that issued it; null when a retry with the same"
+        " Idempotency-Key is answered (the first answer held it, and only its SHA-256 is stored)"
+    )
 
 
 class KeyView(BaseModel):
@@ -37,11 +41,29 @@ class KeyView(BaseModel):
     revoked_at: str | None
 
 
-@router.post("", response_model=CreatedKey, status_code=201, summary="Issue an API key (shown once)")
-def create_key(body: CreateKeyRequest, request: Request, who: Admin, services: ServicesDep) -> keys.NewKey:
-    return keys.create_key(
-        services, name=body.name, role=body.role, actor=who.label, correlation_id=request_id(request)
+@router.post(
+    "",
+    response_model=CreatedKey,
+    status_code=201,
+    summary="Issue an API key (shown once)",
+    responses={200: {"model": CreatedKey, "description": "A retry with the same Idempotency-Key: nothing issued"}},
+)
+def create_key(body: CreateKeyRequest, request: Request, who: Admin, services: ServicesDep) -> JSONResponse:
+    idempotency_key = request.headers.get("idempotency-key", "")
+    if len(idempotency_key) > 200:
+        raise errors.InvalidValueError("Idempotency-Key is longer than 200 characters")
+    issued = keys.create_key(
+        services,
+        name=body.name,
+        role=body.role,
+        actor=who.label,
+        correlation_id=request_id(request),
+        idempotency_key=idempotency_key,
     )
+    answer = CreatedKey(key_id=issued.key_id, name=issued.name, role=issued.role, secret=issued.secret or None)
+    if issued.replayed:
+        return JSONResponse(answer.model_dump(), status_code=200, headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(answer.model_dump(), status_code=201)
 
 
 @router.get("", response_model=list[KeyView], summary="Every key issued, and whether it is revoked")
@@ -49,7 +71,11 @@ def list_keys(who: Admin, services: ServicesDep) -> list[dict[str, Any]]:
     return keys.list_keys(services)
 
 
-@router.post("/{key_id}/revocation", status_code=204, summary="Revoke an API key")
+@router.post(
+    "/{key_id}/revocation",
+    status_code=204,
+    summary="Revoke an API key (never the last active admin key: 409)",
+)
 def revoke_key(key_id: str, request: Request, who: Admin, services: ServicesDep) -> Response:
     if not key_id.isalnum() or len(key_id) > 32:
         raise errors.NotFoundError(f"no API key {key_id!r}")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from api.auth import Admin, Reader, Recorder
+from api.bootstrap import Services
 from api.deps import (
     Consistent,
     ServicesDep,
@@ -25,9 +29,10 @@ from api.schemas import (
     SelectFinalistsRequest,
     StandingsResponse,
 )
+from api.stored import NOT_MODIFIED, matches, stored_reply
 from domain import errors
 from domain.commands import IncreaseBudget, OpenProgram, OpenReEntryRound, SelectFinalists
-from projections import funding, standings
+from projections import documents, funding, standings
 from projections.as_of import read_store
 
 router = APIRouter(prefix="/programs", tags=["programmes"])
@@ -39,7 +44,18 @@ def list_programs(services: ServicesDep, _: Reader, __: Consistent) -> list[dict
     return standings.list_programs(services.db)
 
 
-@router.post("", **WRITE, summary="Open a programme")
+# OpenAPI links: what a client (or a stateful test) can do next with the programme it just opened.
+OPENED_LINKS = {
+    "GetStandings": {"operationId": "get_standings_programs__program__get",
+                     "parameters": {"program": "$request.body#/program_code"}},
+    "GetFunding": {"operationId": "get_funding_programs__program__funding_get",
+                   "parameters": {"program": "$request.body#/program_code"}},
+    "SubmitApplication": {"operationId": "submit_application_programs__program__teams_post",
+                          "parameters": {"program": "$request.body#/program_code"}},
+}  # fmt: skip
+
+
+@router.post("", **WRITE, summary="Open a programme", openapi_extra={"responses": {"201": {"links": OPENED_LINKS}}})
 def open_program(body: OpenProgramRequest, request: Request, who: Admin, services: ServicesDep) -> FastJSONResponse:
     command = OpenProgram(
         program_code=body.program_code,
@@ -53,24 +69,58 @@ def open_program(body: OpenProgramRequest, request: Request, who: Admin, service
     return recorded_response(services.registry.open_program(context(request, who, body), command))
 
 
-@router.get("/{program}", response_model=StandingsResponse, summary="A programme and its standings")
-@router.get("/{program}/standings", response_model=StandingsResponse, summary="Standings per stage")
+UNCHANGED: dict[int | str, dict[str, Any]] = {
+    NOT_MODIFIED: {"description": "Not modified: If-None-Match names the present standings' ETag"}
+}
+
+
+@router.get(
+    "/{program}",
+    response_model=StandingsResponse,
+    summary="A programme and its standings",
+    responses=UNCHANGED,
+)
+@router.get(
+    "/{program}/standings",
+    response_model=StandingsResponse,
+    summary="Standings per stage",
+    responses=UNCHANGED,
+)
 def get_standings(
-    program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, response: Response
-) -> dict[str, object]:
+    program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, request: Request, response: Response
+) -> dict[str, object] | Response:
     """As of an effective time and as known at a recorded time (both default to now).
 
-    The ETag of the present view is the programme's version; send it back in If-Match to guard a
-    programme-level decision.
+    The present view comes from the programme's stored document when it is current, and carries an
+    ETag (``"version.position.n"``): If-None-Match with it answers 304 while nothing changed; If-Match
+    with it guards a programme-level decision by the programme's version.
     """
     code = code_in_path(program)
-    with read_store(services.registry, services.db, when, code) as source:
-        found = standings.program_standings(source.db, code, when.as_of or services.clock(), source.position)
-    if found is None:
-        raise errors.ProgramNotFoundError(f"no programme {program!r}" + ("" if when.latest else " at that time"))
+    now = when.now or services.clock()
     if when.latest:
-        response.headers["ETag"] = f'"{found["version"]}"'
+        return present_standings(request, response, services, code, now, answered_for(when))
+    with read_store(services.registry, services.db, when, code) as source:
+        found = standings.program_standings(source.db, code, when.as_of or now, source.position)
+    if found is None:
+        raise errors.ProgramNotFoundError(f"no programme {program!r} at that time")
     return {**found, **answered_for(when)}
+
+
+def present_standings(
+    request: Request, response: Response, services: Services, code: str, now: datetime, times: dict[str, str | None]
+) -> dict[str, object] | Response:
+    document = documents.current(services.db, code)
+    if document is not None and document.fresh(now):
+        return stored_reply(request, document.etag, document.body, times)
+    found = documents.computed(services.db, code, now)  # no document yet, or one the clock has overtaken
+    if found is None:
+        raise errors.ProgramNotFoundError(f"no programme {code!r}")
+    standings_now, position, judged = found
+    tag = documents.etag(standings_now["version"], position, judged)
+    if matches(request, tag):
+        return Response(status_code=NOT_MODIFIED, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return {**standings_now, **times}
 
 
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")

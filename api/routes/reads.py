@@ -22,7 +22,7 @@ from api.problems import problem_types
 from api.schemas import Health, HistoryPage
 from domain import errors
 from domain.values import CONTROL, nfc
-from projections import history, standings
+from projections import failures, history, standings
 from projections.as_of import Moment
 from projections.runner import status
 
@@ -154,9 +154,19 @@ def _export_lines(services: ServicesDep, where: history.HistoryFilter, format: s
                 yield orjson.dumps(row) + b"\n"
 
 
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` to read as text (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return "" if value is None else value
+
+
 def _csv_row(values: Sequence[Any]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
+    csv.writer(buffer).writerow([inert_cell(v) for v in values])
     return buffer.getvalue().encode()
 
 
@@ -170,7 +180,12 @@ def all_history(
 @router.get("/health", response_model=Health, tags=["operations"], summary="Liveness and read-model positions")
 def health(services: ServicesDep) -> dict[str, Any]:
     report = status(services.projector, services.clock())
-    return {"status": "ok", "log_head": report[0]["head"], "projections": report}
+    return {
+        "status": "ok",
+        "log_head": report[0]["head"],
+        "projections": report,
+        "failures": failures.listed(services.db),
+    }
 
 
 @router.get("/problems", tags=["operations"], summary="Every problem type and what it means")

@@ -18,7 +18,7 @@ from api.schemas import (
     MoveCallRequest,
     OpenCallRequest,
 )
-from api.schemas.values import StageIndex
+from api.schemas.values import StageInPath
 from domain.commands import AddStage, AmendStage, AnnounceProgram, CloseCallEarly, ExtendCall, OpenCall
 
 router = APIRouter(tags=["programmes"])
@@ -67,7 +67,7 @@ def add_stage(
     summary="Amend a stage before it is used (a new rules version)",
 )
 def amend_stage(
-    program: str, stage: StageIndex, body: AmendStageRequest, request: Request, who: Recorder, services: ServicesDep
+    program: str, stage: StageInPath, body: AmendStageRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
     command = AmendStage(program_code=program, index=stage, stage=_stage(body))
     return recorded_response(services.registry.amend_stage(context(request, who, body), command))
@@ -83,7 +83,7 @@ def open_call(
 
 @router.post("/programs/{program}/calls/{stage}/extensions", **UNCHANGED, summary="Extend a call's closing time")
 def extend_call(
-    program: str, stage: StageIndex, body: MoveCallRequest, request: Request, who: Recorder, services: ServicesDep
+    program: str, stage: StageInPath, body: MoveCallRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
     command = ExtendCall(program_code=program, stage=stage, closes_at=body.closes_at)
     return recorded_response(services.registry.extend_call(context(request, who, body), command))
@@ -93,7 +93,7 @@ def extend_call(
     "/programs/{program}/calls/{stage}/early-closures", **UNCHANGED, summary="Close a call before its closing time"
 )
 def close_call_early(
-    program: str, stage: StageIndex, body: MoveCallRequest, request: Request, who: Recorder, services: ServicesDep
+    program: str, stage: StageInPath, body: MoveCallRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
     command = CloseCallEarly(program_code=program, stage=stage, closes_at=body.closes_at)
     return recorded_response(services.registry.close_call_early(context(request, who, body), command))

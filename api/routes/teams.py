@@ -55,7 +55,27 @@ router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"])
 WRITE = write_route("Nothing changed")
 
 
-@router.post("", **WRITE, summary="Submit an application (creates the team in the programme)")
+def _team_link(operation: str) -> dict[str, object]:
+    return {
+        "operationId": operation,
+        "parameters": {"program": "$request.path.program", "team": "$request.body#/team_code"},
+    }
+
+
+# OpenAPI links: what a client (or a stateful test) can do next with the team it just entered.
+APPLIED_LINKS = {
+    "GetTeam": _team_link("get_team_programs__program__teams__team__get"),
+    "AdvanceTeam": _team_link("advance_team_programs__program__teams__team__advancements_post"),
+    "RecordEvaluation": _team_link("record_evaluation_programs__program__teams__team__evaluations_post"),
+}
+
+
+@router.post(
+    "",
+    **WRITE,
+    summary="Submit an application (creates the team in the programme)",
+    openapi_extra={"responses": {"201": {"links": APPLIED_LINKS}}},
+)
 def submit_application(
     program: str, body: SubmitApplicationRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
@@ -225,6 +245,7 @@ def grant_funding(
         quantity=body.quantity,
         period_start=body.period_start,
         period_end=body.period_end,
+        budget_line=body.budget_line or "",
     )
     return recorded_response(services.registry.grant_funding(context(request, who, body), command))
 
@@ -233,5 +254,11 @@ def grant_funding(
 def return_funding(
     program: str, team: str, body: ReturnFundingRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
-    command = ReturnFunding(program_code=program, team_code=team, resource=body.resource, quantity=body.quantity)
+    command = ReturnFunding(
+        program_code=program,
+        team_code=team,
+        resource=body.resource,
+        quantity=body.quantity,
+        budget_line=body.budget_line or "",
+    )
     return recorded_response(services.registry.return_funding(context(request, who, body), command))

@@ -37,7 +37,6 @@ from api.schemas.reads import (
     CallView,
     Elimination,
     EvaluationView,
-    FairnessLine,
     FundingResponse,
     HistoryEvent,
     HistoryPage,
@@ -53,6 +52,7 @@ from api.schemas.reads import (
     TeamView,
 )
 from api.schemas.reentry import ApplyToRoundRequest, MoveRoundRequest, ReEntryRoundResponse, StatementRequest
+from api.schemas.resources import FairnessLine
 from api.schemas.rounds import (
     AdvancementView,
     DecideRoundRequest,

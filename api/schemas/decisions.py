@@ -7,16 +7,37 @@ recorded; must include a time zone) and a ``reason`` or statement.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from api.schemas.values import Code, Day, Members, Moment, Name, Points, Quantity, Resource, StageIndex
+from api.schemas.values import (
+    JSON_INTEGER,
+    TEXT_PATTERN,
+    VISIBLE_TEXT_PATTERN,
+    Code,
+    Day,
+    MaxPoints,
+    Members,
+    Moment,
+    Name,
+    Points,
+    Quantity,
+    Resource,
+    StageIndex,
+)
+
+URL_PATTERN = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$"
+VISIBLE = Field(json_schema_extra={"pattern": VISIBLE_TEXT_PATTERN})
+FREE_TEXT = Field(json_schema_extra={"pattern": TEXT_PATTERN})
 
 
 class Strict(BaseModel):
-    """A request that refuses fields it does not know."""
+    """A request that refuses fields it does not know, and values of the wrong JSON type.
+
+    Every integer field is checked by ``JSON_INTEGER`` (a JSON integer: never ``"10"``, ``true`` or ``10.5``)
+    and every flag is a ``StrictBool``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -24,9 +45,16 @@ class Strict(BaseModel):
 class SourceRef(Strict):
     """A record behind a decision: a web address or a document id, with its title."""
 
-    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = None
-    document: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    # Absent rather than null: exactly one of the two is given (the schema's oneOf).
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=URL_PATTERN)] = ""
+    document: Annotated[str, StringConstraints(min_length=1, max_length=300), VISIBLE] = ""
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300), VISIBLE]
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["url"], "not": {"required": ["document"]}},
+                                     {"required": ["document"], "not": {"required": ["url"]}}]},
+    )  # fmt: skip
 
 
 class Decision(Strict):
@@ -36,20 +64,20 @@ class Decision(Strict):
     effective_at: Moment | None = Field(
         None, description="When the decision took effect (ISO 8601 with time zone). Defaults to now."
     )
-    reason: Annotated[str, StringConstraints(max_length=2000)] = Field(
-        "", description="Why the decision was taken, or the team's statement."
+    reason: Annotated[str, StringConstraints(max_length=2000), Field(json_schema_extra={"pattern": TEXT_PATTERN})] = (
+        Field("", description="Why the decision was taken, or the team's statement.")
     )
 
 
 class CriterionSpec(Strict):
     code: Code
     name: Name | None = None
-    max_points: Annotated[Decimal, Field(gt=0, le=10**6, allow_inf_nan=False)]
+    max_points: MaxPoints
 
 
 class StageSpec(Strict):
     name: Name
-    seats: Annotated[int, Field(ge=1, le=100_000)]
+    seats: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     criteria: Annotated[list[CriterionSpec], Field(max_length=50)] = []
     gates: Annotated[list[Code], Field(max_length=50)] = []
 
@@ -60,8 +88,8 @@ class OpenProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(min_length=1, max_length=20)]
-    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
-    finalist_count: Annotated[int, Field(ge=1, le=100_000)]
+    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]], Field(max_length=100)] = {}
+    finalist_count: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
 
     model_config = ConfigDict(
         extra="forbid",
@@ -103,8 +131,8 @@ class AnnounceProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(max_length=20)] = []
-    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15)]], Field(max_length=100)] = {}
-    finalist_count: Annotated[int, Field(ge=1, le=100_000)]
+    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]], Field(max_length=100)] = {}
+    finalist_count: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
 
 
 class AddStageRequest(Decision, StageSpec):
@@ -151,13 +179,13 @@ class ChangeConsortiumRequest(Decision):
 class RecordEvaluationRequest(Decision):
     stage: StageIndex
     scores: Annotated[dict[Code, Points], Field(max_length=50)]
-    gates: Annotated[dict[Code, bool], Field(max_length=50)] = {}
+    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = {}
     panel: Members = []
 
 
 class AmendEvaluationRequest(Decision):
     scores: Annotated[dict[Code, Points], Field(max_length=50)]
-    gates: Annotated[dict[Code, bool], Field(max_length=50)] = {}
+    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = {}
     panel: Members = []
 
 
@@ -175,14 +203,14 @@ class EliminateTeamRequest(Decision):
 
 class OpenReEntryRoundRequest(Decision):
     stage: StageIndex
-    seats: Annotated[int, Field(ge=1, le=100_000)]
+    seats: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     eligibility: Annotated[list[Literal["eliminated", "applicants", "new_entrants"]], Field(min_length=1, max_length=3)]
     opens_at: Moment
     closes_at: Moment
 
 
 class OfferReEntryRequest(Decision):
-    round: Annotated[int, Field(ge=1, le=10_000)]
+    round: Annotated[int, Field(ge=1, le=10_000), JSON_INTEGER]
     deadline: Moment
 
 
@@ -191,11 +219,15 @@ class GrantFundingRequest(Decision):
     quantity: Quantity
     period_start: Day
     period_end: Day
+    budget_line: Resource | None = Field(
+        None, description="The budget line of an equivalent kind the grant draws on; none: the kind's own"
+    )
 
 
 class ReturnFundingRequest(Decision):
     resource: Resource
     quantity: Quantity
+    budget_line: Resource | None = Field(None, description="The budget line the grant drew on; none: the kind's own")
 
 
 class SelectFinalistsRequest(Decision):

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.resources import ExclusionView, FairnessLine, GrantView, KindView
 from api.schemas.rounds import AdvancementView, ExcuseView, RoundOutcomeView
 
 TeamStatusName = Literal["applied", "active", "eliminated", "withdrawn"]
@@ -198,6 +199,7 @@ class BudgetLine(BaseModel):
     budget: int
     allocated: int
     remaining: int
+    pool: str | None = Field(None, description="The shared pool the line draws on (its budget is the pool's)")
 
 
 class LedgerLine(BaseModel):
@@ -208,21 +210,13 @@ class LedgerLine(BaseModel):
     net: int
 
 
-class FairnessLine(BaseModel):
-    team_code: str
-    stage: int
-    resource: str
-    net: int
-    incumbent_median: float
-    incumbent_min: int
-    incumbent_max: int
-    shortfall: float
-
-
 class FundingResponse(BaseModel):
     as_of: str | None = Field(None, description="The effective time answered for (the request's time if not given)")
     known_at: str | None = Field(None, description="The recorded time answered for (the request's time if not given)")
     program_code: str
     budgets: list[BudgetLine]
     teams: list[LedgerLine]
+    kinds: list[KindView]
+    grants: list[GrantView]
+    exclusions: list[ExclusionView]
     fairness: list[FairnessLine]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from api.schemas.decisions import CriterionSpec, Decision, Strict
-from api.schemas.values import Code, Moment, Name, Points, StageIndex
+from api.schemas.values import JSON_INTEGER, Code, Moment, Name, Points, StageIndex
 
 Member = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Role = Literal["chair", "member", "rapporteur", "observer"]
@@ -58,8 +58,8 @@ class TeamOutcomeSpec(Strict):
     scores: Annotated[dict[Code, Points], Field(max_length=50)] = Field(
         {}, description="The scores published: all of the round's criteria, some, or none"
     )
-    gates: Annotated[dict[Code, bool], Field(max_length=50)] = Field({}, description="The gate results published")
-    rank: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = Field({}, description="The gate results published")
+    rank: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER] | None = None
     panel: Annotated[list[Member], Field(max_length=100)] | None = Field(
         None, description="Who judged the team; default: every panel member not excused from it"
     )
@@ -98,10 +98,10 @@ class RecordRoundOutcomesRequest(Decision):
 
 class DecideRoundRequest(Decision):
     selected: Annotated[list[Code], Field(max_length=1000)] = Field([], description="The teams selected")
-    no_selection: bool = Field(False, description="The round selects nobody (a valid outcome)")
+    no_selection: StrictBool = Field(False, description="The round selects nobody (a valid outcome)")
     votes: Annotated[dict[Member, Vote], Field(max_length=100)] = Field({}, description="Each member's vote")
-    counts: Annotated[dict[Vote, Annotated[int, Field(ge=0, le=1000)]], Field(max_length=3)] | None = Field(
-        None, description="The vote's counts, when only they were published"
+    counts: Annotated[dict[Vote, Annotated[int, Field(ge=0, le=1000), JSON_INTEGER]], Field(max_length=3)] | None = (
+        Field(None, description="The vote's counts, when only they were published")
     )
 
 

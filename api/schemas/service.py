@@ -49,7 +49,18 @@ class ProjectionStatus(BaseModel):
     last_error: str | None
 
 
+class ProjectionFailure(BaseModel):
+    """A read model stopped for one programme on an event it could not apply; its reads answer 503 until a rebuild."""
+
+    name: str
+    program_code: str
+    position: int
+    error: str
+    failed_at: str
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     log_head: int
     projections: list[ProjectionStatus]
+    failures: list[ProjectionFailure] = []

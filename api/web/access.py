@@ -1,7 +1,7 @@
 """How the web pages answer failures: a browser without a key is sent to the login page, and
 every other refusal is an HTML page with the status the JSON API would give (not problem JSON).
 
-Pages use the API's own ``Reader`` dependency; this route class wraps their handlers, so
+Pages use ``PageReader`` (the API's reader rule, key from the view's cookie); this route class wraps their handlers, so
 the API's error handlers and statuses stay exactly as they are for the JSON routes.
 """
 

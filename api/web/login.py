@@ -1,8 +1,10 @@
 """Signing a browser in: the key is checked against the registry and kept in an HttpOnly cookie.
 
-Browsers cannot easily send an ``Authorization`` header, so ``api.auth`` also reads
-the key from the ``registry_key`` cookie. The cookie is ``SameSite=Strict``, so no
-other site can make the browser use it, and ``Secure`` whenever the page came over HTTPS.
+Browsers cannot easily send an ``Authorization`` header, so the pages (``PageReader``,
+never the JSON API) read the key from the ``registry_key`` cookie. The cookie is
+``SameSite=Strict``, so no other site can make the browser use it, and ``Secure``
+whenever the page came over HTTPS. Every form also carries an anti-forgery token that
+must equal the browser's ``registry_csrf`` cookie (double submit), or it is refused with 403.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.responses import Response
 
 from api.deps import ServicesDep
 from api.web.access import PageRoute, safe_next
-from api.web.render import page
+from api.web.render import csrf_matches, error_page, page
 
 COOKIE = "registry_key"
 MAX_FIELD = 500
@@ -33,6 +35,11 @@ async def form_fields(request: Request) -> dict[str, str]:
 Form = Annotated[dict[str, str], Depends(form_fields)]
 
 
+def forged(request: Request) -> Response:
+    """A form posted without this browser's anti-forgery token: perhaps sent by another site."""
+    return error_page(request, 403, "form refused", "The form is out of date or came from another site; reload it.")
+
+
 @router.get("/ui/login")
 def login_form(request: Request, wanted: Next = None) -> Response:
     return page(request, "login.html", {"next": safe_next(wanted), "error": None})
@@ -40,6 +47,8 @@ def login_form(request: Request, wanted: Next = None) -> Response:
 
 @router.post("/ui/login")
 def login(request: Request, services: ServicesDep, form: Form) -> Response:
+    if not csrf_matches(request, form.get("csrf")):
+        return forged(request)
     secret = form.get("key", "").strip()
     principal = services.registry.authenticate(secret) if secret else None
     target = safe_next(form.get("next"))
@@ -54,7 +63,9 @@ def login(request: Request, services: ServicesDep, form: Form) -> Response:
 
 
 @router.post("/ui/logout")
-def logout() -> Response:
+def logout(request: Request, form: Form) -> Response:
+    if not csrf_matches(request, form.get("csrf")):
+        return forged(request)
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

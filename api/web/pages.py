@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import FileResponse, Response
 
-from api.auth import Reader
+from api.auth import PageReader
 from api.deps import ServicesDep, code_in_path
 from api.web import times, views
 from api.web.access import PageRoute
@@ -35,7 +35,7 @@ def favicon() -> Response:
 
 
 @router.get("/ui")
-def programmes(request: Request, services: ServicesDep, who: Reader) -> Response:
+def programmes(request: Request, services: ServicesDep, who: PageReader) -> Response:
     return page(request, "programs.html", {"programs": standings.list_programs(services.db), "who": who})
 
 
@@ -44,7 +44,7 @@ def programme(
     request: Request,
     program: str,
     services: ServicesDep,
-    who: Reader,
+    who: PageReader,
     as_of: Picked = None,
     known_at: Picked = None,
     tz: Annotated[str, Query(max_length=64)] = "+00:00",

@@ -5,7 +5,9 @@ The environment is built on first use, not at import.
 
 from __future__ import annotations
 
+import hmac
 import re
+import secrets
 from datetime import UTC
 from functools import cache
 from pathlib import Path
@@ -24,7 +26,9 @@ FAVICON = HERE / "static" / "favicon.svg"
 
 
 def number(value: Any) -> str:
-    """Thousands separated: ``10,000,000,000``."""
+    """Thousands separated: ``10,000,000,000``; a fraction of a unit (half an H100 in B200) keeps its decimals."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.3f}".rstrip("0")
     try:
         return f"{int(value):,}"
     except (TypeError, ValueError):
@@ -67,10 +71,34 @@ def templates() -> Jinja2Templates:
     return found
 
 
+CSRF_COOKIE = "registry_csrf"
+
+
+def csrf_token(request: Request) -> tuple[str, bool]:
+    """The browser's anti-forgery token (double-submit: cookie and form field), and whether it is new."""
+    given = request.cookies.get(CSRF_COOKIE, "")
+    if len(given) == 43 and given.replace("-", "").replace("_", "").isalnum():
+        return given, False
+    return secrets.token_urlsafe(32), True
+
+
+def csrf_matches(request: Request, form_value: str | None) -> bool:
+    """Whether a posted form carries the token of the browser's cookie (another site can read neither)."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    return bool(cookie) and form_value is not None and hmac.compare_digest(cookie, form_value)
+
+
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    """A rendered page. Pages show who may have seen them, so no shared cache keeps them."""
-    response = templates().TemplateResponse(request, name, context, status_code=status)
+    """A rendered page. Pages show who may have seen them, so no shared cache keeps them.
+
+    Every page's forms carry the anti-forgery token (``csrf``), set in a SameSite=Strict cookie on first sight.
+    """
+    token, new = csrf_token(request)
+    response = templates().TemplateResponse(request, name, {**context, "csrf": token}, status_code=status)
     response.headers["Cache-Control"] = "no-store"
+    if new:
+        secure = request.url.scheme == "https"
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/ui")
     return response
 
 

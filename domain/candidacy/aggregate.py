@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.candidacy import events, outcomes, round_entries
+from domain.candidacy import events, exclusions, outcomes, round_entries
 from domain.candidacy.eliminations import Eliminations
 from domain.candidacy.evaluations import Evaluations
 from domain.candidacy.funding import Funding
@@ -24,7 +24,7 @@ from domain.candidacy.round_entries import RoundEntries
 from domain.candidacy.state import MAX_MEMBERS, TeamStatus
 from domain.candidacy.state import members_of as _members
 from domain.program import Program
-from domain.values import Stamp, aware, code, nfc, text
+from domain.values import Stamp, aware, code, display_name, nfc, text
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.invalid/candidacy")
 
@@ -58,6 +58,8 @@ class Candidacy(Evaluations, Eliminations, ReEntry, RoundEntries, Funding, Outco
         RoundApplicationSubmitted: TypeAlias = round_entries.RoundApplicationSubmitted
         RoundStatementMade: TypeAlias = round_entries.RoundStatementMade
         ReEntrySelected: TypeAlias = round_entries.ReEntrySelected
+        ExclusionImposed: TypeAlias = exclusions.ExclusionImposed
+        ExclusionLifted: TypeAlias = exclusions.ExclusionLifted
     else:
         Event = events.CandidacyEvent
         ApplicationSubmitted = events.ApplicationSubmitted
@@ -81,6 +83,7 @@ class Candidacy(Evaluations, Eliminations, ReEntry, RoundEntries, Funding, Outco
         RoundApplicationSubmitted = round_entries.RoundApplicationSubmitted
         RoundStatementMade = round_entries.RoundStatementMade
         ReEntrySelected = round_entries.ReEntrySelected
+        ExclusionImposed, ExclusionLifted = exclusions.ExclusionImposed, exclusions.ExclusionLifted
     Created = ApplicationSubmitted  # the library looks for a creation event under this name
 
     @staticmethod
@@ -113,14 +116,14 @@ class Candidacy(Evaluations, Eliminations, ReEntry, RoundEntries, Funding, Outco
         if not through_round:
             program.check_application(stamp, stage)
         team_code = code(team_code, "team code")
-        lead = text(lead_organisation, "lead_organisation", limit=300)
+        lead = display_name(lead_organisation, "lead_organisation", limit=300)
         return cls._create(
             cls.ApplicationSubmitted,
             id=cls.id_for(program.code, team_code),
             program_code=program.code,
             team_code=team_code,
-            name_ko=text(name_ko, "name_ko", limit=300),
-            name_en=text(name_en, "name_en", limit=300),
+            name_ko=display_name(name_ko, "name_ko", limit=300),
+            name_en=display_name(name_en, "name_en", limit=300),
             lead_organisation=lead,
             members=_members(members or [], exclude=lead),
             stage=stage,

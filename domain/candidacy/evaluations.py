@@ -10,6 +10,7 @@ from domain.candidacy.events import EvaluationAmended, EvaluationRecorded
 from domain.candidacy.state import MAX_MEMBERS, Evaluation, TeamState
 from domain.program import Program
 from domain.values import Stamp, nfc, text
+from domain.values import score as checked_score
 
 
 class Scores(TypedDict):
@@ -81,7 +82,7 @@ def checked_scores(
     """Scores for exactly the stage's criteria, each within its range; a result for each gate; a bounded panel."""
     definition = program.stage(stage)
     criteria = {c.code: c.max_points for c in definition.criteria}
-    scores = {nfc(k): Decimal(v) for k, v in scores.items()}
+    scores = {nfc(k): checked_score(Decimal(v), f"{k} score") for k, v in scores.items()}
     gates = {nfc(k): v for k, v in gates.items()}
     if set(scores) != set(criteria) or set(gates) != set(definition.gates):
         msg = (

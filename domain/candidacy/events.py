@@ -54,6 +54,7 @@ class ApplicationSubmitted(CandidacyEvent, Aggregate.Created):
         team.evaluations, team.offers, team.holdings = {}, {}, {}
         team.grant_count = 0
         team.reentrant = False
+        team.drawn, team.exclusions = {}, {}
 
 
 class ConsortiumChanged(CandidacyEvent):
@@ -175,22 +176,43 @@ class TeamWithdrew(CandidacyEvent):
 
 
 class FundingGranted(CandidacyEvent):
+    """Version 2 added the budget line the grant draws on and what it drew there (in the line's units); version 1
+    grants drew their own quantity on their own kind's line."""
+
     TOPIC = "registry:FundingGranted"
+    class_version = 2
     grant: int
     resource: str
     quantity: int
     period_start: str
     period_end: str
+    budget_line: str
+    drawn: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["budget_line"], state["drawn"] = state["resource"], state["quantity"]
 
     def apply(self, team: TeamState) -> None:
         team.holdings[self.resource] = team.holdings.get(self.resource, 0) + self.quantity
+        team.drawn[self.budget_line] = team.drawn.get(self.budget_line, 0) + self.drawn
         team.grant_count = self.grant
 
 
 class FundingReturned(CandidacyEvent):
+    """Version 2 added the budget line the return goes back to and what it released there (see ``FundingGranted``)."""
+
     TOPIC = "registry:FundingReturned"
+    class_version = 2
     resource: str
     quantity: int
+    budget_line: str
+    released: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["budget_line"], state["released"] = state["resource"], state["quantity"]
 
     def apply(self, team: TeamState) -> None:
         team.holdings[self.resource] -= self.quantity
+        team.drawn[self.budget_line] = team.drawn.get(self.budget_line, 0) - self.released

@@ -19,7 +19,7 @@ from domain import errors
 from domain.candidacy.events import CandidacyEvent
 from domain.candidacy.state import PENDING, SELECTED, WITHDRAWN, TeamState, TeamStatus, members_of
 from domain.program import Program
-from domain.values import Stamp, text
+from domain.values import Stamp, display_name
 
 STATEMENT_KINDS = ("declined", "intends_to_apply", "withdrew_application")
 STATEMENT_FORMS = ("formal_letter", "public_statement", "press_report")
@@ -96,7 +96,7 @@ class RoundEntries(TeamState):
         if not self._eligible_for(reentry.eligibility, reentry.opens_at):
             msg = f"team {self.team_code} ({self.status}) is not eligible for re-entry round {round_number}"
             raise errors.NotEligibleError(msg)
-        lead = text(lead_organisation or self.lead_organisation, "lead_organisation", limit=300)
+        lead = display_name(lead_organisation or self.lead_organisation, "lead_organisation", limit=300)
         self.trigger_event(
             RoundApplicationSubmitted,
             round=round_number,

@@ -9,14 +9,14 @@ receive decisions. The aggregate and each concern's methods build on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from domain import errors
 from domain.program import Program
-from domain.values import Stamp, text
+from domain.values import Stamp, display_name
 
 MAX_MEMBERS = 100  # of a consortium, and of an evaluation panel
 PENDING, WITHDRAWN, SELECTED = "pending", "withdrawn", "selected"  # an application to a re-entry round
@@ -60,6 +60,21 @@ class Offer:
     answer: str | None = None
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """The team may not receive ``resource`` (a kind, or a class such as ``gpu``) from ``starts_on`` to ``ends_on``
+    (open-ended when None)."""
+
+    resource: str
+    starts_on: date
+    ends_on: date | None
+
+    def covers(self, resource: str, start: date, end: date) -> bool:
+        """Whether a grant of ``resource`` over ``start``–``end`` falls under this exclusion."""
+        applies = resource == self.resource or resource.startswith(f"{self.resource}:")
+        return applies and start <= (self.ends_on or date.max) and end >= self.starts_on
+
+
 class TeamState:
     """The candidacy's state and the checks shared by its command methods."""
 
@@ -79,6 +94,8 @@ class TeamState:
         evaluations: dict[int, Evaluation]
         offers: dict[int, Offer]
         holdings: dict[str, int]
+        drawn: dict[str, int]  # budget line → what the team's grants drew on it, net of returns
+        exclusions: dict[int, Exclusion]
         grant_count: int
         reentrant: bool
 
@@ -130,7 +147,7 @@ def members_of(names: list[str], *, exclude: str) -> list[str]:
     """A consortium's members as given, each once, without ``exclude`` (the lead organisation)."""
     members: list[str] = []
     for name in names:
-        member = text(name, "member", limit=300)
+        member = display_name(name, "member", limit=300)
         if member != exclude and member not in members:
             members.append(member)
     if len(members) > MAX_MEMBERS:

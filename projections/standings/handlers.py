@@ -14,6 +14,7 @@ import orjson
 
 from domain.candidacy import Candidacy
 from domain.events import DecisionEvent
+from domain.pool import Pool
 from domain.program import Program
 from domain.rounds import EvaluationRound
 from projections.encoding import iso, to_json
@@ -45,6 +46,8 @@ class StandingsProjection:
         return [statement for table in ALL for statement in table.ddl()]
 
     def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None:
+        if isinstance(event, Pool.Event):
+            return  # a shared pool is no programme's: its ledger is in the funding read model
         rows.append(
             MOMENTS,
             {

@@ -48,20 +48,25 @@ def program_standings(
 ) -> dict[str, Any] | None:
     """The programme's standings after log position ``position`` (None: the latest), judged at ``now``."""
     with db.transaction(write=False) as cur:
-        rows = _Reader(cur, position, program_code)
-        program = rows.one("standings_programs")
-        if program is None:
-            return None
-        teams = {t["team_code"]: team_reply(t, now) for t in rows.all("standings_teams")}
-        attach(teams, rows.all("standings_outcomes"), rows.all("standings_advancements"), now)
-        scores = rows.all("standings_scores")
-        entries = rows.all("standings_entries")
-        stages = rows.all("standings_stages", order="stage")
-        rounds = rows.all("standings_rounds", order="round")
-        offers = rows.all("standings_offers", order="team_code, offer")
-        calls = rows.all("standings_calls", order="stage")
-        applications = rows.all("standings_round_applications", order="round, applied_at, team_code")
-        statements = rows.all("standings_statements", order="effective_at, team_code, statement")
+        return standings_in(cur, program_code, now, position)
+
+
+def standings_in(cur: Cursor, program_code: str, now: datetime, position: int | None = None) -> dict[str, Any] | None:
+    """``program_standings`` in the caller's transaction (the projection writes documents from it)."""
+    rows = _Reader(cur, position, program_code)
+    program = rows.one("standings_programs")
+    if program is None:
+        return None
+    teams = {t["team_code"]: team_reply(t, now) for t in rows.all("standings_teams")}
+    attach(teams, rows.all("standings_outcomes"), rows.all("standings_advancements"), now)
+    scores = rows.all("standings_scores")
+    entries = rows.all("standings_entries")
+    stages = rows.all("standings_stages", order="stage")
+    rounds = rows.all("standings_rounds", order="round")
+    offers = rows.all("standings_offers", order="team_code, offer")
+    calls = rows.all("standings_calls", order="stage")
+    applications = rows.all("standings_round_applications", order="round, applied_at, team_code")
+    statements = rows.all("standings_statements", order="effective_at, team_code, statement")
     entered = {e["team_code"] for e in entries}
     finalists = orjson.loads(program["finalists"])
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
 from api.bootstrap import Services
@@ -123,14 +123,14 @@ def test_a_rebuild_gives_exactly_the_rows_of_live_updating(services: Services, c
             team_code="bitnara",
             resource="gpu:B200",
             quantity=256,
-            period_start=clock().date(),
-            period_end=(clock() + timedelta(days=180)).date(),
+            period_start=date(2026, 6, 1),  # overlaps the incumbents' grants, so they count
+            period_end=date(2026, 11, 30),
         ),
     )
     services.projector.catch_up()  # ...and the rest in a second batch
     live = read_models(services, clock)
     assert live[0]["stages"][1]["vacancies"] == 0
-    gpus = next(f for f in live[2]["fairness"] if f["resource"] == "gpu")
+    gpus = next(f for f in live[2]["fairness"] if f["resource"] == "gpu:B200")
     assert (gpus["team_code"], gpus["net"], gpus["incumbent_median"], gpus["shortfall"]) == ("bitnara", 256, 512, 256)
 
     assert rebuild(services.projector) == services.projector.head()

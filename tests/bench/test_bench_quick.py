@@ -26,7 +26,7 @@ pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 1_000  # enough for every scenario to have something to measure (b reads on both sides of its switch)
-TIMEOUT = 300  # seconds; the run takes about a minute on two cores
+TIMEOUT = 600  # seconds against a hang; the run takes about a minute on two idle cores, over five on loaded ones
 SIBLINGS = ("", "_import", "_copy")  # the scratch database and those scenarios make beside it
 
 

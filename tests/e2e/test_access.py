@@ -22,7 +22,8 @@ from tests.conftest import Clock
 
 P = "ACCESS-2026"
 OPENED = "2025-12-01T00:00:00+00:00"
-ADMIN_ONLY = {"/programs", "/announcements", "/keys", "/keys/{key_id}/revocation"}
+ADMIN_ONLY = {"/programs", "/announcements", "/keys", "/keys/{key_id}/revocation", "/pools"}
+POOL = {"pool_code": "NATIONAL", "title": "National GPU pool", "resource": "gpu:H100", "budget": 10}
 CRITERIA = [{"code": "quality", "max_points": 10}]
 AT = "2026-01-02T00:00:00+00:00"
 ANNOUNCED = {
@@ -50,6 +51,8 @@ def concrete(path: str) -> str:
         "number": "1",
         "key_id": "abcdef123456",
         "stage": "0",
+        "pool": "NATIONAL",
+        "exclusion": "1",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
@@ -152,6 +155,13 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(  
         )
         post(team + "/returns", {"resource": "gpu:B200", "quantity": 1}, team="A")
         post("/programs/{program}/budget-increases", {"resource": "gpu:B200", "amount": 5})
+        as_problem(client.post("/pools", json=POOL, headers=as_recorder), 403, "access-denied")
+        post("/pools", POOL, headers=as_admin)
+        post("/pools/{pool}/budget-increases", {"amount": 5}, pool="NATIONAL")
+        post("/programs/{program}/pooled-lines", {"resource": "gpu:H100", "pool": "NATIONAL"})
+        post("/programs/{program}/resource-kinds", {"resource": "gpu:B200", "unit": "GPU"})
+        post(team + "/exclusions", {"resource": "gpu", "starts_on": "2026-07-01", "reason": "Supplier"}, team="A")
+        post(team + "/exclusions/{exclusion}/lifting", {"ends_on": "2026-08-01"}, team="A", exclusion="1")
         deadline = "2026-03-01T00:00:00+00:00"
         post(
             team + "/eliminations",

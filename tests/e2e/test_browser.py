@@ -2,8 +2,9 @@
 
 The app is served by uvicorn on a free loopback port over an SQLite store holding
 the demo programme. The browser signs in with an auditor's key, reads the
-programme page, moves the date picker to before the re-entrant accepted and sees
-the vacant seat, and renders the page at a phone's width without sideways
+programme page (with the funding's equivalent units, grant periods, exclusions
+and the fairness computation, opened), moves the date picker to before the
+re-entrant accepted and sees the vacant seat, and renders the page at a phone's width without sideways
 scrolling. Screenshots are saved under the test's ``tmp_path``.
 
 Chromium comes from the system (``apt-get install chromium``, done by ``.ci/run``);
@@ -129,6 +130,17 @@ def test_an_auditor_signs_in_reads_the_programme_and_moves_the_date(page: Page, 
     expect(page.locator("#timeline")).to_contain_text("official:msit-ai-policy")
     expect(page.locator("#timeline")).to_contain_text("Programme announced")  # later pages: test_browser_a11y
     assert page.locator("#funding svg").count() == 4
+    funding = page.locator("#funding")
+    expect(funding.locator(".kinds tr[data-resource='gpu:H100']")).to_contain_text("1 gpu:H100 = 1/2 gpu:B200")
+    expect(funding.locator(".grants tr[data-team=HWARANG]").first).to_contain_text("2026-02-19 – 2026-08-18")
+    expect(funding.locator(".grants tr[data-team=HWARANG]").first).to_contain_text("1,536 gpu:H100 (equivalent)")
+    expect(funding.locator(".exclusions tr[data-team=BADA]")).to_contain_text("2025-08-08 – 2026-07-31")
+    expect(funding.locator(".fairness tr.fair[data-resource='gpu:B200']")).to_contain_text("parity")
+    how = funding.locator(".fairness tr.computation[data-resource='gpu:B200'] details")
+    expect(how.locator("li[data-team=HANBIT]")).not_to_be_visible()  # the computation folds away...
+    how.locator("summary").click()
+    expect(how.locator("li[data-team=HANBIT]")).to_contain_text("512 gpu:H100 × 1/2 = 256")  # ...and opens
+    expect(how.locator("li[data-team=HANBIT]")).to_contain_text("ended before the period")
     page.screenshot(path=str(tmp_path / "programme-latest.png"), full_page=True)
 
     page.fill("#as_of", "2026-02-10T00:00")
@@ -153,3 +165,25 @@ def test_the_programme_page_fits_a_phone_without_sideways_scrolling(page: Page, 
     assert width <= PHONE_WIDTH + 1, f"the page is {width}px wide at {PHONE_WIDTH}px"
     assert page.locator("#stage-2 td[data-label=Team]").first.is_visible()
     page.screenshot(path=str(tmp_path / "programme-phone.png"), full_page=True)
+    page.goto(served.url + f"/ui/programs/{demo.PROGRAM}")  # today: the funding tables and the fairness computation
+    page.locator(".fairness tr.computation summary").first.click()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH + 1, f"the page today is {width}px wide at {PHONE_WIDTH}px"
+
+
+def test_pages_send_a_strict_content_security_policy_and_break_nothing(page: Page, served: Served) -> None:
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    response = page.goto(served.url + "/ui/login")
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "script-src" not in policy and "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    sign_in(page, served)
+    page.goto(served.url + f"/ui/programs/{demo.PROGRAM}")
+    expect(page.locator("#stage-2")).to_contain_text("Hwarang AI Alliance")
+    colour = page.locator("body").evaluate("element => getComputedStyle(element).fontFamily")
+    assert colour, "the stylesheet applied under the policy"
+    assert refused == []

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from api import demo
@@ -72,6 +73,13 @@ BROKEN_WORDS = """() => {
   }
   return broken;
 }"""
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """axe-core is injected as a script, which the pages' Content-Security-Policy rightly refuses: bypass it here
+    (test_browser checks the policy itself and that the pages work under it)."""
+    return {**browser_context_args, "bypass_csp": True}
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

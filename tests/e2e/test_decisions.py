@@ -142,7 +142,9 @@ def test_funding_is_granted_and_returned(api: Api) -> None:
         "FundsReleased",
     )
     funding = api.get(f"/programs/{P}/funding")
-    assert funding["budgets"] == [{"resource": "gpu:B200", "budget": 1000, "allocated": 400, "remaining": 600}]
+    assert funding["budgets"] == [
+        {"resource": "gpu:B200", "budget": 1000, "allocated": 400, "remaining": 600, "pool": None}
+    ]
     assert funding["teams"] == [{"team_code": "A", "resource": "gpu:B200", "granted": 600, "returned": 200, "net": 400}]
 
 

@@ -93,9 +93,13 @@ def test_the_funding_ledger_shows_the_re_entrant_against_the_incumbents(
     funding = api.get(f"/programs/{demo.PROGRAM}/funding")
     fairness = {line["resource"]: line for line in funding["fairness"]}
     assert {line["team_code"] for line in funding["fairness"]} == {demo.RE_ENTRANT}
-    assert set(fairness) == {"gpu", "krw", "title"}
-    assert fairness["gpu"]["net"] == 1024 and fairness["gpu"]["incumbent_median"] == 512
-    assert fairness["krw"]["net"] == 10_000_000_000 == fairness["krw"]["incumbent_median"]
+    assert set(fairness) == {"gpu:B200", "krw:data", "title:K-AI"}  # B200 and H100 are one class, KRW apart
+    gpus = fairness["gpu:B200"]
+    assert (gpus["net"], gpus["incumbent_median"], gpus["verdict"]) == (768, 768, "parity")  # 512 B200 + 512 H100
+    assert all(len(team["grants_not_counted"]) == 1 for team in gpus["computation"][1:])  # stage 1's had ended
+    assert fairness["krw:data"]["net"] == 10_000_000_000 == fairness["krw:data"]["incumbent_median"]
     assert all(line["shortfall"] == 0 for line in fairness.values())
+    (exclusion,) = funding["exclusions"]
+    assert (exclusion["team_code"], exclusion["resource"]) == ("BADA", "gpu")
     titles = next(b for b in funding["budgets"] if b["resource"] == "title:K-AI")
     assert (titles["budget"], titles["allocated"]) == (6, 6)  # raised by one rather than taken from an incumbent

@@ -8,6 +8,8 @@ row fails. Paging must return every event exactly once, in log order, and end wi
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,3 +164,21 @@ def test_the_global_history_pages_across_programmes(api: Api, story: Story) -> N
     pages = read_all(api, path="/history", limit=4)
     assert [p for page in pages for p in page] == [*story.positions(), other["position"]]
     assert [e["position"] for e in api.history()] == story.positions()  # the programme's own history is unchanged
+
+
+def test_the_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(api: Api) -> None:
+    api.open_program()
+    leads = ['=HYPERLINK("http://x.example")', "+1+1", "-2+3", "@SUM(A1)", "\tindented", "\rreturned"]
+    for i, reason in enumerate(leads):
+        api.apply(f"T{i}")
+        body = {"reason_code": "below_cutoff", "objection_deadline": "2026-01-15T00:00:00+00:00", "reason": reason}
+        response = api.post(f"/programs/{P}/teams/T{i}/eliminations", body)
+        assert response.status_code in (201, 422), response.text
+    export = api.client.get(f"/programs/{P}/history/export", params={"format": "csv"}).text
+    rows = list(csv.DictReader(io.StringIO(export)))
+    reasons = [row["reason"] for row in rows if row["event_type"].endswith("Eliminated")]
+    assert reasons, export
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (cell, row)
+    assert '\'=HYPERLINK("http://x.example")' in reasons

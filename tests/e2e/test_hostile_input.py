@@ -71,3 +71,26 @@ def test_a_key_named_twice_is_422(api: Api, services: Services) -> None:
     nested = b'{"stage": 0, "scores": {"benchmark": 1, "benchmark": 40, "expert": 1, "user": 1}}'
     api.apply("A")
     refused(api, services, f"/programs/{P}/teams/A/evaluations", nested, 422, "invalid-request")
+
+
+def test_a_key_named_twice_is_422_however_the_media_type_is_spelt(api: Api, services: Services) -> None:
+    api.open_program()
+    body = b'{"team_code": "A", "team_code": "B", "name_ko": "K", "name_en": "E", "lead_organisation": "L"}'
+    head = services.projector.head()
+    for spelling in ("Application/JSON", "APPLICATION/json; charset=UTF-8", "application/merge-patch+json", ""):
+        response = api.client.post(f"/programs/{P}/teams", content=body, headers={"content-type": spelling})
+        assert response.status_code == 422, (spelling, response.text)
+        assert response.json()["type"] == "/problems/invalid-request"
+    assert services.projector.head() == head
+
+
+def test_deep_nesting_is_422_with_a_request_id_even_without_a_key(api: Api, services: Services) -> None:
+    api.open_program()
+    head = services.projector.head()
+    for depth in (33, 1_000, 100_000):
+        for body in (b"[" * depth + b"]" * depth, b'{"a":' * depth + b"1" + b"}" * depth):
+            response = api.client.post("/programs", content=body, headers={**JSON, "authorization": ""})
+            assert response.status_code == 422, response.text
+            assert "deeper than 32 levels" in response.json()["detail"]
+            assert response.headers["x-request-id"]
+    assert services.projector.head() == head

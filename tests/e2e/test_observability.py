@@ -26,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from api.bootstrap import Services
+from api.keys import create_key, revoke_key
 from api.observability import configure_logging
 from tests.application.story import TEAMS, open_programme, submit
 from tests.conftest import Clock
@@ -312,3 +313,18 @@ def test_application_records_are_json_lines_tagged_with_the_request_in_flight(
     (outside,) = from_logger(lines, "registry.operations")
     assert (outside["message"], outside["program"], outside["level"]) == ("rotated 2 keys", P, "WARNING")
     assert "request_id" not in outside
+
+
+def test_a_quiet_period_after_a_key_change_stays_ready(client: TestClient, services: Services, clock: Clock) -> None:
+    behind(services, ready_max_lag=0, ready_max_lag_seconds=30)
+    services.projector.catch_up()
+    issued = create_key(services, name="night-shift", role="recorder", actor="test")
+    revoke_key(services, issued.key_id, actor="test")
+    clock.advance(minutes=10)
+    response = client.get("/ready")
+    assert response.status_code == 200, response.text
+    assert all(row["lag_events"] == 0 and row["lag_seconds"] == 0 for row in response.json()["projections"])
+    open_programme(services.registry, clock)  # a decision after the keys still counts, and only it
+    clock.advance(seconds=31)
+    body = assert_problem(client.get("/ready"), 503, "not-ready")
+    assert {row["lag_events"] for row in body["lagging"]} == {1}

@@ -162,7 +162,7 @@ def test_opening_a_round_for_an_unknown_stage_is_refused(api: Api) -> None:
     api.open_program()
     with api.unchanged():
         response = api.post(ROUNDS, {"stage": 5, "title": "Nowhere"})
-    body = assert_problem(response, 422, "unknown-stage")
+    body = assert_problem(response, 404, "unknown-stage")
     assert "no stage 5 (its stages are 0 to 1)" in body["detail"]
 
 

@@ -109,7 +109,7 @@ def test_a_grant_of_a_resource_the_programme_has_no_budget_for_is_refused(api: A
     api.seat("A")
     with api.unchanged("A"):
         response = api.post(path("A", "grants"), {**GRANT, "resource": "gpu:H100"})
-    assert_problem(response, 422, "unknown-resource")
+    assert_problem(response, 404, "unknown-resource")
 
 
 def test_a_grant_of_a_resource_the_team_is_excluded_from_is_refused(api: Api) -> None:

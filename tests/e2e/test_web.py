@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from api import demo
 from api.app import create_app
@@ -137,18 +138,24 @@ def test_funding_is_drawn_as_bars_with_the_fairness_comparison(signed_in: TestCl
     assert funding.count("<svg") == 4  # one chart per resource: two GPU models, data budget, titles
     h100 = re.search(r"<figure class=\"chart\">\s*<figcaption><strong>gpu:H100</strong>.*?</figure>", funding, re.S)
     assert h100 and 'data-team="NURI"' in h100[0] and "returned 1,024" in h100[0]
-    assert re.search(r'class="fair">.*?HWARANG.*?<td[^>]*>gpu</td>.*?1,024', funding, re.S)
+    assert re.search(
+        r'class="fair" data-resource="gpu:B200">.*?HWARANG.*?gpu:B200 \(GPU\).*?768.*?parity', funding, re.S
+    )
     assert "short by" not in funding
+    assert "1 gpu:H100 = 1/2 gpu:B200" in funding  # the declared equivalence
+    assert re.search(r"768 gpu:B200.*?2026-02-19 – 2026-08-18.*?1,536 gpu:H100 \(equivalent\)", funding, re.S)
+    assert re.search(r'data-team="BADA">.*?gpu.*?2025-08-08 – 2026-07-31.*?Supplies GPUs', funding, re.S)
+    assert "512 gpu:H100 × 1/2 = 256" in funding  # the computation, not just the verdict
 
 
 def test_the_checkpoint_panel_shows_a_signed_tree_head_and_its_verification(
-    signed_in: TestClient, services: Services, recorded: None
+    signed_in: TestClient, services: Services, recorded: None, auditor: NewKey
 ) -> None:
     panel = section(signed_in.get(PAGE).text, "checkpoint")
     head = services.projector.head()
     assert f'id="log-head">{head}<' in panel
     assert f"<strong>{head}</strong> events" in panel
-    checkpoint = signed_in.get("/audit/checkpoint").json()
+    checkpoint = signed_in.get("/audit/checkpoint", headers={"X-API-Key": auditor.secret}).json()
     assert checkpoint["root_hash"] in panel and checkpoint["key_id"] in panel
     assert '<span class="badge ok">verified</span>' in panel
     recorder: Any = services.registry.recorder
@@ -230,9 +237,37 @@ def test_with_open_reads_a_browser_without_a_key_reads_the_pages(
     assert seats(response.text, 2) == (4, 4, 0)
 
 
+def sign_in(browser: TestClient, secret: str | None, target: str | None = None) -> Response:
+    """Post the login form as a browser does: first load it, then send it back with its anti-forgery token."""
+    form = browser.get("/ui/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    fields = {"key": secret or "", "csrf": token.group(1), **({"next": target} if target else {})}
+    return browser.post("/ui/login", data=fields)
+
+
+def test_forms_without_the_browsers_anti_forgery_token_are_refused(anonymous: TestClient, auditor: NewKey) -> None:
+    forged = anonymous.post("/ui/login", data={"key": auditor.secret})
+    assert forged.status_code == 403 and "registry_key" not in forged.headers.get("set-cookie", "")
+    anonymous.get("/ui/login")  # the browser now holds a token, but the forged form does not carry it
+    wrong = anonymous.post("/ui/login", data={"key": auditor.secret, "csrf": "x" * 43})
+    assert wrong.status_code == 403 and "registry_key" not in wrong.headers.get("set-cookie", "")
+    assert sign_in(anonymous, auditor.secret).status_code == 303
+    assert anonymous.post("/ui/logout", data={}).status_code == 403
+    assert anonymous.get("/ui").status_code == 200  # still signed in: the forged sign-out did nothing
+
+
+def test_the_web_views_cookie_does_not_authenticate_api_writes(anonymous: TestClient, services: Services) -> None:
+    admin = create_key(services, name="browser-admin", role="admin", actor="test")
+    anonymous.cookies.set("registry_key", admin.secret)
+    response = anonymous.post("/keys", json={"name": "minted", "role": "admin"})
+    assert response.status_code == 401
+    assert response.json()["type"] == "/problems/unauthenticated"
+
+
 @pytest.mark.parametrize("secret", ["", "rk_000000000000_not-a-key-that-exists-anywhere", "nonsense"])
 def test_signing_in_with_a_bad_key_is_refused_and_sets_no_cookie(anonymous: TestClient, secret: str) -> None:
-    response = anonymous.post("/ui/login", data={"key": secret})
+    response = sign_in(anonymous, secret)
     assert response.status_code == 401
     assert "set-cookie" not in response.headers
     assert 'role="alert"' in response.text
@@ -242,19 +277,19 @@ def test_signing_in_with_a_bad_key_is_refused_and_sets_no_cookie(anonymous: Test
 def test_signing_in_with_a_good_key_sets_a_strict_http_only_cookie(
     anonymous: TestClient, auditor: NewKey, recorded: None
 ) -> None:
-    response = anonymous.post("/ui/login", data={"key": auditor.secret, "next": PAGE})
+    response = sign_in(anonymous, auditor.secret, PAGE)
     assert response.status_code == 303
     assert response.headers["location"] == PAGE
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"registry_key={auditor.secret};")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     assert anonymous.get(PAGE).status_code == 200
-    assert anonymous.get(f"/programs/{demo.PROGRAM}/standings").status_code == 200  # the API reads the cookie too
+    assert anonymous.get(f"/programs/{demo.PROGRAM}/standings").status_code == 401  # the API never reads the cookie
 
 
 def test_signing_in_never_redirects_to_another_site(anonymous: TestClient, auditor: NewKey) -> None:
     for target in ("https://elsewhere.example/", "//elsewhere.example/ui", "/programs"):
-        response = anonymous.post("/ui/login", data={"key": auditor.secret, "next": target})
+        response = sign_in(anonymous, auditor.secret, target)
         assert response.headers["location"] == "/ui"
 
 
@@ -281,3 +316,23 @@ def test_the_stylesheet_is_served(anonymous: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
     assert "@media (max-width: 640px)" in response.text
+
+
+def test_pages_forbid_scripts_and_framing_and_every_answer_forbids_sniffing(
+    anonymous: TestClient, signed_in: TestClient, recorded: None
+) -> None:
+    for response in (anonymous.get("/ui/login"), signed_in.get(PAGE), signed_in.get("/ui/programs/NO-SUCH")):
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script" not in policy
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "<script" not in response.text and " style=" not in response.text
+    assert anonymous.get("/health").headers["x-content-type-options"] == "nosniff"
+
+
+def test_free_text_with_bidi_controls_is_isolated_on_the_page(
+    signed_in: TestClient, services: Services, recorded: None
+) -> None:
+    page = signed_in.get(PAGE).text
+    timeline = section(page, "timeline")
+    assert "<bdi>" in timeline  # each reason is isolated: an override inside it cannot reorder the row around it

@@ -20,6 +20,7 @@ from domain.candidacy import ELIMINATION_REASONS
 from domain.program import ELIGIBILITY
 from tests.integration import attempts as a
 from tests.integration import reentry_attempts as e
+from tests.integration import resource_attempts as ra
 from tests.integration import round_attempts as r
 
 T = TypeVar("T")
@@ -165,6 +166,21 @@ WEIGHTED: list[tuple[st.SearchStrategy[a.Attempt], int]] = [
     (st.builds(e.MoveRound, extend=st.booleans(), hours=st.integers(-96, 96)), 1),
     (st.just(e.OpenSelectionPanel()), 1),
     (st.builds(e.SelectApplicant, team=hints), 2),
+    (st.builds(ra.DeclareKind, kind=st.integers(0, len(ra.KINDS) - 1)), 2),
+    (
+        st.builds(
+            ra.GrantOnLine,
+            team=hints,
+            resource=hints,
+            line=hints,
+            quantity=st.integers(1, 600),
+            months=st.sampled_from([6, 12]),
+        ),
+        3,
+    ),
+    (st.builds(ra.Exclude, team=hints, whole_class=st.booleans(), days=mostly(st.integers(0, 90), st.none())), 2),
+    (st.builds(ra.Lift, team=hints, exclusion=mostly(st.just(1), st.just(2)), days=st.integers(-5, 30)), 3),
+    (st.builds(ra.PoolStep, amount=st.integers(0, 500)), 3),
     (st.just(a.Retry()), 3),
     (st.builds(a.IssueKey, key=st.integers(0, 3), role=mostly(st.sampled_from(ROLES), st.just("owner"))), 1),
     (st.builds(a.RevokeKey, key=st.integers(0, 3)), 1),
@@ -206,6 +222,9 @@ def runs(draw: st.DrawFn, max_decisions: int = 60) -> list[a.Step]:
     opening: list[a.Attempt] = [
         *(a.Apply(team, stage=0, lead=team, members=(team,), gpu_excluded=False) for team in teams),
         round_,
+        ra.PoolStep(amount=400),  # opens the shared pool
+        ra.PoolStep(amount=400),  # the programme's A100 line draws on it
+        ra.Exclude(team=0, whole_class=False, days=None),  # until a generated ``Lift`` ends it
     ]
     return [accepted(attempt) for attempt in opening] + draw(
         st.lists(steps(decisions), min_size=max_decisions // 3, max_size=max_decisions)

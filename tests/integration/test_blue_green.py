@@ -22,7 +22,7 @@ from api.cli import app as cli
 from api.keys import create_key
 from domain.commands import SubmitApplication
 from domain.registry import Context
-from projections import all_projections
+from projections import all_projections, documents
 from projections.projector import Projector
 from projections.rebuild import NEXT, _lock_live, _prepare, _switch, rebuild, verify
 from tests.conftest import Clock
@@ -68,6 +68,8 @@ def test_reads_answer_the_old_rows_until_the_switch(services: Services, client: 
     before = client.get(STANDINGS).json()
     with services.db.transaction() as cur:  # a visible mark on the live rows, gone once rebuilt rows replace them
         cur.execute("UPDATE standings_programs SET title_en = 'OLD ROWS' WHERE program_code = %s", (demo.PROGRAM,))
+        # its stored document was written from the unmarked rows: without it, reads come from the rows
+        cur.execute(f"DELETE FROM {documents.TABLE} WHERE program_code = %s", (demo.PROGRAM,))
     during: list[tuple[int, str]] = []
 
     def read(done: int, total: int) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 import pytest
 from hypothesis import HealthCheck, event, given, settings, target
@@ -32,10 +33,11 @@ from api.settings import Settings
 from domain.candidacy import Candidacy
 from domain.errors import RegistryError
 from domain.events import DecisionEvent
+from domain.pool import Pool
 from domain.program import Program
 from domain.registry import Context, Recorded
 from domain.rounds import EvaluationRound
-from projections import all_projections
+from projections import all_projections, documents
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.projector import Projector
 from projections.rebuild import rebuild, verify
@@ -57,7 +59,32 @@ def snapshot(projector: Projector) -> Snapshot:
         for table in tables:
             cur.execute(f"SELECT * FROM {table}")
             rows[table] = sorted((tuple(sorted(r.items())) for r in cur.fetchall()), key=repr)
+    rows["standings documents, as served now"] = served_documents(projector)
     return rows
+
+
+def served_documents(projector: Projector) -> dict[str, tuple[int, int, bytes]]:
+    """What a read of each programme's present standings gets: its document's position, version and body.
+
+    A document the clock has overtaken is not served (the rows answer instead), so it counts as what they give.
+    """
+    now = projector.registry.clock()
+    with projector.db.transaction(write=False) as cur:
+        cur.execute(f"SELECT program_code FROM {documents.TABLE}")
+        codes = sorted(r["program_code"] for r in cur.fetchall())
+    served: dict[str, tuple[int, int, bytes]] = {}
+    for code in codes:
+        document = documents.current(projector.db, code)
+        assert document is not None
+        if document.fresh(now):
+            served[code] = (document.position, document.version, document.body)
+        else:
+            found = documents.computed(projector.db, code, now)
+            assert found is not None
+            served[code] = (found[1], int(found[0]["version"]), orjson.dumps(found[0]))
+        with projector.db.transaction(write=False) as cur:
+            assert served[code][0] == documents.last_position(cur, code)  # the programme's last event
+    return served
 
 
 def assert_same(actual: Snapshot, expected: Snapshot) -> None:
@@ -74,7 +101,7 @@ def logged(projector: Projector) -> list[tuple[int, DecisionEvent]]:
 
 
 def in_programme(event: DecisionEvent) -> bool:
-    return isinstance(event, Program.Event | Candidacy.Event | EvaluationRound.Event)
+    return isinstance(event, Program.Event | Candidacy.Event | EvaluationRound.Event | Pool.Event)
 
 
 @dataclass

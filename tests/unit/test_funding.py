@@ -40,6 +40,8 @@ def test_a_grant_commits_the_programmes_budget_and_adds_to_the_teams_holding() -
                 "quantity": 512,
                 "period_start": "2026-02-01",
                 "period_end": "2026-07-31",
+                "budget_line": "gpu:B200",
+                "drawn": 512,
             },
         ),
     ]
@@ -131,7 +133,7 @@ def test_a_return_releases_the_budget_for_others() -> None:
     events = when(lambda: team.return_funding(on(30), program, resource="gpu:B200", quantity=200), program, team)
     assert facts(events) == [
         ("FundsReleased", {"team": "lg", "resource": "gpu:B200", "quantity": 200}),
-        ("FundingReturned", {"resource": "gpu:B200", "quantity": 200}),
+        ("FundingReturned", {"resource": "gpu:B200", "quantity": 200, "budget_line": "gpu:B200", "released": 200}),
     ]
     assert (team.holdings["gpu:B200"], program.remaining("gpu:B200")) == (312, 200)
 

@@ -1,0 +1,210 @@
+"""Each programme's current standings kept as a ready JSON document, so a read costs one indexed row.
+
+The standings projection writes a programme's document in the same transaction
+as the rows it comes from (``refresh``, called by the projector after each live
+batch), with the log position of the programme's last event: that position is
+the document's version, and with the programme's version it makes the ETag.
+A bulk build or a blue/green switch empties the documents and ``refresh_all``
+writes them again from the rows; until then, and whenever a document is missing,
+readers compute the standings from the rows as before. As-of answers always do.
+
+What is judged when read (an elimination final once its objection deadline has
+passed, a round or call open within its window) depends on the clock. A
+document keeps the times where those judgements can change (``boundaries``) and
+where the clock stood among them when it was written (``Judged``); a reader
+whose clock stands elsewhere among them gets the standings from the rows, so a
+document is never served past the moment it would have changed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from projections.db import Cursor, Database
+from projections.encoding import iso
+from projections.standings.queries import standings_in
+
+TABLE = "standings_documents"
+DDL = [
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (program_code TEXT PRIMARY KEY, position BIGINT NOT NULL,"
+    " version BIGINT NOT NULL, body TEXT NOT NULL, boundaries TEXT NOT NULL, judged TEXT NOT NULL)"
+]
+BATCH = 200  # programmes written per transaction by ``refresh_all``
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Where a moment stands among a document's boundaries: how many lie before it, and how many not after it."""
+
+    before: int
+    not_after: int
+
+    @classmethod
+    def at(cls, boundaries: list[str], now: datetime) -> Judged:
+        moment = iso(now)
+        return cls(bisect_left(boundaries, moment), bisect_right(boundaries, moment))
+
+    @property
+    def tag(self) -> int:
+        """Grows by at least one whenever the clock passes a boundary: part of the ETag."""
+        return self.before + self.not_after
+
+
+@dataclass(frozen=True)
+class Document:
+    program_code: str
+    position: int
+    version: int
+    body: bytes  # the standings as JSON, without the two times a reply answers for
+    boundaries: list[str]
+    judged: Judged
+
+    def fresh(self, now: datetime) -> bool:
+        """Whether the standings judged at ``now`` are still exactly this document."""
+        return Judged.at(self.boundaries, now) == self.judged
+
+    @property
+    def etag(self) -> str:
+        return etag(self.version, self.position, self.judged)
+
+
+def etag(version: int, position: int, judged: Judged) -> str:
+    """``"version.position.tag"``: If-Match reads the version before the first dot."""
+    return f'"{version}.{position}.{judged.tag}"'
+
+
+def boundaries_of(standings: dict[str, Any]) -> list[str]:
+    """The times at which reading the standings later could judge something differently (sorted).
+
+    Every time the document holds (a deadline, a window's ends, when things happened), not only those
+    judged today (objection deadlines of eliminations and advancements, rounds' and calls' windows):
+    a time already past is never crossed again, and one judged tomorrow cannot be forgotten here.
+    """
+    found: set[str] = set()
+    _times(standings, found)
+    return sorted(found)
+
+
+def _times(value: Any, found: set[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str) and (key.endswith("_at") or key.endswith("deadline")):
+                found.add(item)
+            elif isinstance(item, dict | list):
+                _times(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _times(item, found)
+
+
+def install(db: Database) -> None:
+    with db.transaction() as cur:
+        for statement in DDL:
+            cur.execute(statement)
+
+
+def current(db: Database, program_code: str) -> Document | None:
+    """The programme's document, if one is kept (one row by its key)."""
+    with db.transaction(write=False) as cur:
+        cur.execute(
+            f"SELECT position, version, body, boundaries, judged FROM {TABLE} WHERE program_code = %s",
+            (program_code,),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return None
+    before, not_after = orjson.loads(row["judged"])
+    return Document(
+        program_code,
+        int(row["position"]),
+        int(row["version"]),
+        row["body"].encode(),
+        orjson.loads(row["boundaries"]),
+        Judged(before, not_after),
+    )
+
+
+def last_position(cur: Cursor, program_code: str) -> int:
+    """The log position of the programme's last event in the standings (0: none)."""
+    cur.execute("SELECT MAX(position) AS position FROM standings_moments WHERE program_code = %s", (program_code,))
+    row = cur.fetchone()
+    return int(row["position"] or 0) if row else 0
+
+
+def computed(db: Database, program_code: str, now: datetime) -> tuple[dict[str, Any], int, Judged] | None:
+    """The current standings from the rows, their last position and judgement, read in one snapshot."""
+    with db.transaction(write=False) as cur:
+        if db.dialect == "postgres":
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        standings = standings_in(cur, program_code, now)
+        if standings is None:
+            return None
+        return standings, last_position(cur, program_code), Judged.at(boundaries_of(standings), now)
+
+
+def refresh(cur: Cursor, program_codes: Iterable[str], now: datetime) -> None:
+    """Write the documents of ``program_codes`` from the rows as the caller's transaction sees them."""
+    for code in program_codes:
+        _write(cur, code, last_position(cur, code), now)
+
+
+def _write(cur: Cursor, code: str, position: int, now: datetime) -> None:
+    standings = standings_in(cur, code, now)
+    if standings is None:
+        cur.execute(f"DELETE FROM {TABLE} WHERE program_code = %s", (code,))
+        return
+    boundaries = boundaries_of(standings)
+    judged = Judged.at(boundaries, now)
+    cur.execute(
+        f"INSERT INTO {TABLE} (program_code, position, version, body, boundaries, judged)"
+        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (program_code) DO UPDATE SET position = excluded.position,"
+        " version = excluded.version, body = excluded.body, boundaries = excluded.boundaries,"
+        " judged = excluded.judged",
+        (
+            code,
+            position,
+            standings["version"],
+            orjson.dumps(standings).decode(),
+            orjson.dumps(boundaries).decode(),
+            orjson.dumps([judged.before, judged.not_after]).decode(),
+        ),
+    )
+
+
+def clear(cur: Cursor) -> None:
+    """Forget every document (a bulk build or a switch changed the rows beneath them)."""
+    cur.execute(f"DELETE FROM {TABLE}")
+
+
+def refresh_all(db: Database, now: datetime, tracking_name: str = "standings") -> int:
+    """Write every programme's document from the live rows; returns how many.
+
+    Each batch holds the standings' tracking row (as a live batch does), so no
+    events are applied to the rows while their documents are written.
+    """
+    written = 0
+    for batch in _batches(_last_positions(db)):
+        with db.transaction() as cur:
+            if db.dialect == "postgres":
+                cur.execute("SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (tracking_name,))
+            for code, _ in batch:
+                _write(cur, code, last_position(cur, code), now)  # again, inside the lock: it may have moved
+            written += len(batch)
+    return written
+
+
+def _last_positions(db: Database) -> list[tuple[str, int]]:
+    with db.transaction(write=False) as cur:
+        cur.execute("SELECT program_code, MAX(position) AS position FROM standings_moments GROUP BY program_code")
+        return [(r["program_code"], int(r["position"])) for r in cur.fetchall()]
+
+
+def _batches(items: list[tuple[str, int]]) -> Iterator[list[tuple[str, int]]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
