@@ -26,6 +26,13 @@ and a new entrant applies (day 226); an application on day 232 is refused. A
 panel judges both on the stage's criteria (round 4) and selects the new entrant
 by majority (day 241); the other is not selected.
 
+Resources are declared in their own units on day 0 ("512 B200 or 1,024 H100":
+1 B200 = 2 H100; a KRW pot apart). The five funded teams receive 256 B200 each
+for days 86–176. On day 245 the incumbents of the second stage receive 512 B200
++ 512 H100 and 10 billion KRW each for days 245–425, and the re-entrant 768 B200
+(drawn on the H100 line) and the same KRW for the same period — or fewer B200
+when ``run`` is told so.
+
 Each step lets the test's clock say when it was recorded, as the API does, and
 each refused step is checked to append nothing.
 """
@@ -50,8 +57,11 @@ from domain.commands import (
     ConfirmAdvancement,
     DecideRound,
     DeclareConflict,
+    DeclareResourceKind,
     ExtendCall,
     ExtendReEntryRound,
+    GrantFunding,
+    IncreaseBudget,
     OpenCall,
     OpenEvaluationRound,
     OpenReEntryRound,
@@ -136,6 +146,14 @@ def the_call(services: Services, clock: Clock) -> None:
         finalist_count=2,
     )
     registry.announce_program(ctx(clock, 0, reason="budget and GPU plan announced"), announcement)
+    for kind in (
+        DeclareResourceKind(program_code=PROGRAM, resource="gpu:B200", unit="GPU"),
+        DeclareResourceKind(
+            program_code=PROGRAM, resource="gpu:H100", unit="GPU", quantity=2, equals="gpu:B200", equals_quantity=1
+        ),
+        DeclareResourceKind(program_code=PROGRAM, resource="krw:data", unit="KRW"),
+    ):
+        registry.declare_resource_kind(ctx(clock, 0, reason="512 B200 or 1,024 H100 per team"), kind)
     registry.add_stage(ctx(clock, 10), AddStage(program_code=PROGRAM, stage=stage("1차", 5, [], [])))
     registry.open_call(ctx(clock, 12), OpenCall(program_code=PROGRAM, stage=0, opens_at=day(15), closes_at=day(45)))
     for i, team in enumerate(APPLICANTS[:-1]):
@@ -338,11 +356,44 @@ def the_reentry_call(services: Services, clock: Clock) -> None:
     registry.decide_round(ctx(clock, 241, reason="panel majority"), decision)
 
 
-def run(services: Services, clock: Clock) -> None:
+def grant(
+    registry: Registry, clock: Clock, team: str, resource: str, quantity: int, days: tuple[int, int], line: str = ""
+) -> None:
+    start, end = days
+    command = GrantFunding(
+        program_code=PROGRAM,
+        team_code=team,
+        resource=resource,
+        quantity=quantity,
+        period_start=day(start).date(),
+        period_end=day(end).date(),
+        budget_line=line,
+    )
+    registry.grant_funding(ctx(clock, start, reason="stage funding"), command)
+
+
+def the_funding(services: Services, clock: Clock, reentrant_gpus: int) -> None:
+    """Days 86 and 245: the first stage's GPUs; the second stage's, the re-entrant's in an equivalent kind."""
+    registry = services.registry
+    for team in FUNDED:
+        grant(registry, clock, team, "gpu:B200", 256, (86, 176))
+    for resource, amount in (("gpu:B200", 256), ("gpu:H100", 3072)):
+        more = IncreaseBudget(program_code=PROGRAM, resource=resource, amount=amount)
+        registry.increase_budget(ctx(clock, 245, reason="stage-2 GPUs"), more)
+    for team in ADVANCED:
+        grant(registry, clock, team, "gpu:B200", 512, (245, 425))
+        grant(registry, clock, team, "gpu:H100", 512, (245, 425))
+        grant(registry, clock, team, "krw:data", 10_000_000_000, (245, 425))
+    grant(registry, clock, NEW_ENTRANT, "gpu:B200", reentrant_gpus, (245, 425), line="gpu:H100")
+    grant(registry, clock, NEW_ENTRANT, "krw:data", 10_000_000_000, (245, 425))
+
+
+def run(services: Services, clock: Clock, *, reentrant_gpus: int = 768) -> None:
     """The whole story, then the read models brought up to date on day ``END``."""
     the_call(services, clock)
     screening(services, clock)
     stage_one_evaluation(services, clock)
     the_reentry_call(services, clock)
+    the_funding(services, clock, reentrant_gpus)
     clock.now = day(END)
     services.projector.catch_up()

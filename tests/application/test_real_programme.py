@@ -8,14 +8,19 @@ and as known at four recorded times: around a stage recorded five days after it
 took effect, before a selection's reversal was recorded and before a re-entry
 round's extension was recorded. The re-entry call is read as its round's view
 and the second stage's seats before and after its extension and its selection.
+The funding read model's fairness report sets the re-entrant's GPUs beside the
+incumbents' in B200 over its grant's period: parity with 768 B200, a shortfall
+with 512.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.bootstrap import Services
-from projections import standings
+from projections import funding, standings
 from projections.as_of import Moment, read_store
 from tests.application.real_programme import (
     ADVANCED,
@@ -179,6 +184,37 @@ def the_reentry_call_its_statements_extension_and_selection(services: Services) 
     assert [a["state"] for a in again["round_applications"]] == ["pending"]
 
 
+def fairness(services: Services) -> dict[str, dict[str, Any]]:
+    """The re-entrant's fairness lines by reference kind."""
+    lines = funding.program_funding(services.db, PROGRAM)["fairness"]
+    assert {line["team_code"] for line in lines} == {NEW_ENTRANT}
+    return {line["resource"]: line for line in lines}
+
+
+def the_reentrant_is_funded_in_an_equivalent_kind_at_parity_over_the_period(services: Services) -> None:
+    gpus = fairness(services)["gpu:B200"]
+    assert (gpus["verdict"], gpus["net"], gpus["incumbent_median"], gpus["shortfall"]) == ("parity", 768, 768, 0)
+    assert (gpus["unit"], gpus["period_start"], gpus["period_end"]) == (
+        "GPU",
+        str(day(245).date()),
+        str(day(425).date()),
+    )
+    shown = {team["team_code"]: team for team in gpus["computation"]}
+    assert sorted(shown) == sorted([NEW_ENTRANT, *ADVANCED])
+    (own,) = shown[NEW_ENTRANT]["grants_counted"]
+    assert (own["resource"], own["quantity"], own["in_reference"]) == ("gpu:B200", 768, 768)
+    incumbent = shown[ADVANCED[0]]
+    counted = [(g["resource"], g["quantity"], g["factor"], g["in_reference"]) for g in incumbent["grants_counted"]]
+    assert counted == [("gpu:B200", 512, "1", 512), ("gpu:H100", 512, "1/2", 256)]  # 512 B200 + 512 H100
+    assert incumbent["total"] == 768
+    # The first stage's grants ended before the period: shown, not counted.
+    assert [g["why"] for g in incumbent["grants_not_counted"]] == ["ended before the period"]
+    money = fairness(services)["krw:data"]  # a KRW pot is its own class, never counted in GPUs
+    assert (money["unit"], money["verdict"], money["net"]) == ("KRW", "parity", 10_000_000_000)
+    lines = {b["resource"]: b for b in funding.program_funding(services.db, PROGRAM)["budgets"]}
+    assert lines["gpu:H100"]["allocated"] == 3 * 512 + 768 * 2  # the re-entrant's B200 drawn on the H100 line
+
+
 def what_the_registry_said_on_a_recorded_day(services: Services) -> None:
     # The second stage took effect on day 120 but was recorded on day 125.
     assert rules(at(services, Moment(day(122), known_at=day(123))))[:2] == (2, [FIRST])
@@ -212,4 +248,15 @@ def test_the_standings_and_rules_in_force_at_each_moment_of_the_programme(servic
     screening_rounds_publish_pass_fail_lists_and_provisional_selections(services)
     a_stage_added_late_and_the_stage_one_evaluation(services)
     the_reentry_call_its_statements_extension_and_selection(services)
+    the_reentrant_is_funded_in_an_equivalent_kind_at_parity_over_the_period(services)
     what_the_registry_said_on_a_recorded_day(services)
+
+
+@pytest.mark.parametrize("store", ["memory"], indirect=True)
+def test_a_smaller_grant_to_the_reentrant_shows_its_shortfall_in_equivalent_units(
+    services: Services, clock: Clock
+) -> None:
+    run(services, clock, reentrant_gpus=512)
+    gpus = fairness(services)["gpu:B200"]
+    assert (gpus["verdict"], gpus["net"], gpus["incumbent_median"], gpus["shortfall"]) == ("shortfall", 512, 768, 256)
+    assert fairness(services)["krw:data"]["verdict"] == "parity"
