@@ -22,6 +22,7 @@ import pytest
 from api.bootstrap import Services
 from projections import funding, standings
 from projections.as_of import Moment, read_store
+from projections.standings.round_replies import evaluation_round
 from tests.application.real_programme import (
     ADVANCED,
     APPLICANTS,
@@ -40,6 +41,7 @@ from tests.application.real_programme import (
     day,
     run,
 )
+from tests.application.story import CRITERIA
 from tests.conftest import Clock
 from tests.unit.bdd import decisions
 
@@ -176,6 +178,13 @@ def the_reentry_call_its_statements_extension_and_selection(services: Services) 
         (GATE_FAILED, "pending"),  # not selected
         (NEW_ENTRANT, "selected"),
     ]
+    judged = evaluation_round(services.db, PROGRAM, 4)  # the panel's round for the re-entry round's applicants
+    assert judged is not None and judged["reentry_round"] == 1
+    assert [(c["code"], int(c["max_points"])) for c in judged["criteria"]] == [
+        (c["code"], c["max_points"]) for c in CRITERIA
+    ]  # the same criteria as the stage-1 evaluation
+    vote = judged["decision"]
+    assert (vote["selected"], vote["votes"]) == ([NEW_ENTRANT], {"Kim": "for", "Park": "for", "Choi": "against"})
     entrant = standings.team_record(services.db, PROGRAM, NEW_ENTRANT, day(END))
     assert entrant is not None and (entrant["stage"], entrant["reentrant"]) == (1, True)
     again = standings.team_record(services.db, PROGRAM, GATE_FAILED, day(END))
