@@ -12,11 +12,15 @@ announcement, are set by an amendment before it is used. A stage-1 evaluation
 (benchmark 40, expert 35, user 25, and an independence gate) eliminates two —
 one in the top four that failed the gate, and the lowest — so only three
 advance and one stage-2 seat stays empty. After the objection window a
-re-entry round and a call open for the seat: three eligible teams decline, a
-new entrant is selected and accepts, the budget grows so the incumbents are
-funded for stage 2 and the re-entrant like them in equivalent units (768 B200 =
-512 B200 + 512 H100), and two finalists are chosen at the end. The teams and
-the notices cited are fictional.
+re-entry round opens for the seat as an open call: two eligible teams decline
+publicly without any offer, a third is invited directly (an offer, the other
+way in) and declines, the team that failed the gate says it intends to apply;
+the deadline is extended once; that team applies with a new consortium and a
+new entrant applies; a panel judges both on the stage's criteria and chooses
+the new entrant by majority. The budget grows so the incumbents are funded for
+stage 2 and the re-entrant like them in equivalent units (768 B200 = 512 B200 +
+512 H100), and two finalists are chosen at the end. The teams and the notices
+cited are fictional.
 """
 
 from __future__ import annotations
@@ -25,21 +29,18 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from api import demo_funding as funding
+from api import demo_reentry as reentry
 from api.demo_teams import CRITERIA, FUNDED, PROGRAM, RE_ENTRANT, STAGE1_SCORES, TEAMS, at, ctx
 from domain.commands import (
-    AcceptOffer,
     AdvanceTeam,
     AmendStage,
     AnnounceProgram,
     ConfirmAdvancement,
     DecideRound,
-    DeclineOffer,
     EliminateTeam,
     ExtendCall,
-    OfferReEntry,
     OpenCall,
     OpenEvaluationRound,
-    OpenReEntryRound,
     PanelSeat,
     RecordEvaluation,
     RecordRoundOutcomes,
@@ -72,9 +73,10 @@ def steps() -> list[Step]:
         ("stage-1 evaluation", _evaluate_stage1),
         ("three advance, two are eliminated", _advance_and_eliminate),
         ("objections rejected, eliminations upheld", _uphold),
-        ("a re-entry round opens for the empty seat", _open_round),
-        ("three eligible teams decline", _declines),
-        ("the re-entrant accepts", _accept),
+        ("a re-entry round opens as a call for the empty seat", reentry.open_round),
+        ("three eligible teams decline, one intends to apply", reentry.declines),
+        ("the deadline is extended and two teams apply", reentry.applications),
+        ("a panel chooses the re-entrant", reentry.choose),
         ("the incumbents are funded for stage 2", funding.fund_stage2),
         ("the re-entrant is funded like the incumbents", funding.fund_reentrant),
         ("stage-2 evaluation and finalists", _finalists),
@@ -269,60 +271,6 @@ def _uphold(r: Registry) -> None:
             ctx("2026-01-23", "Objection rejected by the review committee"),
             UpholdElimination(program_code=PROGRAM, team_code=team),
         )
-
-
-def _open_round(r: Registry) -> None:
-    r.open_reentry_round(
-        ctx("2026-02-02", "Refill the empty stage-2 seat"),
-        OpenReEntryRound(
-            program_code=PROGRAM,
-            stage=1,
-            seats=1,
-            eligibility=["eliminated", "applicants", "new_entrants"],
-            opens_at=at("2026-02-02", 9),
-            closes_at=at("2026-02-27", 18),
-        ),
-    )
-    r.open_call(
-        ctx("2026-02-02", "Open call for the empty stage-2 seat", notice="MSIT-AI-2026-01"),
-        OpenCall(program_code=PROGRAM, stage=1, opens_at=at("2026-02-02", 9), closes_at=at("2026-02-27", 18)),
-    )
-    r.submit_application(
-        ctx("2026-02-05", "New entrant application"),
-        SubmitApplication(
-            program_code=PROGRAM,
-            team_code=RE_ENTRANT,
-            name_ko="화랑 AI 연합",
-            name_en="Hwarang AI Alliance",
-            lead_organisation="Hwarang Labs",
-            members=["Pusan National University", "Kyungpook National University"],
-            stage=1,
-        ),
-    )
-
-
-def _declines(r: Registry) -> None:
-    for team, day in (("GAON", "2026-02-06"), ("SORI", "2026-02-07"), ("DAON", "2026-02-07")):
-        r.offer_reentry(
-            ctx(day, "Invited to the re-entry round"),
-            OfferReEntry(program_code=PROGRAM, team_code=team, round_number=1, deadline=at("2026-02-20", 18)),
-        )
-    for team, day in (("GAON", "2026-02-09"), ("SORI", "2026-02-10"), ("DAON", "2026-02-11")):
-        r.decline_offer(
-            ctx(day, "We will continue with our own roadmap", actor=f"team:{team}"),
-            DeclineOffer(program_code=PROGRAM, team_code=team, offer=1),
-        )
-
-
-def _accept(r: Registry) -> None:
-    r.offer_reentry(
-        ctx("2026-02-16", "Selected by panel majority"),
-        OfferReEntry(program_code=PROGRAM, team_code=RE_ENTRANT, round_number=1, deadline=at("2026-02-20", 18)),
-    )
-    r.accept_offer(
-        ctx("2026-02-18", "We accept and will join stage 2", actor=f"team:{RE_ENTRANT}"),
-        AcceptOffer(program_code=PROGRAM, team_code=RE_ENTRANT, offer=1),
-    )
 
 
 def _finalists(r: Registry) -> None:

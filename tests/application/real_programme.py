@@ -18,6 +18,21 @@ without scores and a rank order: three advance, two are eliminated, one seat
 stays empty. A member who declared a conflict with one team may neither judge it
 nor vote on the round's decision (day 181).
 
+The empty seat is refilled by an open call (re-entry round 1, from day 196 to day
+220): three teams decline publicly without any offer (days 198–200), the
+gate-failed team says it intends to apply (day 202), the deadline is extended to
+day 230 on day 215, the gate-failed team applies with a new consortium (day 224)
+and a new entrant applies (day 226); an application on day 232 is refused. A
+panel judges both on the stage's criteria (round 4) and selects the new entrant
+by majority (day 241); the other is not selected.
+
+Resources are declared in their own units on day 0 ("512 B200 or 1,024 H100":
+1 B200 = 2 H100; a KRW pot apart). The five funded teams receive 256 B200 each
+for days 86–176. On day 245 the incumbents of the second stage receive 512 B200
++ 512 H100 and 10 billion KRW each for days 245–425, and the re-entrant 768 B200
+(drawn on the H100 line) and the same KRW for the same period — or fewer B200
+when ``run`` is told so.
+
 Each step lets the test's clock say when it was recorded, as the API does, and
 each refused step is checked to append nothing.
 """
@@ -38,17 +53,24 @@ from domain.commands import (
     AdvanceTeam,
     AmendStage,
     AnnounceProgram,
+    ApplyToRound,
     ConfirmAdvancement,
     DecideRound,
     DeclareConflict,
+    DeclareResourceKind,
     ExtendCall,
+    ExtendReEntryRound,
+    GrantFunding,
+    IncreaseBudget,
     OpenCall,
     OpenEvaluationRound,
+    OpenReEntryRound,
     PanelSeat,
     RecordRoundOutcomes,
     RecuseMember,
     RegisterPanel,
     ReverseAdvancement,
+    StateOnRound,
     SubmitApplication,
     TeamOutcome,
 )
@@ -70,16 +92,27 @@ FUNDED = ["hanbit", "nuri", "saebyeok", "gaon", RESERVE]
 ADVANCED = ["hanbit", "saebyeok", "gaon"]  # into the second stage after the stage-1 evaluation
 GATE_FAILED = "nuri"
 CONFLICTED = ("Lee", "gaon")  # a panel member of round 3 and the team they declared a conflict with
+DECLINED = ["haneul", RESERVE, APPLICANTS[10]]  # an earlier applicant, two eliminated teams; no offer made
+NEW_ENTRANT = "motif"  # applies to the re-entry round and is selected
+NEW_CONSORTIUM = ("Nuri Holdings", ["KAIST", "Rebellions"])  # the gate-failed team applies again with it
+END = 250  # the day the read models are brought up to date
 
 
 def day(n: float) -> datetime:
     return START + timedelta(days=n)
 
 
-def ctx(clock: Clock, effective: float, *, recorded: float | None = None, reason: str = "notice") -> Context:
+def ctx(
+    clock: Clock,
+    effective: float,
+    *,
+    recorded: float | None = None,
+    reason: str = "notice",
+    sources: tuple[Source, ...] = (NOTICE,),
+) -> Context:
     """A decision taking effect on day ``effective``, recorded then (or on day ``recorded``)."""
     clock.now = day(effective if recorded is None else recorded)
-    return Context(actor="official@msit.go.kr", effective_at=day(effective), reason=reason, sources=(NOTICE,))
+    return Context(actor="official@msit.go.kr", effective_at=day(effective), reason=reason, sources=sources)
 
 
 def stage(name: str, seats: int, criteria: list[dict[str, Any]], gates: list[str]) -> dict[str, Any]:
@@ -113,6 +146,14 @@ def the_call(services: Services, clock: Clock) -> None:
         finalist_count=2,
     )
     registry.announce_program(ctx(clock, 0, reason="budget and GPU plan announced"), announcement)
+    for kind in (
+        DeclareResourceKind(program_code=PROGRAM, resource="gpu:B200", unit="GPU"),
+        DeclareResourceKind(
+            program_code=PROGRAM, resource="gpu:H100", unit="GPU", quantity=2, equals="gpu:B200", equals_quantity=1
+        ),
+        DeclareResourceKind(program_code=PROGRAM, resource="krw:data", unit="KRW"),
+    ):
+        registry.declare_resource_kind(ctx(clock, 0, reason="512 B200 or 1,024 H100 per team"), kind)
     registry.add_stage(ctx(clock, 10), AddStage(program_code=PROGRAM, stage=stage("1차", 5, [], [])))
     registry.open_call(ctx(clock, 12), OpenCall(program_code=PROGRAM, stage=0, opens_at=day(15), closes_at=day(45)))
     for i, team in enumerate(APPLICANTS[:-1]):
@@ -123,9 +164,24 @@ def the_call(services: Services, clock: Clock) -> None:
     refused(services, errors.CallClosedError, lambda: apply(registry, clock, "nabi", 52))
 
 
-def open_round(registry: Registry, clock: Clock, at: float, title: str, criteria: list[dict[str, Any]]) -> int:
+def open_round(
+    registry: Registry,
+    clock: Clock,
+    at: float,
+    title: str,
+    criteria: list[dict[str, Any]],
+    *,
+    reentry: int | None = None,
+) -> int:
     gates = ["independence"] if criteria == CRITERIA else []
-    command = OpenEvaluationRound(program_code=PROGRAM, stage=0, title=title, criteria=criteria, gates=gates)
+    command = OpenEvaluationRound(
+        program_code=PROGRAM,
+        stage=0 if reentry is None else 1,
+        title=title,
+        criteria=criteria,
+        gates=gates,
+        reentry_round=reentry,
+    )
     return registry.open_evaluation_round(ctx(clock, at), command).result
 
 
@@ -239,10 +295,105 @@ def stage_one_evaluation(services: Services, clock: Clock) -> None:
     refused(services, errors.StageInUseError, lambda: registry.amend_stage(ctx(clock, 191), amended))
 
 
-def run(services: Services, clock: Clock) -> None:
-    """The whole story, then the read models brought up to date on day 200."""
+def the_reentry_call(services: Services, clock: Clock) -> None:
+    """Days 195–241: the open call for the empty seat, statements without an offer, two applications, the vote."""
+    registry = services.registry
+    opening = OpenReEntryRound(
+        program_code=PROGRAM,
+        stage=1,
+        seats=1,
+        eligibility=["eliminated", "applicants", "new_entrants"],
+        opens_at=day(196),
+        closes_at=day(220),
+    )
+    number = registry.open_reentry_round(ctx(clock, 195, reason="open call for the empty seat"), opening).result
+    press = Source.make(url="https://news.example/reentry-declines", title="Three teams will not reapply")
+    forms = ("public_statement", "formal_letter", "press_report")
+    for team, at, form in zip(DECLINED, (198, 199, 200), forms, strict=True):
+        said = StateOnRound(program_code=PROGRAM, team_code=team, round_number=number, kind="declined", form=form)
+        registry.state_on_round(ctx(clock, at, reason="we will not apply", sources=(press,)), said)
+    intent = StateOnRound(
+        program_code=PROGRAM, team_code=GATE_FAILED, round_number=number, kind="intends_to_apply", form="press_report"
+    )
+    registry.state_on_round(ctx(clock, 202, reason="we intend to apply with new partners"), intent)
+    extension = ExtendReEntryRound(program_code=PROGRAM, round_number=number, closes_at=day(230))
+    registry.extend_reentry_round(ctx(clock, 215, reason="deadline extended at applicants' request"), extension)
+
+    lead, members = NEW_CONSORTIUM
+    again = ApplyToRound(
+        program_code=PROGRAM, team_code=GATE_FAILED, round_number=number, lead_organisation=lead, members=members
+    )
+    registry.apply_to_round(ctx(clock, 224, reason="re-entry application"), again)  # after the first deadline
+    entrant = ApplyToRound(
+        program_code=PROGRAM,
+        team_code=NEW_ENTRANT,
+        round_number=number,
+        name_ko="모티프",
+        name_en="Motif",
+        lead_organisation="Motif Technologies",
+    )
+    registry.apply_to_round(ctx(clock, 226, reason="re-entry application"), entrant)
+    late = ApplyToRound(program_code=PROGRAM, team_code=RESERVE, round_number=number)
+    refused(services, errors.RoundClosedError, lambda: registry.apply_to_round(ctx(clock, 232), late))
+
+    judged = open_round(registry, clock, 233, "Re-entry evaluation", CRITERIA, reentry=number)
+    names = [("Kim", "chair"), ("Park", "member"), ("Choi", "member")]
+    panel = RegisterPanel(
+        program_code=PROGRAM, round_number=judged, members=[PanelSeat(member=m, role=r) for m, r in names]
+    )
+    registry.register_panel(ctx(clock, 233), panel)
+    given = [
+        TeamOutcome(team_code=NEW_ENTRANT, result="pass", rank=1),
+        TeamOutcome(team_code=GATE_FAILED, result="fail", rank=2),
+    ]
+    outcomes(registry, clock, 240, judged, given)
+    decision = DecideRound(
+        program_code=PROGRAM,
+        round_number=judged,
+        selected=[NEW_ENTRANT],
+        votes={"Kim": "for", "Park": "for", "Choi": "against"},
+    )
+    registry.decide_round(ctx(clock, 241, reason="panel majority"), decision)
+
+
+def grant(
+    registry: Registry, clock: Clock, team: str, resource: str, quantity: int, days: tuple[int, int], line: str = ""
+) -> None:
+    start, end = days
+    command = GrantFunding(
+        program_code=PROGRAM,
+        team_code=team,
+        resource=resource,
+        quantity=quantity,
+        period_start=day(start).date(),
+        period_end=day(end).date(),
+        budget_line=line,
+    )
+    registry.grant_funding(ctx(clock, start, reason="stage funding"), command)
+
+
+def the_funding(services: Services, clock: Clock, reentrant_gpus: int) -> None:
+    """Days 86 and 245: the first stage's GPUs; the second stage's, the re-entrant's in an equivalent kind."""
+    registry = services.registry
+    for team in FUNDED:
+        grant(registry, clock, team, "gpu:B200", 256, (86, 176))
+    for resource, amount in (("gpu:B200", 256), ("gpu:H100", 3072)):
+        more = IncreaseBudget(program_code=PROGRAM, resource=resource, amount=amount)
+        registry.increase_budget(ctx(clock, 245, reason="stage-2 GPUs"), more)
+    for team in ADVANCED:
+        grant(registry, clock, team, "gpu:B200", 512, (245, 425))
+        grant(registry, clock, team, "gpu:H100", 512, (245, 425))
+        grant(registry, clock, team, "krw:data", 10_000_000_000, (245, 425))
+    grant(registry, clock, NEW_ENTRANT, "gpu:B200", reentrant_gpus, (245, 425), line="gpu:H100")
+    grant(registry, clock, NEW_ENTRANT, "krw:data", 10_000_000_000, (245, 425))
+
+
+def run(services: Services, clock: Clock, *, reentrant_gpus: int = 768) -> None:
+    """The whole story, then the read models brought up to date on day ``END``."""
     the_call(services, clock)
     screening(services, clock)
     stage_one_evaluation(services, clock)
-    clock.now = day(200)
+    the_reentry_call(services, clock)
+    the_funding(services, clock, reentrant_gpus)
+    clock.now = day(END)
     services.projector.catch_up()

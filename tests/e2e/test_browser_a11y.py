@@ -142,9 +142,9 @@ def test_the_timeline_tells_each_decision_once_and_pages(page: Page, served: Ser
     granted = rows.filter(has=page.locator(".type", has_text="FundingGranted")).first
     expect(granted.locator(".consequence")).to_contain_text("+ FundsCommitted")
     page.click("#timeline-next")  # the demo's timeline takes three pages
-    accepted = rows.filter(has=page.locator(".type", has_text="OfferAccepted")).first
-    expect(accepted.locator(".consequence")).to_contain_text("+ SeatTaken")
-    expect(page.locator("#timeline")).to_contain_text("We accept and will join stage 2")
+    chosen = rows.filter(has=page.locator(".type", has_text="ReEntrySelected")).first
+    expect(chosen.locator(".consequence")).to_contain_text("+ SeatTaken")
+    expect(page.locator("#timeline")).to_contain_text("Chosen by panel majority")
     assert page.evaluate(BROKEN_WORDS) == []
 
 

@@ -17,7 +17,7 @@ from tests.conftest import Clock
 from tests.e2e.conftest import Api
 
 STANDINGS = f"/programs/{demo.PROGRAM}/standings"
-BEFORE_ACCEPTANCE = "the re-entrant accepts"
+BEFORE_ACCEPTANCE = "a panel chooses the re-entrant"
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def run_the_rest(services: Services, done: int) -> None:
     services.projector.catch_up()
 
 
-def test_one_stage_2_seat_stays_empty_until_the_re_entrant_accepts(
+def test_one_stage_2_seat_stays_empty_until_the_panel_chooses_the_re_entrant(
     api: Api, services: Services, recorded_until_acceptance: int
 ) -> None:
     before = stage2(api)
@@ -56,14 +56,32 @@ def test_one_stage_2_seat_stays_empty_until_the_re_entrant_accepts(
     assert after["finalists"] == ["HANBIT", "SEOGANG"]
 
 
-def test_the_round_records_three_declines_and_one_acceptance(
+def test_the_call_records_declines_without_an_offer_an_invitation_declined_two_applications_and_the_choice(
     api: Api, services: Services, recorded_until_acceptance: int
 ) -> None:
+    (open_call,) = api.get(STANDINGS)["rounds"]
+    assert (open_call["closes_at"], open_call["first_closes_at"]) == (
+        "2026-02-16T09:00:00.000000+00:00",  # extended once, from 13 February 18:00 in Seoul
+        "2026-02-13T09:00:00.000000+00:00",
+    )
+    assert [(a["team_code"], a["state"]) for a in open_call["applications"]] == [
+        ("NURI", "pending"),
+        ("HWARANG", "pending"),
+    ]
     run_the_rest(services, recorded_until_acceptance)
     (round_,) = api.get(STANDINGS)["rounds"]
     assert (round_["stage"], round_["seats"], round_["filled"]) == (1, 1, 1)
-    answers = {o["team_code"]: o["answer"] for o in round_["offers"]}
-    assert answers == {"GAON": "declined", "SORI": "declined", "DAON": "declined", "HWARANG": "accepted"}
+    said = [(s["team_code"], s["kind"], s["form"]) for s in round_["statements"]]
+    assert said == [
+        ("GAON", "declined", "public_statement"),
+        ("SORI", "declined", "press_report"),
+        ("NURI", "intends_to_apply", "press_report"),
+    ]
+    assert {o["team_code"]: o["answer"] for o in round_["offers"]} == {"DAON": "declined"}  # the direct way in
+    applied = [(a["team_code"], a["lead_organisation"], a["state"]) for a in round_["applications"]]
+    assert applied == [("NURI", "Nuri Holdings", "pending"), ("HWARANG", "Hwarang Labs", "selected")]
+    nuri = api.get(f"/programs/{demo.PROGRAM}/teams/NURI")
+    assert (nuri["status"], nuri["members"]) == ("eliminated", ["Korea University", "Haedal Semiconductor"])
     hwarang = api.get(f"/programs/{demo.PROGRAM}/teams/{demo.RE_ENTRANT}")
     assert (hwarang["status"], hwarang["stage"], hwarang["reentrant"]) == ("active", 1, True)
 

@@ -34,7 +34,7 @@ ADMIN = create_key(services, name="fuzzer", role="admin", actor="test")
 app = create_app(services=services)
 SPEC = app.openapi()
 VALUES = {"program": demo.PROGRAM, "team": "NURI", "stage": "0", "evaluation": "1", "offer": "1", "number": "1"}
-VALUES |= {"key_id": "00000000-0000-0000-0000-000000000000", "tree_size": "1"}
+VALUES |= {"key_id": "00000000-0000-0000-0000-000000000000", "tree_size": "1", "exclusion": "1", "pool": "GPU-POOL"}
 WRITES = sorted(
     (method.upper(), path.format(**VALUES))
     for path, operations in SPEC["paths"].items()

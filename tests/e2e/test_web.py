@@ -27,7 +27,7 @@ from projections import history
 from tests.conftest import Clock
 
 PAGE = f"/ui/programs/{demo.PROGRAM}"
-BEFORE_HWARANG = "2026-02-10T00:00+09:00"  # HWARANG accepted the offer on 2026-02-18
+BEFORE_HWARANG = "2026-02-10T00:00+09:00"  # the panel chose HWARANG on 2026-02-18
 LATER = datetime(2026, 11, 1, tzinfo=UTC)  # after the story's last decision (2026-08-20)
 
 
@@ -128,7 +128,9 @@ def test_the_timeline_lists_every_event_with_who_and_both_times(
     assert "official:msit-ai-policy" in words and "team:HWARANG" in words and "team:GAON" in words
     assert "2025-07-21 01:00" in words  # the opening took effect 10:00 KST, shown in UTC
     assert "2026-11-01 00:00" in words  # every event was recorded at the test clock's time
-    assert "OfferAccepted" in words and "We accept and will join stage 2" in words
+    assert "RoundStatementMade" in words and "We will continue with our own roadmap" in words  # without an offer
+    assert "OfferDeclined" in words and "team:DAON" in words  # the direct invitation
+    assert "EvaluationRoundDecided" in words and "Chosen by panel majority" in words
 
 
 def test_funding_is_drawn_as_bars_with_the_fairness_comparison(signed_in: TestClient, recorded: None) -> None:
@@ -172,7 +174,7 @@ def test_the_checkpoint_panel_shows_a_signed_tree_head_and_its_verification(
         assert '<span class="badge bad">not verified</span>' in tampered and "altered event" in tampered
 
 
-def test_as_of_a_date_before_the_re_entrant_accepted_one_seat_is_vacant(
+def test_as_of_a_date_before_the_re_entrant_was_chosen_one_seat_is_vacant(
     signed_in: TestClient, services: Services, recorded: None
 ) -> None:
     response = signed_in.get(PAGE, params={"as_of": BEFORE_HWARANG})
@@ -190,7 +192,7 @@ def test_as_of_a_date_before_the_re_entrant_accepted_one_seat_is_vacant(
 
 
 def test_as_of_a_local_time_uses_the_chosen_offset(signed_in: TestClient, recorded: None) -> None:
-    # 2026-02-18 10:00 KST is when HWARANG accepted: an instant later it holds the seat, an instant before not.
+    # 2026-02-18 10:00 KST is when the panel chose HWARANG: an instant later it holds the seat, an instant before not.
     before = signed_in.get(PAGE, params={"as_of": "2026-02-18T09:59", "tz": "+09:00"}).text
     after = signed_in.get(PAGE, params={"as_of": "2026-02-18T10:00", "tz": "+09:00"}).text
     assert seats(before, 2) == (4, 3, 1)
@@ -201,7 +203,7 @@ def test_known_at_shows_what_the_registry_had_recorded_then(
     signed_in: TestClient, services: Services, clock: Clock
 ) -> None:
     clock.now = datetime(2026, 9, 1, tzinfo=UTC)
-    done = demo.load(services.registry, until="the re-entrant accepts")
+    done = demo.load(services.registry, until="a panel chooses the re-entrant")
     clock.now = LATER
     for _name, step in demo.steps()[done:]:
         step(services.registry)

@@ -137,7 +137,7 @@ def test_history_exports_stream_every_filtered_event_as_csv_and_json_lines(servi
         assert {r["team_code"] for r in table} == {"HWARANG"}
         everything = client.get(f"/programs/{demo.PROGRAM}/history/export", params={"format": "csv"})
         all_rows = client.get(f"/programs/{demo.PROGRAM}/history", params={"limit": 1000}).json()["events"]
-        assert len(list(csv.DictReader(io.StringIO(everything.text)))) == len(all_rows) == 155
+        assert len(list(csv.DictReader(io.StringIO(everything.text)))) == len(all_rows) == 182
 
 
 @ALL
