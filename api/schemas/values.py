@@ -6,6 +6,7 @@ a Unix time) and must be representable in UTC once converted.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -46,11 +47,16 @@ Day = Annotated[date, BeforeValidator(_iso_text)]
 
 
 def _exact(value: Any) -> Any:
-    """A score is a JSON integer or a decimal string: a binary fraction (``30.1``) is not exactly a decimal."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # 30.0 is the integer 30 in JSON
-    if isinstance(value, (bool, float)):
-        raise ValueError('a score is a whole number or a decimal string, e.g. "30.5"')
+    """A score as written: a JSON number, or a decimal string.
+
+    The JSON parser reads ``30.1`` as the nearest binary fraction; its shortest
+    repr is the number as written whenever it has at most 15 significant digits,
+    and every score the field accepts has at most 12, so nothing is rounded.
+    """
+    if isinstance(value, bool):
+        raise ValueError('a score is a number or a decimal string, e.g. 30.5 or "30.5"')
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else value
     return value
 
 
@@ -95,8 +101,8 @@ POSITIVE_SCORE_TEXT = r"^(1000000(\.0{1,4})?|[1-9][0-9]{0,5}(\.[0-9]{1,4})?|0\.(
 
 
 def _score_schema(low: int, text: str) -> WithJsonSchema:
-    integer = {"type": "integer", "minimum": low, "maximum": 10**6}
-    return WithJsonSchema({"anyOf": [integer, {"type": "string", "pattern": text}]})
+    number = {"type": "number", "minimum": low, "maximum": 10**6}
+    return WithJsonSchema({"anyOf": [number, {"type": "string", "pattern": text}]})
 
 
 Name = Annotated[
@@ -116,7 +122,7 @@ Points = Annotated[
         max_digits=12,
         decimal_places=4,
         allow_inf_nan=False,
-        description="0 to 10^6, at most 4 decimal places: a JSON integer or a decimal string",
+        description="0 to 10^6, at most 4 decimal places: a JSON number or a decimal string",
     ),
     _score_schema(0, SCORE_TEXT),
 ]

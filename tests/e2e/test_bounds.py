@@ -55,6 +55,14 @@ def test_scores_have_bounded_precision_and_no_negative_zero(api: Api) -> None:
     assert str(api.history(team="A")[-1]["data"]["scores"]["benchmark"]).lstrip("0.") == ""
 
 
+def test_a_score_written_as_a_json_number_is_recorded_as_written(api: Api) -> None:
+    api.open_program()
+    api.seat("A")
+    recorded = api.evaluate("A", scores={"benchmark": 30.1, "expert": 12.3456, "user": 0.5})
+    scores = recorded["events"][0]["data"]["scores"]
+    assert {k: str(v) for k, v in scores.items()} == {"benchmark": "30.1", "expert": "12.3456", "user": "0.5"}
+
+
 def test_names_and_codes_refuse_invisible_characters_free_text_keeps_them(api: Api) -> None:
     api.open_program()
     for sneaky in ("\u202e", "\u200b", "\u2066", "\u0085"):
