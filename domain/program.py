@@ -119,7 +119,7 @@ class Program(
 
         def apply(self, program: Program) -> None:
             program.allocated[self.resource] += self.quantity
-            program.committed[self.resource] += self.quantity
+            program.committed[self.resource] = program.committed.get(self.resource, 0) + self.quantity
 
     class FundsReleased(Event):
         TOPIC = "registry:FundsReleased"
@@ -291,7 +291,7 @@ class Program(
 
     def commit_funds(self, stamp: Stamp, team: str, resource: str, quantity: int) -> None:
         remaining = self.remaining(resource) if self.pool_of(resource) is None else quantity  # the pool decides
-        if self.committed[resource] + quantity > MAX_AMOUNT:
+        if self.committed.get(resource, 0) + quantity > MAX_AMOUNT:
             msg = f"{resource} committed over the programme's life would exceed {MAX_AMOUNT:,}, the most it keeps"
             raise errors.AmountLimitError(msg)
         if quantity > remaining:

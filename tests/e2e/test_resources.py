@@ -61,7 +61,7 @@ def test_kind_declarations_that_break_a_rule_are_named_problems_and_store_nothin
         malformed = api.post(KINDS, {"resource": "B200", "unit": "GPU"})
     assert_problem(conflict, 409, "resource-kind-conflict")
     assert_problem(units, 409, "unit-mismatch")
-    assert_problem(unknown, 422, "unknown-resource")
+    assert_problem(unknown, 404, "unknown-resource")
     assert_problem(malformed, 422, "invalid-request")
 
 
