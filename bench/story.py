@@ -303,7 +303,9 @@ class Programme:
     def scores(self, team: str) -> dict[str, Decimal]:
         strength = self.teams[team].quality
         return {
-            c["code"]: Decimal(round(c["max_points"] * min(1.0, 0.4 + 0.5 * strength + self.rng.random() * 0.2), 1))
+            c["code"]: Decimal(
+                str(round(c["max_points"] * min(1.0, 0.4 + 0.5 * strength + self.rng.random() * 0.2), 1))
+            )
             for c in CRITERIA
         }
 
