@@ -189,7 +189,8 @@ def test_a_recorder_records_every_decision_but_only_an_admin_opens_programmes(  
         reentry = "/programs/{program}/re-entry-rounds/{number}"
         declined = {"team_code": "D", "kind": "declined", "form": "public_statement", "reason": "Will not apply"}
         post(reentry + "/statements", declined, number="1")
-        post(reentry + "/applications", {"team_code": "E", "lead_organisation": "E Inc.", "reason": "Applies"}, number="1")
+        applied = {"team_code": "E", "lead_organisation": "E Inc.", "reason": "Applies"}
+        post(reentry + "/applications", applied, number="1")
         post(reentry + "/extensions", {"closes_at": "2026-02-10T00:00:00+00:00", "reason": "More time"}, number="1")
         post(team + "/offers", {"round": 1, "deadline": "2026-01-20T00:00:00+00:00"}, team="B")
         post(team + "/offers/{offer}/declination", {"reason": "No, thank you"}, team="B", offer="1")
