@@ -72,13 +72,14 @@ def timeline_pages(client: TestClient) -> list[str]:
 
 def test_each_decision_is_one_row_with_its_consequences_inside(signed_in: TestClient, recorded: None) -> None:
     pages = timeline_pages(signed_in)
-    first = re.findall(r'<tr class="event".*?</tr>', pages[0], re.S)
-    decisions = [re.search(r'class="type">(\w+)<', row)[1] for row in first]  # type: ignore[index]
-    assert "SeatTaken" not in decisions and "FundsCommitted" not in decisions
     rows = [row for page in pages for row in re.findall(r'<tr class="event".*?</tr>', page, re.S)]
-    # An advance decided on its own (not one of a round's outcomes, whose seats the round's row holds).
+    decisions = [re.search(r'class="type">(\w+)<', row)[1] for row in rows]  # type: ignore[index]
+    assert "SeatTaken" not in decisions and "FundsCommitted" not in decisions  # on no page
     advanced = next(row for row in rows if 'class="type">TeamAdvanced<' in row and "Passed stage 1" in row)
-    assert "+ SeatTaken" in text(advanced)
+    assert "+ SeatTaken" in text(advanced)  # an advance decided on its own
+    # and each of a round's five provisional selections, whose seats the round saves after all its outcomes
+    selected = [row for row in rows if 'class="type">AdvancementProvisional<' in row]
+    assert len(selected) == 5 and all("+ SeatTaken" in text(row) for row in selected)
     granted = next(row for row in rows if 'class="type">FundingGranted<' in row)
     assert "+ FundsCommitted" in text(granted)
 
