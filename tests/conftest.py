@@ -146,10 +146,18 @@ def postgres_server_url(postgres_admin_url: str, scratch_name: str) -> Iterator[
         yield url
 
 
-@pytest.fixture
-def postgres_url(postgres_server_url: str) -> str:
-    """The scratch database, emptied before the test."""
+@pytest.fixture(scope="session")
+def registry_schema(postgres_server_url: str) -> str:
+    """The catalogue digest of the schema ``build`` makes in an empty database (``scratch.catalogue``)."""
     scratch.empty(postgres_server_url)
+    build(Settings(database_url=postgres_server_url)).close()
+    return scratch.catalogue(postgres_server_url)
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str, registry_schema: str) -> str:
+    """The scratch database without a row: empty, or with the tables ``build`` makes (``scratch.clear``)."""
+    scratch.clear(postgres_server_url, registry_schema)
     return postgres_server_url
 
 
