@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from domain.access import ApiKey
+from domain.access import KEY_EVENTS
 from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
@@ -32,7 +32,7 @@ HOLD_SECONDS = 0.5
 ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkpoint (see ``MemoryRows``)
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 BULK_AFTER = 5_000  # a catch-up further behind than this many events applies them in bulk first
-OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
+OUTSIDE_PROGRAMMES = (*KEY_EVENTS, Receipt.Event)
 DOCUMENTED = "standings"  # the read model whose programmes are also kept as documents (``projections.documents``)
 Progress = Callable[[int, int], None]
 
