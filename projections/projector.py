@@ -22,7 +22,7 @@ from domain.receipts import Receipt
 from domain.registry import Registry
 from projections import documents, failures, schema, tracking
 from projections.db import Cursor, Database
-from projections.rows import MemoryRows, SqlRows
+from projections.rows import BulkWriteError, MemoryRows, SqlRows
 from projections.schema import Projection
 
 PAGE_SIZE = 500
@@ -110,6 +110,7 @@ class Projector:
         applying it in bulk meanwhile, this waits its turn and goes on from where
         that one got; with ``wait=False`` (a best effort: after a write, at
         start-up) it returns at once instead, before the head, and leaves it to that one.
+        If the tables refuse rows written in bulk, it goes on row by row (``apply``).
         """
         chosen = self.select(names)
         with self.exclusive():
@@ -128,6 +129,11 @@ class Projector:
                         log.info("%s: another process is catching up in bulk; left to it", ", ".join(chosen))
                         return done
                     # moved meanwhile (another process's bulk went on, a blue/green switch): look again
+                except BulkWriteError as refused:  # no event to blame: row by row, the one that fails is contained
+                    log.warning("%s; catching up from the last checkpoint row by row", refused)
+                    done += self.follow(chosen, progress=progress)
+                    self.refresh_documents(chosen)
+                    return done
 
     def follow(self, names: list[str], *, stop: int | None = None, progress: Progress | None = None) -> int:
         """Apply events to the live read models, batch by batch, up to ``stop`` (rebuilds use ``build``)."""
@@ -369,7 +375,7 @@ class Projector:
                 try:
                     self.projections[name].handle(rows, event, codes)
                 except Exception as error:
-                    if failures.transient(error):
+                    if failures.transient(error) or isinstance(error, BulkWriteError):
                         raise
                     raise failures.HandlerFailedError(name, codes.program_code, position, error) from error
         return touched

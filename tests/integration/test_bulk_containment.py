@@ -8,6 +8,10 @@ must not stop: the failure is recorded as (read model, programme, position, erro
 the other programme's rows — and P's rows in the other read models — are complete,
 P's standings stand as they did just before the failing event, and once the cause is
 gone a rebuild applies everything again and clears the failure.
+
+A value the tables refuse (a number too large for its column) is refused only when
+rows written in bulk reach the tables, where no event can be blamed for it: a
+catch-up then goes on row by row from its last checkpoint, which contains it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from projections.projector import Projector
 from projections.rebuild import rebuild
 from projections.rows import Rows, versions_at
 from projections.schema import Codes, Projection
+from projections.standings.tables import PROGRAMS
 from tests.e2e.test_containment import Refusing
 from tests.integration.test_catch_up import spy_on_build
 
@@ -47,6 +52,19 @@ class RefusingFrom(Refusing):
             self.real.handle(rows, event, codes)
         else:
             super().handle(rows, event, codes)
+
+
+class Oversized(Refusing):
+    """The real read model, except that the event of ``program`` at ``position`` writes a number too large."""
+
+    def __init__(self, real: Projection, program: str, position: int) -> None:
+        super().__init__(real, program)
+        self.position = position
+
+    def handle(self, rows: Rows, event: DecisionEvent, codes: Codes) -> None:
+        self.real.handle(rows, event, codes)
+        if codes.program_code == self.program and rows.position == self.position:
+            rows.update(PROGRAMS, (self.program,), finalist_count=2**70)
 
 
 def two_programmes(registry: Registry) -> int:
@@ -160,3 +178,30 @@ def failed_rows(contained: dict[str, Rowset], complete: dict[str, Rowset]) -> st
         code: sum(len(set(complete[code][t]) - set(contained[code][t])) for t in complete[code]) for code in complete
     }
     return ", ".join(f"{code} lacked {n} rows" for code, n in lacking.items())
+
+
+def test_a_value_the_tables_refuse_in_bulk_is_contained_row_by_row(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    poisoned = two_programmes(services.registry)
+    projector = services.projector
+    projector.bulk_after, projector.batch, projector.checkpoint = 0, 4, 8
+    builds = spy_on_build(projector)
+    real = projector.projections["standings"]
+    projector.projections["standings"] = Oversized(real, P, poisoned)
+    with caplog.at_level(logging.WARNING, logger="registry.projections"):
+        projector.catch_up()
+    assert builds == [""]
+    assert any("catching up from the last checkpoint row by row" in r.getMessage() for r in caplog.records)
+    assert set(projector.positions().values()) == {projector.head()}
+    [(name, program, position, error)] = failed(services)
+    assert (name, program, position) == ("standings", P, poisoned), error
+    contained = {code: rows_of(projector, code) for code in (P, OTHER)}
+    projector.projections["standings"] = real
+    rebuild(projector, ["standings"])
+    assert failed(services) == []
+    recovered = {code: rows_of(projector, code) for code in (P, OTHER)}
+    assert contained[OTHER] == recovered[OTHER]
+    assert standings(contained[P], of=False) == standings(recovered[P], of=False)
+    assert standings(contained[P]) == standings(rows_of(projector, P, at=poisoned - 1))
+    print(f"\nrefused in bulk ({error}): contained: {failed_rows(contained, recovered)}")
