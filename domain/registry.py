@@ -14,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.access import ApiKey, Principal, key_id_of, secret_hash
+from domain.access import ROSTER_ID, AdminRoster, ApiKey, Principal, key_id_of, secret_hash
 from domain.candidacy import Candidacy
 from domain.commands import (
     AcceptOffer,
@@ -286,7 +286,11 @@ class Registry(RoundDecisions, ReEntryDecisions, ResourceDecisions, DecisionServ
                 role=command.role,
                 secret_sha256=secret_hash(command.secret),
             )
-            return [key], command.key_id
+            if key.role != "admin":
+                return [key], command.key_id
+            roster = self._roster(stamp)
+            roster.admit(stamp, key.key_id)
+            return [key, roster], command.key_id
 
         return self._decide(ctx, decide, announce=False)
 
@@ -295,12 +299,13 @@ class Registry(RoundDecisions, ReEntryDecisions, ResourceDecisions, DecisionServ
             key = self._key(command.key_id)
             if key is None:
                 raise errors.NotFoundError(f"no API key {command.key_id!r}")
-            if key.role == "admin" and not key.revoked and self._active_admin_keys() == {key.key_id}:
-                raise errors.LastAdminKeyError(
-                    f"key {key.key_id!r} is the last active admin key; issue another admin key before revoking it"
-                )
+            if key.role != "admin" or key.revoked:
+                key.revoke(stamp)
+                return [key], None
+            roster = self._roster(stamp)
+            roster.dismiss(stamp, key.key_id)  # saved with the key: a revocation decided meanwhile conflicts on it
             key.revoke(stamp)
-            return [key], None
+            return [key, roster], None
 
         return self._decide(ctx, decide, announce=False)
 
@@ -309,6 +314,13 @@ class Registry(RoundDecisions, ReEntryDecisions, ResourceDecisions, DecisionServ
         key_id = key_id_of(secret)
         key = None if key_id is None else self._key(key_id)
         return key.principal if key is not None and key.matches(secret) else None
+
+    def _roster(self, stamp: Stamp) -> AdminRoster:
+        """The roster of active admin keys; on a log recorded before it existed, started from the log's key events."""
+        try:
+            return self._get(ROSTER_ID, AdminRoster)
+        except AggregateNotFoundError:
+            return AdminRoster.start(stamp, admins=self._active_admin_keys())
 
     def _active_admin_keys(self) -> set[str]:
         """The ids of the admin keys not revoked, read from the log's key events (keys are few)."""

@@ -13,16 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from domain.access import ApiKey
+from domain.access import KEY_EVENTS
 from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
 from projections import documents, failures, schema, tracking
 from projections.db import Cursor, Database
-from projections.rows import MemoryRows, SqlRows
+from projections.rows import BulkWriteError, MemoryRows, SqlRows
 from projections.schema import Projection
 
 PAGE_SIZE = 500
@@ -32,7 +32,7 @@ HOLD_SECONDS = 0.5
 ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkpoint (see ``MemoryRows``)
 CHECKPOINT_EVENTS = 50_000  # a rebuild commits its rows and position after this many events
 BULK_AFTER = 5_000  # a catch-up further behind than this many events applies them in bulk first
-OUTSIDE_PROGRAMMES = (ApiKey.Event, Receipt.Event)
+OUTSIDE_PROGRAMMES = (*KEY_EVENTS, Receipt.Event)
 DOCUMENTED = "standings"  # the read model whose programmes are also kept as documents (``projections.documents``)
 Progress = Callable[[int, int], None]
 
@@ -110,6 +110,7 @@ class Projector:
         applying it in bulk meanwhile, this waits its turn and goes on from where
         that one got; with ``wait=False`` (a best effort: after a write, at
         start-up) it returns at once instead, before the head, and leaves it to that one.
+        If the tables refuse rows written in bulk, it goes on row by row (``apply``).
         """
         chosen = self.select(names)
         with self.exclusive():
@@ -128,6 +129,11 @@ class Projector:
                         log.info("%s: another process is catching up in bulk; left to it", ", ".join(chosen))
                         return done
                     # moved meanwhile (another process's bulk went on, a blue/green switch): look again
+                except BulkWriteError as refused:  # no event to blame: row by row, the one that fails is contained
+                    log.warning("%s; catching up from the last checkpoint row by row", refused)
+                    done += self.follow(chosen, progress=progress)
+                    self.refresh_documents(chosen)
+                    return done
 
     def follow(self, names: list[str], *, stop: int | None = None, progress: Progress | None = None) -> int:
         """Apply events to the live read models, batch by batch, up to ``stop`` (rebuilds use ``build``)."""
@@ -208,7 +214,7 @@ class Projector:
                 touched.add(codes.program_code)
                 rows.position = position
                 for name in names:
-                    if position <= reached[name] or (name, codes.program_code) in stopped:
+                    if position <= reached[name] or failures.stopped(stopped, name, codes.program_code, position):
                         continue
                     cur.execute("SAVEPOINT apply_event")
                     try:
@@ -218,12 +224,8 @@ class Projector:
                             raise
                         cur.execute("ROLLBACK TO SAVEPOINT apply_event")
                         rows.forget()
-                        failures.record(cur, name, codes.program_code, position, error)
-                        stopped.add((name, codes.program_code))
-                        log.error(
-                            "read model %s stopped for programme %s at position %d: %s",
-                            name, codes.program_code, position, error,
-                        )  # fmt: skip
+                        _contain(cur, failures.HandlerFailedError(name, codes.program_code, position, error), "")
+                        stopped[(name, codes.program_code)] = position
                     cur.execute("RELEASE SAVEPOINT apply_event")
             if DOCUMENTED in names:
                 fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]
@@ -262,7 +264,26 @@ class Projector:
 
         On the live tables a checkpoint also comes at least every
         ``HOLD_SECONDS``: live appliers and blue/green switches wait for it.
+
+        An event a read model cannot apply is contained to its programme
+        (``projections.failures``): what the build applied since its last
+        checkpoint is rolled back, the failure is recorded, and the build goes
+        on from that checkpoint, that read model applying that programme's
+        events only up to the one that failed.
         """
+        done = 0
+        while True:
+            try:
+                return done + self._build_once(names, variant, stop, _offset(progress, done), wait=wait)
+            except failures.HandlerFailedError as failed:
+                done += failed.done
+                with self.db.transaction() as cur:
+                    _contain(cur, failed, variant)
+
+    def _build_once(
+        self, names: list[str], variant: str, stop: int | None, progress: Progress | None, *, wait: bool
+    ) -> int:
+        """``build`` up to the first event a read model cannot apply (``HandlerFailedError``)."""
         expected = self.positions(variant)  # before the rows: a checkpoint committed after this is noticed below
         start = min(expected[n] for n in names)
         total, done = (stop or self.head()) - start, 0
@@ -270,7 +291,7 @@ class Projector:
         rows = MemoryRows(layout, variant, self.db.dialect, keep=self.rows_in_memory)
         if any(expected[n] for n in names):
             rows.load()  # resuming: the rows so far are in the tables
-        pages, finished = self._pages(start, stop), False
+        pages, finished, committed = self._pages(start, stop), False, 0
         while not finished:
             began = time.monotonic()
             with self.db.transaction() as cur:
@@ -285,9 +306,13 @@ class Projector:
                 if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
                     documents.clear(cur)
                 applied, last, finished = 0, None, True
-                stopped = failures.contained(cur) if not variant else set()  # a rebuild applies every programme
+                stopped = failures.contained(cur, variant)
                 for events in pages:
-                    self._handle(cur, names, variant, events, reached, rows, defer=True, skip=stopped)
+                    try:
+                        self._handle(cur, names, variant, events, reached, rows, defer=True, skip=stopped)
+                    except failures.HandlerFailedError as failed:
+                        failed.done = committed
+                        raise
                     last = events[-1][0]
                     applied, done = applied + len(events), done + len(events)
                     if progress:
@@ -300,6 +325,7 @@ class Projector:
                 if last is not None:
                     tracking.advance(cur, names, variant, last)
                     expected = {n: max(expected[n], last) for n in names}
+            committed = done
         return done
 
     def _holding_too_long(self, began: float, *, live: bool) -> bool:
@@ -330,9 +356,10 @@ class Projector:
         rows: MemoryRows | SqlRows,
         *,
         defer: bool = False,
-        skip: Container[tuple[str, str]] = (),
+        skip: Mapping[tuple[str, str], int] | None = None,
     ) -> set[str]:
-        """Apply the events each read model has not applied yet; the programmes they were about."""
+        """Apply the events each read model has not applied yet, but those ``skip`` holds back (a failure before);
+        the programmes they were about. A handler's error is raised as a ``HandlerFailedError``."""
         touched: set[str] = set()
         for position, event in events:
             if isinstance(event, OUTSIDE_PROGRAMMES):
@@ -341,6 +368,30 @@ class Projector:
             touched.add(codes.program_code)
             rows.position = position
             for name in names:
-                if position > reached[name + variant] and (name, codes.program_code) not in skip:
+                if position <= reached[name + variant] or failures.stopped(
+                    skip or {}, name, codes.program_code, position
+                ):
+                    continue
+                try:
                     self.projections[name].handle(rows, event, codes)
+                except Exception as error:
+                    if failures.transient(error) or isinstance(error, BulkWriteError):
+                        raise
+                    raise failures.HandlerFailedError(name, codes.program_code, position, error) from error
         return touched
+
+
+def _contain(cur: Cursor, failed: failures.HandlerFailedError, variant: str) -> None:
+    """Record that a read model stopped for a programme (``projections.failures``), and say so in the log."""
+    failures.record(cur, failed.name + variant, failed.program_code, failed.position, failed.error)
+    log.error(
+        "read model %s stopped for programme %s at position %d: %s",
+        failed.name + variant, failed.program_code, failed.position, failed.error,
+    )  # fmt: skip
+
+
+def _offset(progress: Progress | None, so_far: int) -> Progress | None:
+    """``progress``, counting ``so_far`` events already reported before."""
+    if progress is None or not so_far:
+        return progress
+    return lambda done, total: progress(so_far + done, so_far + total)

@@ -67,6 +67,7 @@ def _prepare(projector: Projector, names: list[str], variant: str, *, resume: bo
             projection = projector.projections[name]
             _drop(cur, projection, variant)
             cur.execute("DELETE FROM projection_tracking WHERE name = %s", (name + variant,))
+            failures.clear(cur, [name + variant])  # an earlier build's, abandoned
             schema.create(cur, projection, variant, indexes=False)  # built once at the end (see ``build``)
 
 
@@ -108,7 +109,7 @@ def _switch(projector: Projector, cur: Cursor, projection: Projection) -> None:
     position = 0 if row is None else row["position"]
     cur.execute("UPDATE projection_tracking SET position = %s WHERE name = %s", (position, projection.name))
     cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name + NEXT,))
-    failures.clear(cur, [projection.name])  # rebuilt from the whole log: every programme is applied again
+    failures.switch(cur, projection.name, NEXT)  # rebuilt from the whole log: only what failed in the rebuild stays
 
 
 def _indexes(projection: Projection, variant: str) -> list[str]:
@@ -142,6 +143,7 @@ def verify(projector: Projector, names: list[str], *, limit: int = 20, attempts:
             with projector.db.transaction() as cur:
                 _drop(cur, projection, SCRATCH)
                 cur.execute("DELETE FROM projection_tracking WHERE name = %s", (name + SCRATCH,))
+                failures.clear(cur, [name + SCRATCH])
     return differences
 
 

@@ -31,11 +31,17 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any, Protocol
 
+from projections import failures
 from projections.db import Cursor, Row
 
 Key = tuple[Any, ...]
 Change = Any  # a new value, or a function of the old one (see ``plus``)
 FLUSH_ROWS = 5_000  # finished versions buffered per table before they are streamed out
+
+
+class BulkWriteError(Exception):
+    """The tables refused rows ``MemoryRows`` wrote in bulk (a value too large for a column): which event wrote
+    the refused row is not known, so this is never taken for the failure of the event being applied."""
 
 
 @dataclass(frozen=True)
@@ -342,13 +348,18 @@ class MemoryRows(_Versions):
         if not rows:
             return
         cur, name, columns = self._cursor(), table.name + self.variant, ", ".join(table.names)
-        if self.dialect == "postgres":
-            with cur.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(table.names))
-            cur.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", rows)
+        try:
+            if self.dialect == "postgres":
+                with cur.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(table.names))
+                cur.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", rows)
+        except Exception as error:
+            if failures.transient(error):
+                raise
+            raise BulkWriteError(f"{name}: {error}") from error
 
     def _cursor(self) -> Cursor:
         if self._cur is None:

@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
 
-from domain.access import ApiKey
+from domain.access import KEY_EVENT_TOPICS
 from projections.projector import Projector
 from projections.tracking import set_status
 
@@ -155,7 +155,7 @@ def status(projector: Projector, now: datetime) -> list[dict[str, Any]]:
 
 
 LAG_WINDOW = 1_000  # events looked at past a read model's position to tell what it consumes from what it ignores
-IGNORED_TOPICS = frozenset({ApiKey.Issued.TOPIC, ApiKey.Revoked.TOPIC})  # no read model reads them
+IGNORED_TOPICS = KEY_EVENT_TOPICS  # no read model reads them
 
 
 def _lag(projector: Projector, position: int, head: int, now: datetime) -> tuple[int, float]:
