@@ -241,6 +241,12 @@ class TooManyFinalistsError(RuleViolationError):
     """More finalists were named than the programme allows. Name at most the programme's finalist count."""
 
 
+class LastStageTooSmallError(RuleViolationError):
+    """The new last stage would seat fewer teams than the programme's finalist count. Give the last stage at least
+    as many seats as the programme has finalists.
+    """
+
+
 class FinalistNotInLastStageError(RuleViolationError):
     """A finalist must hold a seat in the programme's last stage. Advance the team to the last stage first."""
 

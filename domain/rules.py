@@ -106,9 +106,10 @@ class Rules(ProgramState):
             self.trigger_event(StageEvaluationBegan, stage=stage, team=team, **stamp.event_fields())
 
     def _check_finalists_fit(self, last: Stage) -> None:
+        """The recorded finalist count against the new last stage: a rule of the records (409), not of the body."""
         if self.finalist_count > last.seats:
             msg = f"finalist_count {self.finalist_count} exceeds the last stage's {last.seats} seats"
-            raise errors.InvalidValueError(msg)
+            raise errors.LastStageTooSmallError(msg)
 
     def _change(self, stamp: Stamp, event: type[ProgramEvent], index: int, stage: Stage) -> None:
         fields = {**stamp.event_fields(), "rules_version": self.rules_version + 1}

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import ServicesDep
+from api.schemas.service import cross_field_rules
 from audit import merkle
 from audit.log import MerkleLog
 from domain import errors
@@ -77,7 +78,12 @@ def inclusion(position: int, services: ServicesDep, _: Reader, tree_size: Size =
     }
 
 
-@router.get("/consistency", response_model=ConsistencyProof, summary="Consistency proof between two tree sizes")
+@router.get(
+    "/consistency",
+    response_model=ConsistencyProof,
+    summary="Consistency proof between two tree sizes",
+    openapi_extra=cross_field_rules("first must not exceed second"),
+)
 def consistency(
     services: ServicesDep,
     _: Reader,

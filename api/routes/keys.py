@@ -12,13 +12,17 @@ from api import keys
 from api.auth import Admin
 from api.deps import ServicesDep, request_id
 from api.schemas import Strict
+from api.schemas.values import STATED_TEXT_PATTERN
 from domain import errors
 
 router = APIRouter(prefix="/keys", tags=["access"])
 
 
 class CreateKeyRequest(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    # Free text, not blank (domain.access: text(name, "key name", limit=100)); also the reason of the record.
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100), Field(json_schema_extra={"pattern": STATED_TEXT_PATTERN})
+    ]
     role: Literal["admin", "recorder", "auditor"]
 
 

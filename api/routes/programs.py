@@ -29,6 +29,8 @@ from api.schemas import (
     SelectFinalistsRequest,
     StandingsResponse,
 )
+from api.schemas.decisions import FINALISTS_FIT, ROUND_CLOSES_AFTER_OPENING, STAGE_CODES_UNIQUE
+from api.schemas.service import cross_field_rules
 from api.stored import NOT_MODIFIED, matches, stored_reply
 from domain import errors
 from domain.commands import IncreaseBudget, OpenProgram, OpenReEntryRound, SelectFinalists
@@ -55,7 +57,17 @@ OPENED_LINKS = {
 }  # fmt: skip
 
 
-@router.post("", **WRITE, summary="Open a programme", openapi_extra={"responses": {"201": {"links": OPENED_LINKS}}})
+@router.post(
+    "",
+    **WRITE,
+    summary="Open a programme",
+    openapi_extra={
+        "responses": {
+            "201": {"links": OPENED_LINKS},
+            **cross_field_rules(FINALISTS_FIT, STAGE_CODES_UNIQUE)["responses"],
+        }
+    },
+)
 def open_program(body: OpenProgramRequest, request: Request, who: Admin, services: ServicesDep) -> FastJSONResponse:
     command = OpenProgram(
         program_code=body.program_code,
@@ -140,7 +152,12 @@ def increase_budget(
     return recorded_response(services.registry.increase_budget(context(request, who, body), command))
 
 
-@router.post("/{program}/re-entry-rounds", **WRITE, summary="Open a re-entry round")
+@router.post(
+    "/{program}/re-entry-rounds",
+    **WRITE,
+    summary="Open a re-entry round",
+    openapi_extra=cross_field_rules(ROUND_CLOSES_AFTER_OPENING),
+)
 def open_reentry_round(
     program: str, body: OpenReEntryRoundRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

@@ -20,6 +20,7 @@ from api.auth import Reader
 from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path
 from api.problems import problem_types
 from api.schemas import Health, HistoryPage
+from api.schemas.values import TEXT_PATTERN
 from domain import errors
 from domain.values import CONTROL, nfc
 from projections import failures, history, standings
@@ -32,7 +33,10 @@ Bound = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time z
 
 
 def history_filter(
-    team: Annotated[str | None, Query(max_length=64, description="Only this team's events")] = None,
+    team: Annotated[
+        str | None,
+        Query(max_length=64, description="Only this team's events", json_schema_extra={"pattern": TEXT_PATTERN}),
+    ] = None,
     type: Annotated[
         list[EventType] | None, Query(max_length=30, description="Only these event types, e.g. TeamAdvanced")
     ] = None,

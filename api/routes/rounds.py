@@ -30,6 +30,8 @@ from api.schemas import (
     RecuseMemberRequest,
     RegisterPanelRequest,
 )
+from api.schemas.decisions import DEADLINE_AFTER_ADVANCEMENT, DEADLINE_AFTER_ELIMINATION, OUTCOMES_NAME_TEAMS_ONCE
+from api.schemas.service import cross_field_rules
 from domain import errors
 from domain.commands import (
     ConfirmAdvancement,
@@ -137,7 +139,10 @@ def recuse_member(
 
 
 @router.post(
-    "/{number}/outcomes", **WRITE, summary="Record outcomes for many teams at once, advancing and eliminating (atomic)"
+    "/{number}/outcomes",
+    **WRITE,
+    summary="Record outcomes for many teams at once, advancing and eliminating (atomic)",
+    openapi_extra=cross_field_rules(OUTCOMES_NAME_TEAMS_ONCE, DEADLINE_AFTER_ELIMINATION, DEADLINE_AFTER_ADVANCEMENT),
 )
 def record_round_outcomes(
     program: str,

@@ -18,6 +18,8 @@ from api.schemas import (
     MoveCallRequest,
     OpenCallRequest,
 )
+from api.schemas.decisions import CALL_CLOSES_AFTER_OPENING, FINALISTS_FIT, STAGE_CODES_UNIQUE
+from api.schemas.service import cross_field_rules
 from api.schemas.values import StageInPath
 from domain.commands import AddStage, AmendStage, AnnounceProgram, CloseCallEarly, ExtendCall, OpenCall
 
@@ -35,7 +37,12 @@ def _stage(body: AddStageRequest | AmendStageRequest) -> dict[str, object]:
     }
 
 
-@router.post("/announcements", **WRITE, summary="Announce a programme before its call")
+@router.post(
+    "/announcements",
+    **WRITE,
+    summary="Announce a programme before its call",
+    openapi_extra=cross_field_rules(FINALISTS_FIT, STAGE_CODES_UNIQUE),
+)
 def announce_program(
     body: AnnounceProgramRequest, request: Request, who: Admin, services: ServicesDep
 ) -> FastJSONResponse:
@@ -51,7 +58,12 @@ def announce_program(
     return recorded_response(services.registry.announce_program(context(request, who, body), command))
 
 
-@router.post("/programs/{program}/stages", **WRITE, summary="Add a stage after the last one (a new rules version)")
+@router.post(
+    "/programs/{program}/stages",
+    **WRITE,
+    summary="Add a stage after the last one (a new rules version)",
+    openapi_extra=cross_field_rules(STAGE_CODES_UNIQUE),
+)
 def add_stage(
     program: str, body: AddStageRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:
@@ -65,6 +77,7 @@ def add_stage(
     "/programs/{program}/stages/{stage}/amendments",
     **UNCHANGED,
     summary="Amend a stage before it is used (a new rules version)",
+    openapi_extra=cross_field_rules(STAGE_CODES_UNIQUE),
 )
 def amend_stage(
     program: str, stage: StageInPath, body: AmendStageRequest, request: Request, who: Recorder, services: ServicesDep
@@ -73,7 +86,12 @@ def amend_stage(
     return recorded_response(services.registry.amend_stage(context(request, who, body), command))
 
 
-@router.post("/programs/{program}/calls", **WRITE, summary="Open a call for applications to a stage")
+@router.post(
+    "/programs/{program}/calls",
+    **WRITE,
+    summary="Open a call for applications to a stage",
+    openapi_extra=cross_field_rules(CALL_CLOSES_AFTER_OPENING),
+)
 def open_call(
     program: str, body: OpenCallRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

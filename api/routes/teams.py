@@ -31,6 +31,8 @@ from api.schemas import (
     SubmitApplicationRequest,
     TeamRecordResponse,
 )
+from api.schemas.decisions import DEADLINE_AFTER_ADVANCEMENT, DEADLINE_AFTER_ELIMINATION
+from api.schemas.service import cross_field_rules
 from domain import errors
 from domain.commands import (
     AcceptOffer,
@@ -161,7 +163,10 @@ def amend_evaluation(
 
 
 @router.post(
-    "/{team}/advancements", **WRITE, summary="Advance the team to a stage (takes a seat; provisional with a deadline)"
+    "/{team}/advancements",
+    **WRITE,
+    summary="Advance the team to a stage (takes a seat; provisional with a deadline)",
+    openapi_extra=cross_field_rules(DEADLINE_AFTER_ADVANCEMENT),
 )
 def advance_team(
     program: str, team: str, body: AdvanceTeamRequest, request: Request, who: Recorder, services: ServicesDep
@@ -172,7 +177,12 @@ def advance_team(
     return recorded_response(services.registry.advance_team(context(request, who, body), command))
 
 
-@router.post("/{team}/eliminations", **WRITE, summary="Eliminate the team (provisional until upheld or the deadline)")
+@router.post(
+    "/{team}/eliminations",
+    **WRITE,
+    summary="Eliminate the team (provisional until upheld or the deadline)",
+    openapi_extra=cross_field_rules(DEADLINE_AFTER_ELIMINATION),
+)
 def eliminate_team(
     program: str, team: str, body: EliminateTeamRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

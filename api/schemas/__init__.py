@@ -73,6 +73,7 @@ from api.schemas.service import (
     Health,
     Problem,
     ProjectionStatus,
+    cross_field_rules,
     problem_responses,
 )
 from api.schemas.values import (
@@ -163,5 +164,6 @@ __all__ = [
     "TeamOutcomeSpec",
     "TeamRecordResponse",
     "TeamView",
+    "cross_field_rules",
     "problem_responses",
 ]

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.values import (
     JSON_INTEGER,
+    STATED_TEXT_PATTERN,
     TEXT_PATTERN,
     VISIBLE_TEXT_PATTERN,
+    Budgets,
     Code,
     Day,
+    Gates,
     MaxPoints,
     Members,
     Moment,
     Name,
-    Points,
     Quantity,
     Resource,
+    Scores,
+    ShortName,
     StageIndex,
 )
 
@@ -69,14 +73,50 @@ class Decision(Strict):
     )
 
 
+# Rules across fields that JSON Schema can state, as alternatives (anyOf) of these; not ``not`` or ``if``,
+# which schemathesis's coverage phase reads too loosely.
+NULL: dict[str, Any] = {"type": "null"}
+
+
+def given(**properties: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a body that has each of these fields, each matching its schema."""
+    return {"required": list(properties), "properties": properties}
+
+
+def only(**properties: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a body whose fields, those of these it has, each match their schema."""
+    return {"properties": properties}
+
+
+def reason_required(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of a decision the domain refuses without a reason: ``reason`` required, not blank.
+
+    Only the schema says so; the domain's refusal (422 ``/problems/invalid-value``) is the answer unchanged.
+    """
+    schema.setdefault("required", []).append("reason")
+    schema["properties"]["reason"] = {**schema["properties"]["reason"], "pattern": STATED_TEXT_PATTERN}
+    schema["properties"]["reason"].pop("default", None)
+
+
+# Rules across fields, which JSON Schema cannot state: each operation lists those it enforces (cross_field_rules),
+# as the detail of the 422 /problems/invalid-value refusal, "…" standing for the values named.
+FINALISTS_FIT = "finalist_count … exceeds the last stage's … seats"
+STAGE_CODES_UNIQUE = "stage … repeats a criterion or gate code"
+CALL_CLOSES_AFTER_OPENING = "a call must close after it opens"
+ROUND_CLOSES_AFTER_OPENING = "a round must close after it opens"
+DEADLINE_AFTER_ELIMINATION = "the objection deadline must be after the elimination"
+DEADLINE_AFTER_ADVANCEMENT = "the objection deadline must be after the advancement"
+OUTCOMES_NAME_TEAMS_ONCE = "name 1 to … teams, each once"
+
+
 class CriterionSpec(Strict):
     code: Code
-    name: Name | None = None
+    name: ShortName | None = None
     max_points: MaxPoints
 
 
 class StageSpec(Strict):
-    name: Name
+    name: ShortName
     seats: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     criteria: Annotated[list[CriterionSpec], Field(max_length=50)] = []
     gates: Annotated[list[Code], Field(max_length=50)] = []
@@ -88,7 +128,7 @@ class OpenProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(min_length=1, max_length=20)]
-    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]], Field(max_length=100)] = {}
+    budgets: Budgets = {}
     finalist_count: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
 
     model_config = ConfigDict(
@@ -131,7 +171,7 @@ class AnnounceProgramRequest(Decision):
     title_en: Name
     agency: Name
     stages: Annotated[list[StageSpec], Field(max_length=20)] = []
-    budgets: Annotated[dict[Resource, Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]], Field(max_length=100)] = {}
+    budgets: Budgets = {}
     finalist_count: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
 
 
@@ -165,7 +205,7 @@ class SubmitApplicationRequest(Decision):
     lead_organisation: Name
     members: Members = []
     stage: StageIndex = 0
-    contact: Annotated[str, StringConstraints(max_length=200)] = Field(
+    contact: Annotated[str, StringConstraints(max_length=200), FREE_TEXT] = Field(
         "", description="Where the team receives notices"
     )
     excluded_resources: Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=20)] = []
@@ -178,15 +218,15 @@ class ChangeConsortiumRequest(Decision):
 
 class RecordEvaluationRequest(Decision):
     stage: StageIndex
-    scores: Annotated[dict[Code, Points], Field(max_length=50)]
-    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = {}
-    panel: Members = []
+    scores: Scores
+    gates: Gates = {}
+    panel: Annotated[list[ShortName], Field(max_length=100)] = []
 
 
 class AmendEvaluationRequest(Decision):
-    scores: Annotated[dict[Code, Points], Field(max_length=50)]
-    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = {}
-    panel: Members = []
+    scores: Scores
+    gates: Gates = {}
+    panel: Annotated[list[ShortName], Field(max_length=100)] = []
 
 
 class AdvanceTeamRequest(Decision):
@@ -197,6 +237,8 @@ class AdvanceTeamRequest(Decision):
 
 
 class EliminateTeamRequest(Decision):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=reason_required)
+
     reason_code: Literal["below_cutoff", "failed_gate", "screening", "other"]
     objection_deadline: Moment
 
@@ -231,7 +273,7 @@ class ReturnFundingRequest(Decision):
 
 
 class SelectFinalistsRequest(Decision):
-    teams: Annotated[list[Code], Field(min_length=1, max_length=1000)]
+    teams: Annotated[list[Code], Field(min_length=1, max_length=1000, json_schema_extra={"uniqueItems": True})]
 
 
 # --- the answer of a write -----------------------------------------------------------

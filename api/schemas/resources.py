@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from api.schemas.decisions import Decision
-from api.schemas.values import Code, Day, Name, Quantity, Resource
+from api.schemas.decisions import NULL, Decision, given, only
+from api.schemas.values import NAME_PATTERN, Code, Day, Name, Quantity, Resource
 
-Unit = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# A display name (domain.values.display_name): a visible character, no control or format character.
+Unit = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 40, "pattern": NAME_PATTERN}),
+]
+# As domain.candidacy.exclusions.resource_or_class: a class, or a kind (a class, then a name of 1 to 64 characters).
 ResourceOrClass = Annotated[
-    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*(:[\w.\-]+)?$")
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*(:[\w.\-]{1,64})?$")
 ]
 
 
@@ -23,7 +29,12 @@ class DeclareResourceKindRequest(Decision):
     unit: Unit = Field(description="The kind's unit, e.g. GPU or KRW; only kinds of one unit are equivalent")
     quantity: Quantity = 1
     equals: Resource | None = Field(None, description="A kind already declared that this one is worth some of")
-    equals_quantity: Quantity | None = None
+    equals_quantity: Quantity | None = Field(None, description="Required with equals")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [only(equals=NULL), given(equals_quantity={"type": "integer"})]},
+    )
 
 
 class PoolBudgetLineRequest(Decision):

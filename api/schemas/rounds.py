@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from api.schemas.decisions import CriterionSpec, Decision, Strict
-from api.schemas.values import JSON_INTEGER, Code, Moment, Name, Points, StageIndex
+from api.schemas.decisions import NULL, CriterionSpec, Decision, Strict, given, only, reason_required
+from api.schemas.values import EXACT_KEYS, JSON_INTEGER, Code, Gates, Moment, Name, Scores, ShortName, StageIndex
 
-Member = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Member = ShortName
 Role = Literal["chair", "member", "rapporteur", "observer"]
 Vote = Literal["for", "against", "abstain"]
 ReasonCode = Literal["below_cutoff", "failed_gate", "screening", "other"]
@@ -41,12 +41,16 @@ class RegisterPanelRequest(Decision):
 class DeclareConflictRequest(Decision):
     """The reason (``reason``) is required: it says what the conflict is."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=reason_required)
+
     member: Member
     team_code: Code
 
 
 class RecuseMemberRequest(Decision):
     """The reason (``reason``) is required: it says why the member stands aside."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=reason_required)
 
     member: Member
     team_code: Code
@@ -55,10 +59,8 @@ class RecuseMemberRequest(Decision):
 class TeamOutcomeSpec(Strict):
     team_code: Code
     result: Literal["pass", "fail"] | None = None
-    scores: Annotated[dict[Code, Points], Field(max_length=50)] = Field(
-        {}, description="The scores published: all of the round's criteria, some, or none"
-    )
-    gates: Annotated[dict[Code, StrictBool], Field(max_length=50)] = Field({}, description="The gate results published")
+    scores: Scores = Field({}, description="The scores published: all of the round's criteria, some, or none")
+    gates: Gates = Field({}, description="The gate results published")
     rank: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER] | None = None
     panel: Annotated[list[Member], Field(max_length=100)] | None = Field(
         None, description="Who judged the team; default: every panel member not excused from it"
@@ -67,6 +69,19 @@ class TeamOutcomeSpec(Strict):
     eliminate: ReasonCode | None = Field(None, description="Eliminate the team, with this reason code")
     objection_deadline: Moment | None = Field(
         None, description="Of the elimination (required with it); with an advance, makes it provisional until then"
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # An outcome that contradicts itself is refused (422): the schema says so.
+            "allOf": [
+                {"anyOf": [only(result={"enum": ["pass", None]}), only(advance_to=NULL)]},  # a fail does not advance
+                {"anyOf": [only(result={"enum": ["fail", None]}), only(eliminate=NULL)]},  # a pass is not eliminated
+                {"anyOf": [only(advance_to=NULL), only(eliminate=NULL)]},  # not both
+                {"anyOf": [only(eliminate=NULL), given(objection_deadline={"type": "string"})]},  # with its deadline
+            ]
+        },
     )
 
 
@@ -97,11 +112,31 @@ class RecordRoundOutcomesRequest(Decision):
 
 
 class DecideRoundRequest(Decision):
-    selected: Annotated[list[Code], Field(max_length=1000)] = Field([], description="The teams selected")
+    selected: Annotated[list[Code], Field(max_length=1000, json_schema_extra={"uniqueItems": True})] = Field(
+        [], description="The teams selected (each once)"
+    )
     no_selection: StrictBool = Field(False, description="The round selects nobody (a valid outcome)")
-    votes: Annotated[dict[Member, Vote], Field(max_length=100)] = Field({}, description="Each member's vote")
+    votes: Annotated[dict[Member, Vote], Field(max_length=100), EXACT_KEYS] = Field(
+        {}, description="Each member's vote"
+    )
     counts: Annotated[dict[Vote, Annotated[int, Field(ge=0, le=1000), JSON_INTEGER]], Field(max_length=3)] | None = (
         Field(None, description="The vote's counts, when only they were published")
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # Some teams selected, or no_selection: exactly one; the vote per member or its counts, not both.
+            "allOf": [
+                {
+                    "anyOf": [
+                        given(selected={"minItems": 1}) | only(no_selection={"const": False}),
+                        given(no_selection={"const": True}) | only(selected={"maxItems": 0}),
+                    ]
+                },
+                {"anyOf": [only(votes={"maxProperties": 0}), only(counts=NULL)]},
+            ]
+        },
     )
 
 

@@ -64,3 +64,20 @@ class Health(BaseModel):
     log_head: int
     projections: list[ProjectionStatus]
     failures: list[ProjectionFailure] = []
+
+
+def cross_field_rules(*rules: str) -> dict[str, Any]:
+    """``openapi_extra`` of an operation whose request must obey rules across fields, which JSON Schema cannot state.
+
+    Each rule is the detail of its 422 ``/problems/invalid-value`` answer, ``…`` standing for the values it names.
+    They are listed in the 422 response's description and, for tools, in ``x-cross-field-rules``.
+    """
+    listed = "; ".join(rules)
+    return {
+        "responses": {
+            "422": {
+                "description": f"Malformed input, or a request that breaks a rule across its fields: {listed}",
+                "x-cross-field-rules": list(rules),
+            }
+        }
+    }

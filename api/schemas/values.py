@@ -1,7 +1,8 @@
 """Field types shared by request schemas and query parameters: times, codes, names, amounts.
 
 Times and dates are accepted only as ISO 8601 text (a bare number would read as
-a Unix time) and must be representable in UTC once converted.
+a Unix time). A time falls in the years 0002 to 9998, so that it stays representable
+in UTC once converted (year 1 at +00:01 would not); the schema says so with a pattern.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 def _iso_text(value: Any) -> Any:
@@ -25,12 +37,19 @@ def _iso_text(value: Any) -> Any:
     raise ValueError("expected an ISO 8601 string, e.g. 2026-01-15T10:00:00+09:00")
 
 
-def _utc_representable(value: datetime) -> datetime:
-    """Times are stored in UTC; year 1 at +00:01 would fall before the first representable instant."""
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the time is out of range once converted to UTC") from None
+FIRST_YEAR, LAST_YEAR = 2, 9998
+# The years FIRST_YEAR to LAST_YEAR, as the four digits that begin an RFC 3339 date-time.
+YEAR_PATTERN = r"^(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-"
+
+
+def _within_years(value: datetime) -> datetime:
+    """Times are stored in UTC; year 1 at +00:01 would fall before the first representable instant.
+
+    Any offset (under a day) moves a time in the years 0002 to 9998 by less than a year, so it converts.
+    """
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the time must fall in the years {FIRST_YEAR:04} to {LAST_YEAR:04}")
+    value.astimezone(UTC)  # cannot overflow within those years
     return value
 
 
@@ -41,7 +60,12 @@ def _plus_restored(value: Any) -> Any:
     return value
 
 
-Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_utc_representable)]
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_within_years),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": YEAR_PATTERN}),
+]
 QueryMoment = Annotated[Moment, BeforeValidator(_plus_restored)]
 Day = Annotated[date, BeforeValidator(_iso_text)]
 
@@ -96,20 +120,35 @@ TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"  # free text: tabs 
 VISIBLE_TEXT_PATTERN = (
     "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
 )
+# What str.strip() removes (str.isspace()): a reason the domain requires must keep a character besides these.
+PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+STATED_TEXT_PATTERN = (
+    "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*"
+    f"[^\\x00-\\x08\\x0e-\\x1b\\x7f{PY_SPACE}]"
+    "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+)  # free text (TEXT_PATTERN) that is not empty once trimmed
 SCORE_TEXT = r"^(1000000(\.0{1,4})?|(0|[1-9][0-9]{0,5})(\.[0-9]{1,4})?)$"
 POSITIVE_SCORE_TEXT = r"^(1000000(\.0{1,4})?|[1-9][0-9]{0,5}(\.[0-9]{1,4})?|0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"  # noqa: E501 - one regular expression
 
 
-def _score_schema(low: int, text: str) -> WithJsonSchema:
-    number = {"type": "number", "minimum": low, "maximum": 10**6}
+def _score_schema(low: dict[str, int], text: str) -> WithJsonSchema:
+    """A JSON number (a multiple of 0.0001: at most 4 decimal places) or a decimal string."""
+    number = {"type": "number", **low, "maximum": 10**6, "multipleOf": 0.0001}
     return WithJsonSchema({"anyOf": [number, {"type": "string", "pattern": text}]})
 
 
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=300), Field(json_schema_extra={"pattern": NAME_PATTERN})
 ]
+# Stage, criterion and panel member names are shorter (domain.values.display_name(…, limit=200)).
+ShortName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN}),  # keys too
+]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w][\w.\-]*$")]
-Resource = Annotated[str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*:[\w.\-]+$")]
+# As domain.values.RESOURCE_PATTERN: a class, then a name of 1 to 64 characters.
+Resource = Annotated[str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*:[\w.\-]{1,64}$")]
 StageIndex = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0"), JSON_INTEGER]
 StageInPath = Annotated[int, Field(ge=0, le=99, description="Index of the stage in the programme, from 0")]
 Quantity = Annotated[int, Field(ge=1, le=10**15, description="A whole number from 1 to 10^15"), JSON_INTEGER]
@@ -124,12 +163,38 @@ Points = Annotated[
         allow_inf_nan=False,
         description="0 to 10^6, at most 4 decimal places: a JSON number or a decimal string",
     ),
-    _score_schema(0, SCORE_TEXT),
+    _score_schema({"minimum": 0}, SCORE_TEXT),
 ]
 MaxPoints = Annotated[
     Decimal,
     BeforeValidator(_exact),
     Field(gt=0, le=10**6, max_digits=12, decimal_places=4, allow_inf_nan=False),
-    _score_schema(1, POSITIVE_SCORE_TEXT),
+    _score_schema({"exclusiveMinimum": 0}, POSITIVE_SCORE_TEXT),
 ]
 Members = Annotated[list[Name], Field(max_length=100)]
+
+
+class ExactKeys:
+    """A dictionary's schema that admits only the keys its key type admits.
+
+    pydantic states a key pattern as ``patternProperties``, which leaves every key that misses the
+    pattern free to hold anything; this states it as ``propertyNames`` (with the keys' lengths) and
+    the values as ``additionalProperties``, so the schema admits exactly what the server does.
+    """
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core)
+        patterns = schema.pop("patternProperties", None)
+        if patterns:
+            ((pattern, values),) = patterns.items()
+            schema["additionalProperties"] = values
+            schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+        return schema
+
+
+EXACT_KEYS = ExactKeys()
+Scores = Annotated[dict[Code, Points], Field(max_length=50), EXACT_KEYS]
+Gates = Annotated[dict[Code, StrictBool], Field(max_length=50), EXACT_KEYS]
+Budgets = Annotated[
+    dict[Resource, Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]], Field(max_length=100), EXACT_KEYS
+]

@@ -34,7 +34,7 @@ def test_adding_a_stage_makes_the_next_rules_version() -> None:
 
 def test_adding_a_last_stage_with_fewer_seats_than_finalists_is_refused() -> None:
     program = opened(seats=(5,), finalist_count=2)
-    refused(errors.InvalidValueError, lambda: program.add_stage(on(3), Stage.make("tiny", 1, [], [])), program)
+    refused(errors.LastStageTooSmallError, lambda: program.add_stage(on(3), Stage.make("tiny", 1, [], [])), program)
 
 
 def test_adding_a_stage_after_the_finalists_were_chosen_is_refused() -> None:
