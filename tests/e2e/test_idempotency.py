@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from api.bootstrap import Services
 from tests.e2e.conftest import Api, P
 
-# A thousand retries where it counts, on PostgreSQL; each retry is a separate, sequential check of the same
+# Two hundred retries where it counts, on PostgreSQL; each retry is a separate, sequential check of the same
 # receipt lookup, so a hundred prove the same on the in-memory and SQLite stores.
-RETRIED = {"memory": 100, "sqlite": 100, "postgres": 1000}
+RETRIED = {"memory": 100, "sqlite": 100, "postgres": 200}
 
 
 def application(code: str) -> dict[str, Any]:
