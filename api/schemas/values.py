@@ -97,8 +97,20 @@ def _json_integer(value: Any) -> Any:
 JSON_INTEGER = BeforeValidator(_json_integer)
 
 
-def _invisible() -> str:
-    """A regular-expression class body of every control (Cc) and format (Cf) character."""
+# Every control (Cc) and format (Cf) character, as ranges of code points, from Unicode 14.0 (the database of
+# Python 3.11's ``unicodedata``). Written out, not scanned at import: that scan of 1.1 million code points
+# cost every process a quarter of a second. tests/unit/test_values.py recomputes them, so a Python with a
+# newer Unicode fails there and says what to write here.
+INVISIBLE_RANGES = (
+    (0x0000, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+
+
+def invisible_ranges() -> list[tuple[int, int]]:
+    """The ranges of code points whose category is Cc or Cf, computed from this Python's ``unicodedata``."""
     ranges: list[tuple[int, int]] = []
     for point in range(0x110000):
         if unicodedata.category(chr(point)) in ("Cc", "Cf"):
@@ -106,6 +118,11 @@ def _invisible() -> str:
                 ranges[-1] = (ranges[-1][0], point)
             else:
                 ranges.append((point, point))
+    return ranges
+
+
+def _class_body(ranges: tuple[tuple[int, int], ...]) -> str:
+    """A regular-expression class body of the code points in ``ranges``."""
 
     def escape(point: int) -> str:
         return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
@@ -113,7 +130,7 @@ def _invisible() -> str:
     return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
 
 
-INVISIBLE = _invisible()
+INVISIBLE = _class_body(INVISIBLE_RANGES)
 # Schema-only patterns (the domain enforces the same rules, in domain.values).
 NAME_PATTERN = f"^[^{INVISIBLE}]*[^\\s{INVISIBLE}][^{INVISIBLE}]*$"  # a visible character; no Cc/Cf anywhere
 TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"  # free text: tabs and newlines, no other controls

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from api.schemas.values import INVISIBLE_RANGES, invisible_ranges
 from domain.errors import EffectiveTimeError, InvalidValueError
 from domain.values import Stage, Stamp, code, resource_kind, text
 from tests.unit.bdd import T0, day
@@ -108,3 +109,8 @@ def test_naive_datetimes_are_refused(field: str) -> None:
 def test_a_stamp_needs_an_actor() -> None:
     with pytest.raises(InvalidValueError):
         Stamp.make(actor="  ", recorded_at=T0)
+
+
+def test_the_written_out_invisible_characters_are_those_of_this_pythons_unicode() -> None:
+    computed = invisible_ranges()
+    assert list(INVISIBLE_RANGES) == computed, f"write INVISIBLE_RANGES in api/schemas/values.py as {computed}"
