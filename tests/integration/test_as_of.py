@@ -33,6 +33,7 @@ from projections.db import Database, SQLiteDatabase
 from projections.funding import FundingProjection
 from projections.projector import Projector
 from projections.standings import StandingsProjection
+from tests import scratch
 from tests.conftest import Clock
 from tests.integration import attempts, strategies
 from tests.integration.attempts import Step
@@ -109,8 +110,8 @@ def check_moments(services: Services, clock: Clock, steps: list[Step]) -> None:
 @given(steps=strategies.runs())
 def test_past_moments_answer_as_their_definition_on_sqlite(steps: list[Step]) -> None:
     clock = Clock()
-    with tempfile.TemporaryDirectory() as scratch:
-        services = build(Settings(database_url=f"sqlite:///{scratch}/registry.sqlite3"), clock=clock)
+    with tempfile.TemporaryDirectory() as folder:
+        services = build(Settings(database_url=f"sqlite:///{folder}/registry.sqlite3"), clock=clock)
         try:
             check_moments(services, clock, steps)
         finally:
@@ -120,11 +121,11 @@ def test_past_moments_answer_as_their_definition_on_sqlite(steps: list[Step]) ->
 @pytest.mark.postgres
 @settings(FAST, max_examples=8)
 @given(steps=strategies.runs(max_decisions=40))
-def test_past_moments_answer_as_their_definition_on_postgres(postgres_server_url: str, steps: list[Step]) -> None:
-    from tests.integration.test_rebuild import fresh_postgres
-
+def test_past_moments_answer_as_their_definition_on_postgres(
+    postgres_server_url: str, registry_schema: str, steps: list[Step]
+) -> None:
     clock = Clock()
-    fresh_postgres(postgres_server_url)
+    scratch.clear(postgres_server_url, registry_schema)
     services = build(Settings(database_url=postgres_server_url, pool_size=2), clock=clock)
     try:
         check_moments(services, clock, steps)

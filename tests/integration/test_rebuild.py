@@ -41,6 +41,7 @@ from projections import all_projections, documents
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.projector import Projector
 from projections.rebuild import rebuild, verify
+from tests import scratch
 from tests.conftest import Clock
 from tests.integration import attempts, strategies
 from tests.integration.attempts import Run, Step
@@ -187,9 +188,9 @@ def check_rebuild(services: Services, clock: Clock, replica_store: Database, ste
 @given(steps=strategies.runs())
 def test_rebuild_yields_the_live_rows_on_sqlite(steps: list[Step]) -> None:
     clock = Clock()
-    with tempfile.TemporaryDirectory() as scratch:
-        services = build(Settings(database_url=f"sqlite:///{scratch}/registry.sqlite3"), clock=clock)
-        replica = SQLiteDatabase(Path(scratch) / "replica.sqlite3")
+    with tempfile.TemporaryDirectory() as folder:
+        services = build(Settings(database_url=f"sqlite:///{folder}/registry.sqlite3"), clock=clock)
+        replica = SQLiteDatabase(Path(folder) / "replica.sqlite3")
         try:
             check_rebuild(services, clock, replica, steps)
         finally:
@@ -197,21 +198,23 @@ def test_rebuild_yields_the_live_rows_on_sqlite(steps: list[Step]) -> None:
             services.close()
 
 
-def fresh_postgres(server_url: str) -> str:
-    """Empty the scratch database's public schema and a ``replica`` schema; returns the replica's conninfo."""
+def fresh_postgres(server_url: str, schema: str) -> str:
+    """Clear the scratch database (``scratch.clear``) and empty a ``replica`` schema; returns the replica's conninfo."""
+    scratch.clear(server_url, schema)
     with psycopg.connect(server_url, autocommit=True) as conn:
-        for schema in ("public", "replica"):
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-            conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute("DROP SCHEMA IF EXISTS replica CASCADE")
+        conn.execute("CREATE SCHEMA replica")
     return psycopg.conninfo.make_conninfo(server_url, options="-c search_path=replica")
 
 
 @pytest.mark.postgres
 @settings(FAST, max_examples=10)
 @given(steps=strategies.runs(max_decisions=40))
-def test_rebuild_yields_the_live_rows_on_postgres(postgres_server_url: str, steps: list[Step]) -> None:
+def test_rebuild_yields_the_live_rows_on_postgres(
+    postgres_server_url: str, registry_schema: str, steps: list[Step]
+) -> None:
     clock = Clock()
-    replica_url = fresh_postgres(postgres_server_url)
+    replica_url = fresh_postgres(postgres_server_url, registry_schema)
     services = build(Settings(database_url=postgres_server_url, pool_size=2), clock=clock)
     replica = PostgresDatabase(replica_url, pool_size=1)
     try:
