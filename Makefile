@@ -8,7 +8,7 @@ SOURCES := domain eventstore api projections audit tests bench
 
 export REGISTRY_TEST_DATABASE_URL ?= postgresql://root@127.0.0.1:5432/test
 
-.PHONY: install run test lint check-database clean
+.PHONY: install run test test-long lint check-database clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ run: install
 ## Run the whole test suite, including the PostgreSQL and browser tests, on two workers (pyproject addopts).
 test: install check-database
 	$(BIN)/python -m pytest
+
+## The same tests searching further: more generated cases, races and retries (tests/depth.py); about 20 minutes.
+test-long: install check-database
+	REGISTRY_TEST_DEPTH=long $(BIN)/python -m pytest
 
 check-database: install
 	@$(BIN)/python -m tests.check_database

@@ -41,6 +41,7 @@ from api.app import create_app
 from api.bootstrap import build
 from api.keys import create_key
 from api.settings import Settings
+from tests.depth import examples
 
 if TYPE_CHECKING:
     from schemathesis import Case, CheckContext, CheckFunction
@@ -93,8 +94,9 @@ ADDED: list[CheckFunction] = [positive_data_acceptance]
 
 @schema.parametrize()
 # Derandomized: the same examples every run, so a failure reproduces and CI never flips on luck.
-# Thirty fuzzed requests per operation, besides the boundary cases of the coverage phase (not limited by this).
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+# Fifteen fuzzed requests per operation (sixty in `make test-long`), besides the boundary cases of the
+# coverage phase (not limited by this).
+@settings(max_examples=examples(15, 60), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_operation_answers_as_documented(case: OpenApiCase) -> None:
     case.call_and_validate(headers=HEADERS, excluded_checks=EXCLUDED, additional_checks=ADDED)
 
@@ -111,5 +113,9 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]  # the library 
 
 TestWorkflow = Workflow.TestCase
 TestWorkflow.settings = settings(
-    max_examples=10, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    max_examples=examples(10, 30),
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
 )

@@ -9,7 +9,6 @@ writer at a time, runs 10.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -20,11 +19,12 @@ from fastapi.testclient import TestClient
 from api.bootstrap import Services
 from domain.commands import AdvanceTeam, IncreaseBudget, OpenProgram, SubmitApplication, WithdrawTeam
 from domain.registry import Context
+from tests.depth import examples
 from tests.e2e.conftest import P
 
 CLIENTS = 50
-# Twenty rounds on PostgreSQL in the suite; REGISTRY_RACE_ROUNDS=100 runs the long form (85 s a race on 2 cores).
-ROUNDS = {"sqlite": 10, "postgres": int(os.environ.get("REGISTRY_RACE_ROUNDS", "20"))}
+# Twenty rounds on PostgreSQL in the suite, a hundred in `make test-long` (85 s a race on 2 cores).
+ROUNDS = {"sqlite": 10, "postgres": examples(20, 100)}
 REFUSALS = {"/problems/seat-unavailable", "/problems/budget-exceeded", "/problems/concurrent-update"}
 pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 

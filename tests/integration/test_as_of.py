@@ -35,6 +35,7 @@ from projections.projector import Projector
 from projections.standings import StandingsProjection
 from tests import scratch
 from tests.conftest import Clock
+from tests.depth import examples
 from tests.integration import attempts, strategies
 from tests.integration.attempts import Step
 from tests.integration.test_rebuild import FAST, decide, in_programme, logged
@@ -106,7 +107,7 @@ def check_moments(services: Services, clock: Clock, steps: list[Step]) -> None:
     event(f"moments that replayed late events: {min(replays, 3)}{'+' if replays >= 3 else ''}")
 
 
-@settings(FAST, max_examples=25)
+@settings(FAST, max_examples=examples(12, 50))
 @given(steps=strategies.runs())
 def test_past_moments_answer_as_their_definition_on_sqlite(steps: list[Step]) -> None:
     clock = Clock()
@@ -119,7 +120,7 @@ def test_past_moments_answer_as_their_definition_on_sqlite(steps: list[Step]) ->
 
 
 @pytest.mark.postgres
-@settings(FAST, max_examples=8)
+@settings(FAST, max_examples=examples(4, 16))
 @given(steps=strategies.runs(max_decisions=40))
 def test_past_moments_answer_as_their_definition_on_postgres(
     postgres_server_url: str, registry_schema: str, steps: list[Step]

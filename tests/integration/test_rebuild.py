@@ -43,6 +43,7 @@ from projections.projector import Projector
 from projections.rebuild import rebuild, verify
 from tests import scratch
 from tests.conftest import Clock
+from tests.depth import examples
 from tests.integration import attempts, strategies
 from tests.integration.attempts import Run, Step
 
@@ -184,7 +185,7 @@ def check_rebuild(services: Services, clock: Clock, replica_store: Database, ste
     assert_same(snapshot(replica), live)
 
 
-@settings(FAST, max_examples=25)
+@settings(FAST, max_examples=examples(12, 50))
 @given(steps=strategies.runs())
 def test_rebuild_yields_the_live_rows_on_sqlite(steps: list[Step]) -> None:
     clock = Clock()
@@ -208,7 +209,7 @@ def fresh_postgres(server_url: str, schema: str) -> str:
 
 
 @pytest.mark.postgres
-@settings(FAST, max_examples=10)
+@settings(FAST, max_examples=examples(5, 20))
 @given(steps=strategies.runs(max_decisions=40))
 def test_rebuild_yields_the_live_rows_on_postgres(
     postgres_server_url: str, registry_schema: str, steps: list[Step]

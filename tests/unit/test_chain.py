@@ -17,6 +17,7 @@ from api import demo
 from api.bootstrap import build
 from api.settings import Settings
 from eventstore.chain import canonical
+from tests.depth import examples
 
 STREAM = UUID("12345678-1234-5678-1234-567812345678")
 
@@ -35,7 +36,7 @@ documents: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(200, 1000), deadline=None)
 @given(state=documents, prev=st.sampled_from(["", "ab" * 32]), version=st.integers(1, 2**31))
 def test_any_document_without_floats_encodes_as_the_standard_library_does(state: Any, prev: str, version: int) -> None:
     raw = json.dumps(state, ensure_ascii=False).encode()

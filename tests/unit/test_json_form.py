@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projections.encoding import iso, json_ready, to_json
+from tests.depth import examples
 
 Pair = namedtuple("Pair", "left right")
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=20)
@@ -41,7 +42,7 @@ values: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(200, 1000), deadline=None)
 @given(value=values)
 def test_one_pass_json_is_the_documented_form_byte_for_byte(value: Any) -> None:
     assert to_json(value) == orjson.dumps(json_ready(value)).decode()

@@ -20,6 +20,7 @@ from api import demo
 from api.bootstrap import build
 from api.settings import Settings
 from eventstore.transcoder import FastJSONTranscoder
+from tests.depth import examples
 
 
 def registered(transcoder: JSONTranscoder) -> JSONTranscoder:
@@ -60,7 +61,7 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(200, 1000), deadline=None)
 @given(state=st.dictionaries(text, states, max_size=6))
 def test_any_state_decodes_as_the_library_decodes_it(state: dict[str, Any]) -> None:
     stored = LIBRARY.encode(state)
