@@ -130,8 +130,8 @@ class DecideRoundRequest(Decision):
             "allOf": [
                 {
                     "anyOf": [
-                        given(selected={"minItems": 1}) | only(no_selection={"const": False}),
-                        given(no_selection={"const": True}) | only(selected={"maxItems": 0}),
+                        {"allOf": [given(selected={"minItems": 1}), only(no_selection={"const": False})]},
+                        {"allOf": [given(no_selection={"const": True}), only(selected={"maxItems": 0})]},
                     ]
                 },
                 {"anyOf": [only(votes={"maxProperties": 0}), only(counts=NULL)]},
