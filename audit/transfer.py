@@ -163,19 +163,21 @@ class _Check:
         return leaves
 
     def event(self, number: int, line: Any) -> _Checked:
+        """Check an event line against its stream and the leaf signed for it; what to store, or a refusal."""
         if not self.expected:
             raise ImportRefusedError(number, "no signed checkpoint covers this event")
         position, signed = self.expected.popleft()
-        where = f"the event at position {position} (leaf {self.events})"
         if not isinstance(line, dict):
-            raise ImportRefusedError(number, f"{where} is not a JSON object")
+            raise ImportRefusedError(number, f"{self._where(position)} is not a JSON object")
         if line.get("leaf") != self.events:
-            raise ImportRefusedError(number, f"leaf gap: {where} is numbered leaf {line.get('leaf')}")
+            raise ImportRefusedError(number, f"leaf gap: {self._where(position)} is numbered leaf {line.get('leaf')}")
         if line.get("position") != position:
             found = line.get("position")
             if isinstance(found, int) and found > position:
                 raise ImportRefusedError(number, f"deleted event at position {position}: the file goes on at {found}")
-            raise ImportRefusedError(number, f"position {found} stands where the checkpoint signed {where}")
+            raise ImportRefusedError(
+                number, f"position {found} stands where the checkpoint signed {self._where(position)}"
+            )
         try:
             uuid, stream = self._stream(line["stream"])
             number_in_stream, topic = int(line["version"]), str(line["topic"])
@@ -183,16 +185,20 @@ class _Check:
             version, prev = self.heads.get(stream, (0, ""))
             digest = parsed_event_hash(topic, stream, number_in_stream, state, line["state"], prev)
         except (KeyError, TypeError, ValueError, RecursionError, orjson.JSONEncodeError):
-            raise ImportRefusedError(number, f"{where} is malformed") from None
+            raise ImportRefusedError(number, f"{self._where(position)} is malformed") from None
         if number_in_stream != version + 1 or line.get("prev_hash") != prev:
-            raise ImportRefusedError(number, f"{where} does not follow v{version} of stream {stream}")
+            raise ImportRefusedError(number, f"{self._where(position)} does not follow v{version} of stream {stream}")
         if digest != line.get("hash"):
-            raise ImportRefusedError(number, f"{where}: its hash does not match its content")
+            raise ImportRefusedError(number, f"{self._where(position)}: its hash does not match its content")
         if digest != signed.hex():
-            raise ImportRefusedError(number, f"{where} is not the event the checkpoint signed")
+            raise ImportRefusedError(number, f"{self._where(position)} is not the event the checkpoint signed")
         self.heads[stream] = (number_in_stream, digest)
         self.events += 1
         return _Checked(uuid, stream, number_in_stream, topic, state, prev, digest)
+
+    def _where(self, position: int) -> str:
+        """The event being checked, for a refusal (made only then: most events need none)."""
+        return f"the event at position {position} (leaf {self.events})"
 
     def _stream(self, text: Any) -> tuple[UUID, str]:
         """The stream id and its canonical text; read once per stream (a stream's events repeat its id)."""

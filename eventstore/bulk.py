@@ -15,9 +15,9 @@ EXCLUSIVE lock is held, as the append holds it, so no other writer takes a
 position meanwhile; COPY fires the row triggers, so key revocations are counted
 (``eventstore.revocations``); one NOTIFY wakes followers at the commit.
 
-Events stream to the server as they are checked (binary COPY, sent by psycopg's
-queued writer from a thread of its own), so the server writes while the caller
-reads and hashes; chain links wait in a spool (in
+Events stream to the server as they are checked (binary COPY), so the server
+writes while the caller reads and hashes (psycopg's queued writer, which sends
+from a thread, was tried: handing each buffer over cost more than it saved); chain links wait in a spool (in
 memory, then on disk) for the second COPY, since a connection runs one at a time.
 """
 
@@ -31,7 +31,6 @@ from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Copy
-from psycopg.copy import QueuedLibpqWriter
 from psycopg.sql import SQL, Identifier
 
 from eventstore.checkpoints import StoredCheckpoint, append_params, append_statement
@@ -86,7 +85,7 @@ def bulk_load(recorder: PostgresApplicationRecorder) -> Iterator[BulkLoad]:
         first_leaf = int(_one(cursor)["leaf"])
         columns = "notification_id, originator_id, originator_version, topic, state"
         statement = SQL(f"COPY {{}} ({columns}) FROM STDIN (FORMAT BINARY)").format(events)
-        with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:  # sent from a thread of its own
+        with cursor.copy(statement) as copy:
             copy.set_types(["int8", "uuid", "int8", "text", "bytea"])
             load = BulkLoad(first_position, first_leaf, copy, spool)
             yield load
