@@ -67,7 +67,7 @@ def pack(links: Iterable[Link]) -> bytes:
 
 def unpack(leaves: bytes) -> list[tuple[int, bytes]]:
     """(position, event hash) per leaf of a stored checkpoint."""
-    return [LEAF.unpack_from(leaves, offset) for offset in range(0, len(leaves), LEAF.size)]
+    return list(LEAF.iter_unpack(leaves))
 
 
 class Issuer:

@@ -14,8 +14,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from audit import merkle
 from domain.registry import Registry
 from eventstore.chain import Link
-
-PAGE = 10_000
+from eventstore.scan import ChainRow, chain_rows
 
 
 class MerkleLog:
@@ -23,25 +22,13 @@ class MerkleLog:
         self.recorder: Any = registry.recorder
 
     def links(self) -> Iterator[Link]:
-        """Every chain link in leaf order."""
-        if hasattr(self.recorder, "chain"):
-            yield from list(self.recorder.chain)
-            return
-        mark = "?" if isinstance(self.recorder, SQLiteApplicationRecorder) else "%s"
-        leaf = -1
-        while True:
-            with self.recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(
-                    f"SELECT leaf, position, stream, version, prev_hash, hash FROM registry_chain"
-                    f" WHERE leaf > {mark} ORDER BY leaf LIMIT {PAGE}",
-                    (leaf,),
-                )
-                rows = cursor.fetchall()
-            if not rows:
-                return
-            for row in rows:
-                yield Link(row["leaf"], row["position"], row["stream"], row["version"], row["prev_hash"], row["hash"])
-            leaf = rows[-1]["leaf"]
+        """Every chain link in leaf order (``rows`` gives them as plain tuples, for a whole-log pass)."""
+        for row in chain_rows(self.recorder, whole=False):
+            yield Link(*row)
+
+    def rows(self) -> Iterator[ChainRow]:
+        """Every chain link as (leaf, position, stream, version, prev_hash, hash), in leaf order, read in bulk."""
+        return chain_rows(self.recorder)
 
     def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         with self.recorder.datastore.transaction(commit=False) as cursor:

@@ -10,7 +10,7 @@ hash event data twice. Proofs follow RFC 9162 §2.1.3 (inclusion) and §2.1.4
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -29,20 +29,29 @@ def _split(n: int) -> int:
 
 
 def root(leaves: Sequence[bytes]) -> bytes:
-    """MTH(D[n]) over leaf hashes, iteratively: complete subtrees are merged as they fill."""
+    """MTH(D[n]) over leaf hashes, a level at a time: pairs from the left, a last odd node carried up as it is.
+
+    That is the same tree as the RFC's split at the largest power of two (the left
+    part is complete, so it pairs off evenly), with one list pass per level and no
+    call per node.
+    """
     if not leaves:
         return EMPTY_ROOT
-    stack: list[tuple[bytes, int]] = []  # (subtree hash, subtree size), sizes strictly decreasing
-    for leaf in leaves:
-        node, size = leaf, 1
-        while stack and stack[-1][1] == size:
-            left, _ = stack.pop()
-            node, size = node_hash(left, node), size * 2
-        stack.append((node, size))
-    node = stack.pop()[0]
-    while stack:
-        node = node_hash(stack.pop()[0], node)
-    return node
+    level = list(leaves)
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        pairs = iter(level)
+        paired = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def leaf_hashes(digests: Iterable[bytes]) -> list[bytes]:
+    """``leaf_hash`` of each, in one pass."""
+    sha256 = hashlib.sha256
+    return [sha256(b"\x00" + digest).digest() for digest in digests]
 
 
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
@@ -88,6 +97,28 @@ class Frontier:
             node, size = node_hash(left, node), size * 2
         self._stack.append((node, size))
         self.size += 1
+
+    def extend(self, leaves: Iterable[bytes]) -> None:
+        """``append`` each, a level at a time (a whole log's checkpoints go through here).
+
+        The stack holds one complete subtree per set bit of the size, largest first;
+        at each level the stack's node of that size (if any) goes in front of the
+        nodes made below, pairs are hashed from the left, and an odd last node is
+        the new stack's node of that size: the same stack ``append`` leaves.
+        """
+        level = list(leaves)
+        old = {size: node for node, size in self._stack}
+        self.size += len(level)
+        sha256, stack, size = hashlib.sha256, [], 1
+        while level or old:
+            if size in old:
+                level.insert(0, old.pop(size))
+            if len(level) % 2:
+                stack.append((level[-1], size))
+            pairs = iter(level)
+            level = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+            size *= 2
+        self._stack = stack[::-1]
 
     def root(self) -> bytes:
         if not self._stack:

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
-from uuid import UUID
 
 from audit import merkle
 from audit.checkpoints import CheckpointError, parse_body, unpack
@@ -28,10 +25,9 @@ from audit.log import MerkleLog
 from audit.note import NoteError, Verifier, verified
 from audit.signing import Checkpoint, signature_valid
 from domain.registry import Registry
-from eventstore.chain import Link, event_hash
+from eventstore.chain import event_hash
 from eventstore.checkpoints import CheckpointTable
-
-PAGE = 5_000
+from eventstore.scan import ChainRow, EventRow, event_rows
 
 
 @dataclass
@@ -67,55 +63,39 @@ def trusted_key(text: str, origin: str) -> Verifier:
     raise NoteError(f"{text!r} is neither a verifier key (name+hash+key) nor base64 of a 32-byte Ed25519 key")
 
 
-def _events(registry: Registry) -> Iterator[Any]:
-    position = 0
-    while page := registry.recorder.select_notifications(start=position + 1, limit=PAGE):
-        yield from page
-        position = page[-1].id
-
-
-def _where(event: Any) -> str:
-    return f"position {event.id} (stream {event.originator_id} v{event.originator_version})"
-
-
-def recompute(event: Any, prev: str) -> str | None:
-    """The event's hash from its stored content, or None if its payload cannot be read."""
-    try:
-        return event_hash(event.topic, UUID(str(event.originator_id)), event.originator_version, event.state, prev)
-    except (ValueError, TypeError, RecursionError):
-        return None
+def _where(event: EventRow) -> str:
+    return f"position {event[0]} (stream {event[1]} v{event[2]})"
 
 
 def walk(registry: Registry, report: Report) -> list[tuple[int, str | None]]:
-    """Check the chain against the events; (position, recomputed hash or None) per leaf, in leaf order."""
-    events = _events(registry)
+    """Check the chain against the events; (position, recomputed hash or None) per leaf, in leaf order.
+
+    Both are read as plain tuples (``eventstore.scan``: on PostgreSQL a server-side cursor each, in pages),
+    so the time goes on hashing rather than on an object per event.
+    """
+    events = event_rows(registry.recorder)
     event = next(events, None)
     heads: dict[str, str] = {}
     leaves: list[tuple[int, str | None]] = []
     last_position = next_leaf = 0
-    for item in MerkleLog(registry).links():
+    for item in MerkleLog(registry).rows():
+        leaf, position, stream, version = item[:4]
         index = len(leaves)
-        if item.leaf != next_leaf:  # reported once: the leaves after it are held to the new numbering
-            report.add(
-                index,
-                f"leaf gap: no leaf {next_leaf}; the chain goes on at position {item.position} as leaf {item.leaf}",
-            )
-        next_leaf = item.leaf + 1
-        if item.position <= last_position:
-            report.add(index, f"position {item.position} is out of order at leaf {index}")
-        while event is not None and event.id < item.position:
+        if leaf != next_leaf:  # reported once: the leaves after it are held to the new numbering
+            report.add(index, f"leaf gap: no leaf {next_leaf}; the chain goes on at position {position} as leaf {leaf}")
+        next_leaf = leaf + 1
+        if position <= last_position:
+            report.add(index, f"position {position} is out of order at leaf {index}")
+        while event is not None and event[0] < position:
             report.add(index, f"event at {_where(event)} is not in the chain", rank=2)
             event = next(events, None)
-        if event is None or event.id != item.position:
-            report.add(
-                index,
-                f"missing event at position {item.position} (stream {item.stream} v{item.version}): deleted",
-            )
-            leaves.append((item.position, None))
+        if event is None or event[0] != position:
+            report.add(index, f"missing event at position {position} (stream {stream} v{version}): deleted")
+            leaves.append((position, None))
         else:
-            leaves.append((item.position, _check(event, item, heads, report, index)))
+            leaves.append((position, _check(event, item, heads, report, index)))
             event = next(events, None)
-        last_position = max(last_position, item.position)
+        last_position = max(last_position, position)
     while event is not None:
         report.add(len(leaves), f"event at {_where(event)} is not in the chain", rank=2)
         event = next(events, None)
@@ -123,16 +103,21 @@ def walk(registry: Registry, report: Report) -> list[tuple[int, str | None]]:
     return leaves
 
 
-def _check(event: Any, item: Link, heads: dict[str, str], report: Report, index: int) -> str | None:
-    stream = str(event.originator_id)
+def _check(event: EventRow, item: ChainRow, heads: dict[str, str], report: Report, index: int) -> str | None:
+    """The event's hash recomputed from its stored content (None if its payload cannot be read), problems reported."""
+    _, stream, version, topic, state = event
+    _, _, link_stream, link_version, link_prev, link_hash = item
     prev = heads.get(stream, "")
-    digest = recompute(event, prev)
-    heads[stream] = item.hash  # later events of the stream are held against the chain, not this one's fault
+    try:
+        digest: str | None = event_hash(topic, stream, version, state, prev)
+    except (ValueError, TypeError, RecursionError):
+        digest = None
+    heads[stream] = link_hash  # later events of the stream are held against the chain, not this one's fault
     if digest is None:
         report.add(index, f"altered event at {_where(event)}: its payload cannot be read")
-    elif item.stream != stream or item.version != event.originator_version or item.prev_hash != prev:
+    elif link_stream != stream or link_version != version or link_prev != prev:
         report.add(index, f"reordered or missing event at {_where(event)}: it does not follow its stream's chain")
-    elif digest != item.hash:
+    elif digest != link_hash:
         report.add(index, f"altered event at {_where(event)}: its hash is not the one recorded")
     return digest
 
@@ -150,8 +135,7 @@ def against_stored(
             report.add(previous, f"the {where} does not follow the one of size {previous}: checkpoints were removed")
             return
         added = unpack(row.leaves)
-        for _, digest in added:
-            frontier.append(merkle.leaf_hash(digest))
+        frontier.extend(merkle.leaf_hashes(digest for _, digest in added))
         signed += added
         problem = _signed_head(row.note, row.tree_size, frontier.root(), key, len(signed))
         if problem:
@@ -221,7 +205,7 @@ def against_file(
     if size > len(leaves):
         report.add(len(leaves), f"the checkpoint covers {size} events; the log holds {len(leaves)}", rank=0)
         return "log shorter than checkpoint"
-    hashes = [merkle.leaf_hash(bytes.fromhex(digest or "00")) for _, digest in leaves[:size]]
+    hashes = merkle.leaf_hashes(bytes.fromhex(digest or "00") for _, digest in leaves[:size])
     if merkle.root(hashes).hex() != root:
         report.add(size, f"the first {size} events no longer hash to the checkpoint's root", rank=3)
         return "history rewritten"
@@ -241,7 +225,7 @@ def verify(
     if key is None and public_key:
         key = trusted_key(public_key, origin)
     leaves = walk(registry, report)
-    report.root_hash = merkle.root([merkle.leaf_hash(bytes.fromhex(d or "00")) for _, d in leaves]).hex()
+    report.root_hash = merkle.root(merkle.leaf_hashes(bytes.fromhex(d or "00") for _, d in leaves)).hex()
     against_stored(registry, leaves, key, report)
     if checkpoint is not None and key is not None:
         report.checkpoint = against_file(leaves, checkpoint, key, report)

@@ -41,6 +41,20 @@ class StoredCheckpoint:
     leaves: bytes  # (8-byte big-endian position, 32-byte event hash) per leaf after previous_size
 
 
+def append_statement(mark: str) -> str:
+    """The insert of one row, only if it extends the last stored checkpoint (``mark``: the dialect's placeholder)."""
+    return (
+        "INSERT INTO registry_checkpoints (tree_size, previous_size, signed_at, note, leaves)"
+        " SELECT {m}, {m}, {m}, {m}, {m}"
+        " WHERE (SELECT COALESCE(MAX(tree_size), 0) FROM registry_checkpoints) = {m}"
+        " ON CONFLICT DO NOTHING RETURNING tree_size"
+    ).replace("{m}", mark)
+
+
+def append_params(row: StoredCheckpoint) -> tuple[int, int, str, str, bytes, int]:
+    return (row.tree_size, row.previous_size, row.signed_at, row.note, row.leaves, row.previous_size)
+
+
 class CheckpointTable:
     """Reads and appends rows through the event store's own recorder (its connection and dialect)."""
 
@@ -58,16 +72,8 @@ class CheckpointTable:
                     return False
                 self.recorder.checkpoints.append(row)
                 return True
-        m = self.mark
-        sql = (
-            "INSERT INTO registry_checkpoints (tree_size, previous_size, signed_at, note, leaves)"
-            f" SELECT {m}, {m}, {m}, {m}, {m}"
-            " WHERE (SELECT COALESCE(MAX(tree_size), 0) FROM registry_checkpoints) = {m}"
-            " ON CONFLICT DO NOTHING RETURNING tree_size"
-        ).replace("{m}", m)
-        params = (row.tree_size, row.previous_size, row.signed_at, row.note, row.leaves, row.previous_size)
         with self.recorder.datastore.transaction(commit=True) as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(append_statement(self.mark), append_params(row))
             return bool(cursor.fetchall())
 
     def rows(self, *, after: int = 0, limit: int | None = None, leaves: bool = True) -> list[StoredCheckpoint]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
@@ -25,7 +26,7 @@ from api import demo
 from api.app import create_app
 from api.bootstrap import Services, build
 from api.cli import app as cli
-from api.keys import create_key
+from api.keys import create_key, revoke_key
 from api.settings import Settings
 from audit import merkle
 from audit.checkpoints import Head
@@ -90,6 +91,50 @@ def test_export_then_import_into_an_empty_postgres_gives_the_same_root(
     again = runner.invoke(cli, ["import", str(exported), "--database-url", empty_postgres])
     assert again.exit_code == 1 and "the store already holds events" in again.output
     assert "line 0" not in again.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store", ["sqlite"])
+def test_into_postgres_a_refused_import_writes_nothing_and_a_good_one_counts_revocations(
+    services: Services, empty_postgres: str, tmp_path: Path
+) -> None:
+    """PostgreSQL imports by COPY in one transaction: a refusal rolls it back, the row triggers still fire."""
+    for name in ("first", "second"):
+        revoke_key(services, create_key(services, name=name, role="auditor", actor="test").key_id, actor="test")
+    exported = tmp_path / "log.jsonl"
+    with exported.open("wb") as out:
+        written = export_log(services.issuer(), out)
+    lines = exported.read_text().splitlines()
+    tampered = json.loads(lines[-1])
+    tampered["state"]["reason"] = "Rewritten later"
+    (tmp_path / "bad.jsonl").write_text("\n".join([*lines[:-1], json.dumps(tampered)]) + "\n")
+    url = ["--database-url", empty_postgres]
+    sequence = "SELECT last_value, is_called FROM registry_events_notification_id_seq"
+    build(Settings(database_url=empty_postgres)).close()  # the tables, as any command makes them
+    with psycopg.connect(empty_postgres) as conn:
+        before = conn.execute(sequence).fetchone()
+    refused = runner.invoke(cli, ["import", str(tmp_path / "bad.jsonl"), *url])
+    assert refused.exit_code == 1 and f"line {len(lines)}" in refused.output, refused.output
+    with psycopg.connect(empty_postgres) as conn:
+        counts = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM registry_events), (SELECT COUNT(*) FROM registry_chain),"
+            " (SELECT COUNT(*) FROM registry_checkpoints)"
+        ).fetchone()
+        assert counts == (0, 0, 0)
+        assert conn.execute(sequence).fetchone() == before  # no position was taken
+    assert before is not None
+    first = before[0] + (1 if before[1] else 0)  # what nextval would have handed out
+    imported_ = runner.invoke(cli, ["import", str(exported), *url])
+    assert imported_.exit_code == 0, imported_.output
+    imported = build(Settings(database_url=empty_postgres))
+    try:
+        assert root_of(imported) == root_of(services)
+        assert imported.registry.recorder.revocations() == 2  # type: ignore[attr-defined]
+        links = list(MerkleLog(imported.registry).links())
+        assert [link.position for link in links] == list(range(first, first + written))
+        assert [link.leaf for link in links] == list(range(written))
+    finally:
+        imported.close()
 
 
 @ALL

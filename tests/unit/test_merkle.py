@@ -122,3 +122,17 @@ def test_proofs_outside_the_tree_are_refused() -> None:
         merkle.inclusion_proof(4, leaves)
     with pytest.raises(IndexError):
         merkle.consistency_proof(5, leaves)
+
+
+def test_a_frontier_extended_in_one_go_is_the_one_grown_leaf_by_leaf() -> None:
+    leaves = [merkle.leaf_hash(bytes([i % 256, i // 256])) for i in range(300)]
+    for start, batch in [(0, 0), (0, 1), (0, 7), (1, 1), (5, 3), (8, 8), (13, 100), (64, 200), (0, 300)]:
+        one, other = merkle.Frontier(), merkle.Frontier()
+        for leaf in leaves[:start]:
+            one.append(leaf)
+            other.append(leaf)
+        for leaf in leaves[start : start + batch]:
+            one.append(leaf)
+        other.extend(leaves[start : start + batch])
+        assert (other.size, other.root()) == (one.size, one.root())
+        assert other.root() == merkle.root(leaves[: start + batch])
