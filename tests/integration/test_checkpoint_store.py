@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,12 +35,24 @@ def test_signers_racing_a_writer_leave_one_chain_of_checkpoints_ordered_by_tree_
     signers = [services] * 3 if store == "memory" else [build(services.settings, clock=clock) for _ in range(3)]
     done = threading.Event()
     failures: list[BaseException] = []
+    table = CheckpointTable(services.registry.recorder)
+
+    def signed_up_to(size: int) -> None:
+        """Wait until a signer has covered ``size``: without it a fast store could finish writing first."""
+        deadline = time.monotonic() + 30
+        while (last := table.last()) is None or last.tree_size < size:
+            assert time.monotonic() < deadline, f"no checkpoint reached {size}"
+            time.sleep(0.001)
 
     def write() -> None:
         try:
-            for _ in range(30):
+            for n in range(30):
                 more = IncreaseBudget(program_code=demo.PROGRAM, resource="krw:data", amount=1)
                 services.registry.increase_budget(Context(actor="test"), more)
+                if n % 10 == 9:  # the signers race these writes; every ten, a checkpoint must have caught up
+                    signed_up_to(services.projector.head())
+        except BaseException as error:
+            failures.append(error)
         finally:
             done.set()
 
@@ -62,9 +75,9 @@ def test_signers_racing_a_writer_leave_one_chain_of_checkpoints_ordered_by_tree_
             if signer is not services:
                 signer.close()
     assert not failures
-    rows = CheckpointTable(services.registry.recorder).rows()
+    rows = table.rows()
     sizes = [row.tree_size for row in rows]
-    assert sizes == sorted(set(sizes)) and len(rows) >= 2
+    assert sizes == sorted(set(sizes)) and len(rows) >= 3
     assert [row.previous_size for row in rows] == [0, *sizes[:-1]]
     assert sizes[-1] == services.projector.head()
     report = verify(services.registry, key=services.signer().verifier(services.settings.log_origin))
