@@ -9,7 +9,6 @@ import typer
 
 from api import demo, keys
 from api.cli.common import CLI_ACTOR, DatabaseOption, console, open_services, read_settings
-from api.observability import configure_logging, logging_config
 
 WORKER_HEALTHCHECK_SECONDS = 60
 
@@ -21,7 +20,9 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
 ) -> None:
     """Serve the HTTP API (settings from REGISTRY_* environment variables)."""
-    import uvicorn
+    import uvicorn  # the server and the web stack load only for `serve`: every other command starts faster
+
+    from api.observability import configure_logging, logging_config
 
     settings = read_settings(database_url=database_url)
     os.environ["REGISTRY_DATABASE_URL"] = settings.database_url  # each worker process reads its settings anew
