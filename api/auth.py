@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Security
+from fastapi import Depends, HTTPException, Request, Response, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import get_services
+from api.deps import check_early, services_of
 from domain import errors
 from domain.access import Principal
 
@@ -37,22 +37,31 @@ def _presented_key(request: Request, *, cookie: bool) -> str | None:
     return (request.cookies.get("registry_key") or None) if cookie else None
 
 
-def _require(role: str, *, cookie: bool = False) -> Callable[[Request], Principal]:
+def _principal(request: Request, role: str, *, cookie: bool) -> Principal:
+    services = services_of(request)
+    secret = _presented_key(request, cookie=cookie)
+    principal = services.keys().authenticate(secret) if secret else None
+    if principal is None:
+        if role == "auditor" and secret is None and services.settings.open_reads:
+            return ANONYMOUS
+        detail = "an API key is required" if secret is None else "the API key is unknown or revoked"
+        raise HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="registry"'})
+    if not principal.may(role):
+        raise errors.AccessDeniedError(f"the {principal.role} role may not do this; it needs {role}")
+    return principal
+
+
+def _require(role: str, *, cookie: bool = False) -> Callable[..., Principal]:
     def dependency(
         request: Request,
+        response: Response,
         _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
         _header: Annotated[str | None, Security(API_KEY)] = None,
     ) -> Principal:
-        services = get_services(request)
-        secret = _presented_key(request, cookie=cookie)
-        principal = services.keys().authenticate(secret) if secret else None
-        if principal is None:
-            if role == "auditor" and secret is None and services.settings.open_reads:
-                return ANONYMOUS
-            detail = "an API key is required" if secret is None else "the API key is unknown or revoked"
-            raise HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="registry"'})
-        if not principal.may(role):
-            raise errors.AccessDeniedError(f"the {principal.role} role may not do this; it needs {role}")
+        # A plain def: the key check queries the store (its revocation count), so it runs in the thread pool;
+        # a route that reads consistently has its read models checked in the same trip (api.deps.check_early).
+        principal = _principal(request, role, cookie=cookie)
+        check_early(request, response)
         return principal
 
     return dependency

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypedDict
 from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 
 from api import schemas
 from api.bootstrap import Services
@@ -36,35 +40,52 @@ def code_in_path(value: str, missing: type[errors.NotFoundError] = errors.Progra
     return nfc(value)
 
 
-def get_services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def get_services(request: Request) -> Services:
+    """No I/O, so it runs on the event loop: no trip to the thread pool (nor does any async dependency here).
+
+    A dependency or route that does blocking I/O (a query, a read of the log) stays a plain ``def``, which
+    FastAPI runs in its thread pool; the event loop never waits on the database.
+    """
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def wait_for_position(
-    request: Request,
-    response: Response,
-    min_position: Annotated[
-        int | None,
-        Query(
-            ge=0, le=2**62, description="Wait until the read models include this log position (from a write's answer)"
-        ),
-    ] = None,
-) -> None:
+MinPosition = Annotated[
+    int | None,
+    Query(ge=0, le=2**62, description="Wait until the read models include this log position (from a write's answer)"),
+]
+
+
+async def consistent(request: Request, response: Response, min_position: MinPosition = None) -> None:
     """Read-your-writes: hold a read until the read models reach the caller's last write, for a bounded time.
 
     Never silently old: a read of a programme a read model stopped for (``projections.failures``) is refused
     with 503 ``read-model-failed``; a read across programmes names the stopped ones in ``Read-Model-Failed``.
+
+    The check queries the read models, so it runs in the thread pool: in the same trip as the key check
+    (``check_early``, called by ``api.auth``, which every route that reads consistently also declares, just
+    before), else here in a trip of its own. Either way it runs after the key check and before the route.
     """
+    if getattr(request.state, CHECKED, False):
+        return
+    await run_in_threadpool(wait_for_position, request, response, min_position)
+
+
+def wait_for_position(request: Request, response: Response, min_position: int | None) -> None:
+    """Refuse a read a read model stopped for; wait (bounded) for ``min_position`` or the X-Min-Position header."""
     _refuse_failed(request, response)
     header = request.headers.get(MIN_POSITION_HEADER, "")
     wanted = min_position if min_position is not None else int(header) if header.isdigit() and len(header) < 19 else 0
     if not wanted:
         return
-    services = get_services(request)
+    services = services_of(request)
     if wanted > services.projector.head():
         raise errors.PositionNotFoundError(f"min_position {wanted} is beyond the last recorded event")
     deadline = time.monotonic() + services.settings.read_wait
@@ -74,11 +95,42 @@ def wait_for_position(
         time.sleep(0.02)
 
 
+CHECKED = "consistency_checked"
+SIMPLE_POSITION = re.compile(r"0|[1-9][0-9]{0,18}")
+
+
+def check_early(request: Request, response: Response) -> None:
+    """``wait_for_position`` now, in the key check's trip to the thread pool, if the route declares ``Consistent``.
+
+    Only when ``min_position`` is absent or plainly valid, which is when ``consistent`` would have run it with
+    that value; anything else is left to ``consistent``, which the framework calls only if it validates.
+    """
+    if not _declares_consistent(request.scope.get("route")):
+        return
+    given = request.query_params.getlist("min_position")
+    if len(given) > 1 or (given and not SIMPLE_POSITION.fullmatch(given[0])):
+        return
+    min_position = int(given[0]) if given else None
+    if min_position is not None and min_position > 2**62:
+        return
+    wait_for_position(request, response, min_position)
+    setattr(request.state, CHECKED, True)
+
+
+def _declares_consistent(route: object) -> bool:
+    dependant = getattr(route, "dependant", None)  # the route's dependency tree: a dozen nodes, walked per request
+    return isinstance(dependant, Dependant) and _depends_on(dependant, consistent)
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(sub.call is call or _depends_on(sub, call) for sub in dependant.dependencies)
+
+
 FAILED_HEADER = "Read-Model-Failed"
 
 
 def _refuse_failed(request: Request, response: Response) -> None:
-    stopped = failures.listed(get_services(request).db)
+    stopped = failures.listed(services_of(request).db)
     if not stopped:
         return
     program = request.path_params.get("program")
@@ -95,7 +147,7 @@ def _refuse_failed(request: Request, response: Response) -> None:
         )
 
 
-Consistent = Annotated[None, Depends(wait_for_position)]
+Consistent = Annotated[None, Depends(consistent)]
 
 
 @dataclass(frozen=True)
@@ -105,7 +157,7 @@ class AskedMoment(Moment):
     now: datetime | None = None
 
 
-def moment(
+async def moment(
     services: ServicesDep,
     as_of: Annotated[
         schemas.QueryMoment | None, Query(description="Effective time: count decisions that took effect by then")

@@ -206,6 +206,15 @@ PAGE_POLICY = (
 )
 
 
+EVERY_ANSWER = ((b"x-content-type-options", b"nosniff"),)
+PAGE_HEADERS = (
+    *EVERY_ANSWER,
+    (b"content-security-policy", PAGE_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
 class SecurityHeaders:
     """Every answer: ``X-Content-Type-Options: nosniff``. The web view's pages (``/ui``) also: a
     Content-Security-Policy with no script allowed, and no framing by any site (clickjacking).
@@ -218,10 +227,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [(b"x-content-type-options", b"nosniff")]
-        if scope.get("path", "").startswith("/ui"):
-            extra += [(b"content-security-policy", PAGE_POLICY.encode()), (b"x-frame-options", b"DENY")]
-            extra += [(b"referrer-policy", b"same-origin")]
+        extra = PAGE_HEADERS if scope.get("path", "").startswith("/ui") else EVERY_ANSWER
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import logging.config
-import re
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -51,7 +50,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services
-from api.problems import FastJSONResponse, problem
+from api.problems import FastJSONResponse, problem, template_pattern
 from api.schemas import Problem, ProjectionStatus
 from api.schemas.service import ProjectionFailure
 from api.settings import Settings
@@ -216,7 +215,7 @@ def route_template(scope: Scope, app: FastAPI) -> str:
 
 
 def _fits(template: str, path: str) -> bool:
-    return re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), path) is not None
+    return template_pattern(template).fullmatch(path) is not None
 
 
 class ObserveRequests:
@@ -252,6 +251,8 @@ class ObserveRequests:
         labels = (route, method, str(answered))
         self.metrics.requests.labels(*labels).inc()
         self.metrics.latency.labels(*labels).observe(seconds)
+        if not request_log.isEnabledFor(logging.INFO):
+            return
         line = {"method": method, "route": route, "path": exchange.scope["path"], "status": answered}
         line |= {"duration_ms": round(seconds * 1000, 3), "request_id": exchange.request_id, "actor": exchange.actor}
         request_log.info("%s %s %s", method, route, answered, extra=line)

@@ -7,6 +7,7 @@ human-readable detail. Domain errors are mapped by family, never one by one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from http import HTTPStatus
@@ -73,6 +74,17 @@ def problem(status: int, code: str, detail: str, instance: str, **extra: Any) ->
 
 def problem_types() -> dict[str, str]:
     """Every problem type the API can answer with, and what it means."""
+    return dict(_problem_types())
+
+
+@functools.cache
+def problem_types_json() -> bytes:
+    """``problem_types`` as the JSON ``GET /problems`` answers: the same for the life of the process, built once."""
+    return orjson.dumps(_problem_types())
+
+
+@functools.cache
+def _problem_types() -> dict[str, str]:
 
     def walk(cls: type[errors.RegistryError]) -> list[type[errors.RegistryError]]:
         return [cls, *(sub for child in cls.__subclasses__() for sub in walk(child))]
@@ -110,9 +122,15 @@ def _allowed_methods(request: Request) -> set[str]:
     return {
         method.upper()
         for template, operations in request.app.openapi()["paths"].items()
-        if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), path)
+        if template_pattern(template).fullmatch(path)
         for method in operations
     }
+
+
+@functools.cache
+def template_pattern(template: str) -> re.Pattern[str]:
+    """The paths a route template (``/programs/{program}``) serves, compiled once per template."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)))
 
 
 def install(app: FastAPI) -> None:

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Admin, Reader, Recorder
 from api.bootstrap import Services
 from api.deps import (
+    AskedMoment,
     Consistent,
     ServicesDep,
     When,
@@ -98,7 +100,7 @@ UNCHANGED: dict[int | str, dict[str, Any]] = {
     summary="Standings per stage",
     responses=UNCHANGED,
 )
-def get_standings(
+async def get_standings(
     program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, request: Request, response: Response
 ) -> dict[str, object] | Response:
     """As of an effective time and as known at a recorded time (both default to now).
@@ -107,6 +109,13 @@ def get_standings(
     ETag (``"version.position.n"``): If-None-Match with it answers 304 while nothing changed; If-Match
     with it guards a programme-level decision by the programme's version.
     """
+    # The reads in one trip to the thread pool; a reply built here is checked on the event loop, not in another.
+    return await run_in_threadpool(_standings, program, services, when, request, response)
+
+
+def _standings(
+    program: str, services: Services, when: AskedMoment, request: Request, response: Response
+) -> dict[str, object] | Response:
     code = code_in_path(program)
     now = when.now or services.clock()
     if when.latest:

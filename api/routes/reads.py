@@ -11,14 +11,16 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
 
 from api import schemas
 from api.auth import Reader
+from api.bootstrap import Services
 from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path
-from api.problems import problem_types
+from api.problems import problem_types, problem_types_json
 from api.schemas import Health, HistoryPage
 from api.schemas.values import TEXT_PATTERN
 from domain import errors
@@ -32,7 +34,7 @@ EventType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
 Bound = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time zone")]
 
 
-def history_filter(
+async def history_filter(
     team: Annotated[
         str | None,
         Query(max_length=64, description="Only this team's events", json_schema_extra={"pattern": TEXT_PATTERN}),
@@ -182,7 +184,12 @@ def all_history(
 
 
 @router.get("/health", response_model=Health, tags=["operations"], summary="Liveness and read-model positions")
-def health(services: ServicesDep) -> dict[str, Any]:
+async def health(services: ServicesDep) -> dict[str, Any]:
+    # One trip to the thread pool for the queries; the reply is then checked against Health on the event loop.
+    return await run_in_threadpool(_health, services)
+
+
+def _health(services: Services) -> dict[str, Any]:
     report = status(services.projector, services.clock())
     return {
         "status": "ok",
@@ -192,13 +199,15 @@ def health(services: ServicesDep) -> dict[str, Any]:
     }
 
 
-@router.get("/problems", tags=["operations"], summary="Every problem type and what it means")
-def problems() -> dict[str, str]:
-    return problem_types()
+@router.get(
+    "/problems", response_model=dict[str, str], tags=["operations"], summary="Every problem type and what it means"
+)
+async def problems() -> Response:
+    return Response(problem_types_json(), media_type="application/json")
 
 
 @router.get("/problems/{code}", tags=["operations"], summary="What one problem type means")
-def problem_type(code: str) -> dict[str, str]:
+async def problem_type(code: str) -> dict[str, str]:
     known = problem_types()
     if code not in known:
         raise errors.NotFoundError(f"no problem type {code!r}")

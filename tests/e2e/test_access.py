@@ -235,6 +235,22 @@ def test_reads_are_closed_to_callers_without_a_key_by_default(services: Services
         assert anonymous.get("/health").status_code == 200
 
 
+def test_the_key_is_checked_before_the_query_and_the_read_models(services: Services) -> None:
+    """A read's key check and its read-model check share one trip to the thread pool; the order of answers holds."""
+    auditor = create_key(services, name="auditor", role="auditor", actor="test")
+    beyond = str(services.projector.head() + 100)
+    with TestClient(create_app(services=services)) as anonymous:
+        for given in ("x", "-1", beyond, f"0{beyond}", f"+{beyond}"):
+            as_problem(anonymous.get("/programs", params={"min_position": given}), 401, "unauthenticated")
+    with TestClient(create_app(services=services), headers={"X-API-Key": auditor.secret}) as client:
+        for given in ("x", "-1", str(2**62 + 1)):  # invalid: 422, as before, and the read models are not asked
+            as_problem(client.get("/programs", params={"min_position": given}), 422, "invalid-request")
+        for given in (beyond, f"0{beyond}", f"+{beyond}"):  # plain, or left to the dependency that validates it
+            as_problem(client.get("/programs", params={"min_position": given}), 404, "position-not-found")
+        as_problem(client.get("/programs", headers={"X-Min-Position": beyond}), 404, "position-not-found")
+        assert client.get("/programs", params={"min_position": "0"}).status_code == 200
+
+
 def exercise_rounds(post: Callable[..., dict[str, Any]], team: str, deadline: str) -> None:
     """The evaluation round's writes and the advancements under objection, as the recorder."""
     rounds = "/programs/{program}/evaluation-rounds"
