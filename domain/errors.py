@@ -241,6 +241,14 @@ class TooManyFinalistsError(RuleViolationError):
     """More finalists were named than the programme allows. Name at most the programme's finalist count."""
 
 
+class PanelFullError(RuleViolationError):
+    """The round's panel already has as many members as a panel may have. Register no more members."""
+
+
+class TooManyStagesError(RuleViolationError):
+    """The programme already has 20 stages, the most a programme may have. Amend a stage instead of adding one."""
+
+
 class LastStageTooSmallError(RuleViolationError):
     """The new last stage would seat fewer teams than the programme's finalist count. Give the last stage at least
     as many seats as the programme has finalists.

@@ -194,7 +194,8 @@ class EvaluationRound(Aggregate):
             msg = f"{member} already sits on round {self.number}'s panel as {self.panel[member]}"
             raise errors.AlreadyOnPanelError(msg)
         if len(self.panel) >= MAX_PANEL:
-            raise errors.InvalidValueError(f"a panel has at most {MAX_PANEL} members")
+            msg = f"round {self.number}'s panel already has {MAX_PANEL} members, the most it may have"
+            raise errors.PanelFullError(msg)
         self.trigger_event(
             self.PanelMemberRegistered, round=self.number, member=member, role=role, **stamp.event_fields()
         )

@@ -74,7 +74,7 @@ class Rules(ProgramState):
     def add_stage(self, stamp: Stamp, stage: Stage) -> int:
         stamp.not_before(self.opened_at)
         if len(self.stages) >= 20:
-            raise errors.InvalidValueError("a programme has at most 20 stages")
+            raise errors.TooManyStagesError("the programme already has 20 stages, the most a programme may have")
         if self.finalists:
             raise errors.FinalistsAlreadySelectedError(
                 "the finalists were chosen from the last stage: add no stage after"

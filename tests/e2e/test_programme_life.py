@@ -205,5 +205,6 @@ def test_the_web_timeline_shows_sources_and_rules_versions(api: Api, admin_key: 
 
 def test_every_new_problem_type_is_described(api: Api) -> None:
     described = api.get("/problems")
-    for code in ("call-closed", "call-not-open", "call-overlap", "stage-in-use", "last-stage-too-small"):
+    new = ("call-closed", "call-not-open", "call-overlap", "stage-in-use", "last-stage-too-small", "too-many-stages")
+    for code in (*new, "panel-full"):
         assert len(described[code]) > 40 and described[code].endswith("."), code

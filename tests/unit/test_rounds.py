@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from domain import errors
 from domain.program import Program
-from domain.rounds import EvaluationRound
+from domain.rounds import MAX_PANEL, EvaluationRound
 from tests.unit.bdd import CRITERIA, PROGRAM, applied, eliminated, facts, on, opened, refused, seated, when
 
 
@@ -72,6 +72,14 @@ def test_a_member_joins_the_panel_with_a_role_once() -> None:
     assert when(lambda: r.register_member(on(5), program, member="Kim", role="chair"), r) == []
     refused(errors.AlreadyOnPanelError, lambda: r.register_member(on(5), program, member="Kim", role="member"), r)
     refused(errors.InvalidValueError, lambda: r.register_member(on(5), program, member="Lee", role="king"), r)
+
+
+def test_a_full_panel_takes_no_more_members_as_the_records_forbid_it() -> None:
+    program = opened()
+    r = a_round(program)
+    for n in range(MAX_PANEL):
+        r.register_member(on(4), program, member=f"member {n}", role="member")
+    refused(errors.PanelFullError, lambda: r.register_member(on(5), program, member="one more", role="member"), r)
 
 
 def test_a_conflict_is_declared_by_a_panel_member_with_a_reason() -> None:

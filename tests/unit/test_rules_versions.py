@@ -37,6 +37,12 @@ def test_adding_a_last_stage_with_fewer_seats_than_finalists_is_refused() -> Non
     refused(errors.LastStageTooSmallError, lambda: program.add_stage(on(3), Stage.make("tiny", 1, [], [])), program)
 
 
+def test_a_twenty_first_stage_is_refused_as_the_records_forbid_it() -> None:
+    program = opened(seats=(5,) * 19)
+    assert program.add_stage(on(3), Stage.make("stage 20", 5, [], [])) == 19  # the twentieth is the last allowed
+    refused(errors.TooManyStagesError, lambda: program.add_stage(on(4), Stage.make("stage 21", 5, [], [])), program)
+
+
 def test_adding_a_stage_after_the_finalists_were_chosen_is_refused() -> None:
     program = opened(seats=(5, 4), finalist_count=1)
     seated(program, "A", stage=1)
