@@ -87,17 +87,26 @@ class Issuer:
         self.every, self.seconds = every, seconds
         self.table = CheckpointTable(registry.recorder)
         self._last: StoredCheckpoint | None = None  # the last stored checkpoint this process has seen
+        self._frontier = merkle.Frontier()  # the log's first leaves, as far as this process has read them
 
     def issue(self) -> StoredCheckpoint | None:
-        """Sign the whole log as it stands, if it grew since the last stored checkpoint; the stored last one."""
+        """Sign the whole log as it stands, if it grew since the last stored checkpoint; the stored last one.
+
+        The tree's right edge (``merkle.Frontier``) is kept from one signature to the next, so
+        a checkpoint reads only the leaves added since: the log's first leaves never change.
+        A process reads the whole log once, at its first checkpoint.
+        """
         last = self.table.last()
-        links = list(MerkleLog(self.registry).links())
         done = 0 if last is None else last.tree_size
-        if len(links) > done:
-            leaves = [merkle.leaf_hash(bytes.fromhex(item.hash)) for item in links]
-            head = Head(self.origin, len(links), merkle.root(leaves))
+        base = self._frontier if self._frontier.size <= done else merkle.Frontier()
+        fresh = list(MerkleLog(self.registry).links(after=base.size - 1))
+        grown = base.copy()
+        grown.extend(merkle.leaf_hash(bytes.fromhex(item.hash)) for item in fresh)
+        self._frontier = grown
+        if grown.size > done:
+            head = Head(self.origin, grown.size, grown.root())
             note = self.signer().sign_note(head.body(), self.origin)
-            row = StoredCheckpoint(len(links), done, self.clock().isoformat(), note, pack(links[done:]))
+            row = StoredCheckpoint(grown.size, done, self.clock().isoformat(), note, pack(fresh[done - base.size :]))
             if self.table.append(row):
                 self._last = row
                 return row

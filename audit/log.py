@@ -21,9 +21,9 @@ class MerkleLog:
     def __init__(self, registry: Registry) -> None:
         self.recorder: Any = registry.recorder
 
-    def links(self) -> Iterator[Link]:
-        """Every chain link in leaf order (``rows`` gives them as plain tuples, for a whole-log pass)."""
-        for row in chain_rows(self.recorder, whole=False):
+    def links(self, *, after: int = -1) -> Iterator[Link]:
+        """Every chain link past leaf ``after``, in leaf order (``rows``: plain tuples, for a whole-log pass)."""
+        for row in chain_rows(self.recorder, whole=False, after=after):
             yield Link(*row)
 
     def rows(self) -> Iterator[ChainRow]:

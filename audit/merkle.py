@@ -120,6 +120,12 @@ class Frontier:
             size *= 2
         self._stack = stack[::-1]
 
+    def copy(self) -> Frontier:
+        """The same tree, grown apart from this one from now on."""
+        twin = Frontier()
+        twin.size, twin._stack = self.size, list(self._stack)
+        return twin
+
     def root(self) -> bytes:
         if not self._stack:
             return EMPTY_ROOT

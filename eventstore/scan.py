@@ -46,23 +46,24 @@ def event_rows(recorder: Any) -> Iterator[EventRow]:
         position = page[-1].id
 
 
-def chain_rows(recorder: Any, *, whole: bool = True) -> Iterator[ChainRow]:
+def chain_rows(recorder: Any, *, whole: bool = True, after: int = -1) -> Iterator[ChainRow]:
     """Every chain link as (leaf, position, stream, version, prev_hash, hash), in leaf order.
 
     ``whole=False`` reads PostgreSQL in pages too, for a reader that may stop early
-    (leaving a COPY early costs a cancel request and a drain).
+    (leaving a COPY early costs a cancel request and a drain). ``after`` starts past
+    that leaf index (paged reads only).
     """
     if hasattr(recorder, "chain"):  # memory
-        for item in list(recorder.chain):
+        for item in list(recorder.chain)[after + 1 :]:
             yield item.row()
         return
     postgres = isinstance(recorder, PostgresApplicationRecorder)
-    if postgres and whole:
+    if postgres and whole and after < 0:
         sql = SQL(f"SELECT {_CHAIN_COLUMNS} FROM registry_chain ORDER BY leaf").format()
         yield from _fetched(recorder, sql)
         return
     mark = "%s" if postgres else "?"
-    leaf = -1
+    leaf = after
     while True:
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(
