@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response, Security
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import check_early, services_of
+from api.deps import services_of
 from domain import errors
 from domain.access import Principal
 
@@ -54,15 +54,11 @@ def _principal(request: Request, role: str, *, cookie: bool) -> Principal:
 def _require(role: str, *, cookie: bool = False) -> Callable[..., Principal]:
     def dependency(
         request: Request,
-        response: Response,
         _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
         _header: Annotated[str | None, Security(API_KEY)] = None,
     ) -> Principal:
-        # A plain def: the key check queries the store (its revocation count), so it runs in the thread pool;
-        # a route that reads consistently has its read models checked in the same trip (api.deps.check_early).
-        principal = _principal(request, role, cookie=cookie)
-        check_early(request, response)
-        return principal
+        # A plain def: the key check queries the store (its revocation count), so it runs in the thread pool.
+        return _principal(request, role, cookie=cookie)
 
     return dependency
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypedDict
 from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from fastapi.dependencies.models import Dependant
 
 from api import schemas
 from api.bootstrap import Services
@@ -63,23 +59,13 @@ MinPosition = Annotated[
 ]
 
 
-async def consistent(request: Request, response: Response, min_position: MinPosition = None) -> None:
+def wait_for_position(request: Request, response: Response, min_position: MinPosition = None) -> None:
     """Read-your-writes: hold a read until the read models reach the caller's last write, for a bounded time.
 
     Never silently old: a read of a programme a read model stopped for (``projections.failures``) is refused
     with 503 ``read-model-failed``; a read across programmes names the stopped ones in ``Read-Model-Failed``.
-
-    The check queries the read models, so it runs in the thread pool: in the same trip as the key check
-    (``check_early``, called by ``api.auth``, which every route that reads consistently also declares, just
-    before), else here in a trip of its own. Either way it runs after the key check and before the route.
+    It queries the read models, so it is a plain ``def``: FastAPI runs it in its thread pool.
     """
-    if getattr(request.state, CHECKED, False):
-        return
-    await run_in_threadpool(wait_for_position, request, response, min_position)
-
-
-def wait_for_position(request: Request, response: Response, min_position: int | None) -> None:
-    """Refuse a read a read model stopped for; wait (bounded) for ``min_position`` or the X-Min-Position header."""
     _refuse_failed(request, response)
     header = request.headers.get(MIN_POSITION_HEADER, "")
     wanted = min_position if min_position is not None else int(header) if header.isdigit() and len(header) < 19 else 0
@@ -93,37 +79,6 @@ def wait_for_position(request: Request, response: Response, min_position: int | 
         if time.monotonic() > deadline:
             raise ReadModelBehindError(f"the read models have not reached position {wanted} yet")
         time.sleep(0.02)
-
-
-CHECKED = "consistency_checked"
-SIMPLE_POSITION = re.compile(r"0|[1-9][0-9]{0,18}")
-
-
-def check_early(request: Request, response: Response) -> None:
-    """``wait_for_position`` now, in the key check's trip to the thread pool, if the route declares ``Consistent``.
-
-    Only when ``min_position`` is absent or plainly valid, which is when ``consistent`` would have run it with
-    that value; anything else is left to ``consistent``, which the framework calls only if it validates.
-    """
-    if not _declares_consistent(request.scope.get("route")):
-        return
-    given = request.query_params.getlist("min_position")
-    if len(given) > 1 or (given and not SIMPLE_POSITION.fullmatch(given[0])):
-        return
-    min_position = int(given[0]) if given else None
-    if min_position is not None and min_position > 2**62:
-        return
-    wait_for_position(request, response, min_position)
-    setattr(request.state, CHECKED, True)
-
-
-def _declares_consistent(route: object) -> bool:
-    dependant = getattr(route, "dependant", None)  # the route's dependency tree: a dozen nodes, walked per request
-    return isinstance(dependant, Dependant) and _depends_on(dependant, consistent)
-
-
-def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
-    return any(sub.call is call or _depends_on(sub, call) for sub in dependant.dependencies)
 
 
 FAILED_HEADER = "Read-Model-Failed"
@@ -147,7 +102,7 @@ def _refuse_failed(request: Request, response: Response) -> None:
         )
 
 
-Consistent = Annotated[None, Depends(consistent)]
+Consistent = Annotated[None, Depends(wait_for_position)]
 
 
 @dataclass(frozen=True)
