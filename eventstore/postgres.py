@@ -24,7 +24,7 @@ from psycopg.sql import SQL, Identifier
 
 from eventstore import revocations
 from eventstore.append import append_function_ddl, append_statement
-from eventstore.chain import CHAIN_DDL, chain_tail
+from eventstore.chain import CHAIN_DDL, Link, chain_tail, remember
 from eventstore.checkpoints import checkpoint_ddl
 from eventstore.pool import tuned_pool
 from eventstore.shims import FailFastPostgresRecorder
@@ -46,7 +46,7 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
         ).format(Identifier(self.datastore.schema, self.events_table_name))
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
-        """Store the events and their chain links; their positions, in the order given."""
+        """Store the events and their chain links; their positions, in the order given (the links are remembered)."""
         if not stored_events:
             return []
         params = (
@@ -61,7 +61,10 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
             cursor.execute(self.append_statement, params, prepare=True)
             row = cursor.fetchone()
         assert row is not None
-        return list(row["positions"])
+        positions: list[int] = row["appended"]
+        streams = [str(stream) for stream in params[0]]
+        remember(self, map(Link, row["leaves"], positions, streams, params[1], row["prev_hashes"], row["hashes"]))
+        return positions
 
     def revocations(self) -> int:
         """How many keys have been revoked (``eventstore.revocations``): one small query."""
