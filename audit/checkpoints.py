@@ -144,7 +144,7 @@ class Issuer:
         except (ValueError, NoteError, CheckpointError):
             tree, head = None, None
         if tree is None or head is None or head.tree_size != tree.size or head.root != tree.root():
-            log.warning("the stored right edge at size %s does not hold; reading the log from the start", last.tree_size)
+            log.warning("the stored right edge at size %s does not hold; reading the whole log", last.tree_size)
             return None
         return tree
 

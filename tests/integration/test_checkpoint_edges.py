@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -43,7 +43,7 @@ def story(services: Services, clock: Clock, tmp_path: Path) -> None:
 class CountingLog(MerkleLog):
     """The Merkle log, remembering from which leaf each read of links started."""
 
-    starts: list[int] = []
+    starts: ClassVar[list[int]] = []
 
     def links(self, *, after: int = -1) -> Iterator[Link]:
         CountingLog.starts.append(after + 1)
@@ -94,7 +94,8 @@ def alter_edges(services: Services, change: Any) -> None:
             if new is None:
                 cursor.execute(f"DELETE FROM registry_checkpoint_edges WHERE tree_size = {mark}", (size,))
             else:
-                cursor.execute(f"UPDATE registry_checkpoint_edges SET edge = {mark} WHERE tree_size = {mark}", (new, size))
+                update = f"UPDATE registry_checkpoint_edges SET edge = {mark} WHERE tree_size = {mark}"
+                cursor.execute(update, (new, size))
 
 
 def flipped(edge: bytes) -> bytes:

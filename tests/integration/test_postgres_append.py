@@ -91,7 +91,8 @@ def test_the_links_an_append_returns_are_the_stored_ones_and_name_only_what_it_w
     stored = {item.position: item for item in MerkleLog(services.registry).links()}
     assert returned == {position: stored[position] for position in positions}
     assert [returned[p].leaf for p in positions] == [2, 3, 4]
-    assert [(returned[p].stream, returned[p].version) for p in positions] == [(str(e.originator_id), e.originator_version) for e in saved]
+    written = [(str(e.originator_id), e.originator_version) for e in saved]
+    assert [(returned[p].stream, returned[p].version) for p in positions] == written
     assert appended(recorder, earlier) is None  # an earlier append's: read from the store
     assert appended(recorder_of(services), [*positions, positions[-1] + 1]) is None
     with pytest.raises(IntegrityError):
