@@ -31,17 +31,19 @@ def append_statement(recorder: PostgresApplicationRecorder) -> str:
     Binary parameters are cheaper to send, and for the server to read, than text arrays.
     """
     return (
-        SQL("SELECT * FROM {}(%b::uuid[], %b::bigint[], %b::text[], %b, %b)")
+        SQL("SELECT * FROM {}(%b::uuid[], %b::bigint[], %b::text[], %b, %b, %b::uuid[], %b::bigint[])")
         .format(Identifier(recorder.datastore.schema, APPEND_FUNCTION))
         .as_string()
     )
 
 
 def append_function_ddl(recorder: PostgresApplicationRecorder) -> Composed:
-    """``registry_append_links(streams, versions, topics, states, tails)``: the whole save, and what it chained.
+    """``registry_append_links(streams, versions, topics, states, tails, heads, head_versions)``: the whole save.
 
-    Under the events table's EXCLUSIVE lock (held to the commit) it inserts the
-    events, reads each stream's last hash, hashes the new events in version order
+    Under the events table's EXCLUSIVE lock (held to the commit) it checks that
+    each stream in ``heads`` is still at its version in ``head_versions`` (what the
+    decision read and does not append to: a unique violation if one moved on, as
+    for a competing version), inserts the events, reads each stream's last hash, hashes the new events in version order
     per stream as ``sha256('{"prev":"' || prev || tail)`` (``tail`` is the rest of
     the canonical encoding, see ``chain.chain_tail``), appends the links with leaves in
     position order, notifies the channel and returns one row: the positions, leaf
@@ -58,7 +60,8 @@ def append_function_ddl(recorder: PostgresApplicationRecorder) -> Composed:
 
 _APPEND_BODY = """
 CREATE OR REPLACE FUNCTION {function}(
-    streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[]
+    streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[],
+    heads uuid[], head_versions bigint[]
 ) RETURNS TABLE (appended bigint[], leaves bigint[], prev_hashes text[], hashes text[])
 LANGUAGE plpgsql AS $body$
 DECLARE
@@ -76,6 +79,14 @@ DECLARE
 BEGIN
     SET LOCAL lock_timeout = {lock_timeout};
     LOCK TABLE {events} IN EXCLUSIVE MODE;
+    IF EXISTS (
+        SELECT 1 FROM unnest(heads, head_versions) AS h(stream, version)
+        WHERE h.version IS DISTINCT FROM (
+            SELECT MAX(e.originator_version) FROM {events} AS e WHERE e.originator_id = h.stream
+        )
+    ) THEN
+        RAISE EXCEPTION 'a record this decision read has changed since' USING ERRCODE = 'unique_violation';
+    END IF;
     WITH batch AS (
         SELECT * FROM unnest(streams, versions, topics, states) WITH ORDINALITY
             AS b(originator_id, originator_version, topic, state, ord)

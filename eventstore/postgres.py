@@ -45,8 +45,14 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
             " JOIN {} AS e USING (originator_id, originator_version) ORDER BY r.ord"
         ).format(Identifier(self.datastore.schema, self.events_table_name))
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
-        """Store the events and their chain links; their positions, in the order given (the links are remembered)."""
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], *, unchanged: Sequence[tuple[UUID, int]] = (), **_: Any
+    ) -> Sequence[int] | None:
+        """Store the events and their chain links; their positions, in the order given (the links are remembered).
+
+        ``unchanged``: (stream, version) of records the decision read and does not append to; the save is
+        refused (``IntegrityError``) if one of them is no longer at that version.
+        """
         if not stored_events:
             return []
         params = (
@@ -55,6 +61,8 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
             [event.topic for event in stored_events],
             [event.state for event in stored_events],
             [chain_tail(event) for event in stored_events],
+            [stream for stream, _ in unchanged],
+            [version for _, version in unchanged],
         )
         with self.datastore.get_connection() as conn, conn.cursor() as cursor:
             assert conn.autocommit  # the statement is the transaction: it commits before it answers
