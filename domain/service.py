@@ -13,7 +13,8 @@ that a kept copy could have misled without an append to catch it is decided
 again from the store.
 
 With an idempotency key, a receipt is saved with the decision and a retry gets
-the first answer back (``replayed``) instead of deciding again. After a decision
+the first answer back (``replayed``) instead of deciding again: its save collides
+on the receipt (or its decision is refused), and only then is the receipt read. After a decision
 is saved (or replayed) the ``after_save`` hooks run: the composition root uses
 them to count events and to bring read models up to date.
 
@@ -176,10 +177,19 @@ class DecisionService(Application[UUID]):
         for attempt in range(MAX_ATTEMPTS):
             if attempt:  # lost a race: let the winners finish before deciding again
                 time.sleep(random.uniform(0, 0.004 * 2**attempt))
-            replay = self._receipt(ctx)
+            # An earlier request with this idempotency key is looked for only once this one has collided
+            # with something (its receipt, if it is a retry) or been refused: a first request, the usual
+            # case, is not made to ask. Its receipt, saved with the decision, is what keeps it from recording twice.
+            replay = self._receipt(ctx) if attempt else None
             if replay is not None:
                 return replay
-            reads, stamp, (aggregates, result) = self._decide_checked(ctx, decide)
+            try:
+                reads, stamp, (aggregates, result) = self._decide_checked(ctx, decide)
+            except errors.RegistryError:
+                replay = None if attempt else self._receipt(ctx)  # a retry of a decision since made moot?
+                if replay is not None:
+                    return replay
+                raise
             unchanged = reads.unchanged(aggregates)
             programmes = [a for a in aggregates if isinstance(a, Program) and a.pending_events]
             if ctx.idempotency_key:
