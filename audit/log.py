@@ -13,7 +13,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from audit import merkle
 from domain.registry import Registry
-from eventstore.chain import Link
+from eventstore.chain import Link, appended
 from eventstore.scan import ChainRow, chain_rows
 
 
@@ -46,7 +46,13 @@ class MerkleLog:
         return int(self._query("SELECT COALESCE(MAX(leaf), -1) + 1 AS size FROM registry_chain", ())[0]["size"])
 
     def at(self, positions: list[int]) -> dict[int, Link]:
-        """The chain links of events at these log positions (those that have one)."""
+        """The chain links of events at these log positions (those that have one).
+
+        When this context's last append wrote them all (a decision's reply), they are known without a query.
+        """
+        known = appended(self.recorder, positions)
+        if known is not None:
+            return known
         if hasattr(self.recorder, "chain"):
             wanted = set(positions)
             return {item.position: item for item in list(self.recorder.chain) if item.position in wanted}

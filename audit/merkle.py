@@ -120,6 +120,25 @@ class Frontier:
             size *= 2
         self._stack = stack[::-1]
 
+    def edge(self) -> bytes:
+        """The right edge as bytes: its complete subtrees' roots, largest first (one per set bit of the size).
+
+        With the size, that is the whole state: ``from_edge`` grows the same tree
+        from it, so a checkpoint stored with its edge lets any process go on from
+        there reading only the leaves added since.
+        """
+        return b"".join(node for node, _ in self._stack)
+
+    @classmethod
+    def from_edge(cls, size: int, edge: bytes) -> Frontier:
+        """The tree of ``size`` leaves whose right edge is ``edge``; ValueError if the two cannot belong together."""
+        sizes = [1 << bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1] if size > 0 else []
+        if size < 0 or len(edge) != 32 * len(sizes):
+            raise ValueError(f"a right edge of {len(edge)} bytes is not one of a tree of {size} leaves")
+        tree = cls()
+        tree.size, tree._stack = size, [(edge[32 * i : 32 * i + 32], width) for i, width in enumerate(sizes)]
+        return tree
+
     def copy(self) -> Frontier:
         """The same tree, grown apart from this one from now on."""
         twin = Frontier()

@@ -48,8 +48,8 @@ from bench.processes import REGISTRY, Child
 from bench.raw_server import RAW_TABLE
 
 CLIENTS = 8
-MIN_WRITE_RATE_RATIO = 0.8
-MAX_WRITE_P99_RATIO = 2.0
+MIN_WRITE_RATE_RATIO = 0.5
+MAX_WRITE_P99_RATIO = 3.0
 MIN_READ_RATE_RATIO = 0.5
 WRITE_PROGRAMME = "BENCH-HTTP-WRITES"
 NOT_INLINE = {"REGISTRY_INLINE_PROJECTIONS": "false"}  # the runner keeps the read models, off the request path

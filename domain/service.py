@@ -7,8 +7,14 @@ store refuses the save; the loop then reloads and decides again, a bounded
 number of times, so a lost race either succeeds on fresh state or fails with
 the rule that now forbids it — never silently.
 
+Programmes are read from copies kept between decisions (``domain.kept``): the
+save is conditional on each programme read being unchanged, and a decision
+that a kept copy could have misled without an append to catch it is decided
+again from the store.
+
 With an idempotency key, a receipt is saved with the decision and a retry gets
-the first answer back (``replayed``) instead of deciding again. After a decision
+the first answer back (``replayed``) instead of deciding again: its save collides
+on the receipt (or its decision is refused), and only then is the receipt read. After a decision
 is saved (or replayed) the ``after_save`` hooks run: the composition root uses
 them to count events and to bring read models up to date.
 
@@ -34,6 +40,7 @@ from domain import errors
 from domain.candidacy import Candidacy
 from domain.commands import ProgramCommand, TeamCommand
 from domain.events import DecisionEvent
+from domain.kept import Kept, Reads, reading
 from domain.program import Program
 from domain.receipts import Receipt
 from domain.values import Source, Stamp
@@ -105,12 +112,14 @@ class DecisionService(Application[UUID]):
         self.locate = locate or (lambda refs: [0 for _ in refs])
         self.after_save: list[AfterSave] = []
         """Run, in order, on what each decision recorded (or replayed); the decision is stored by then."""
+        self.kept = Kept()
 
     # --- reading aggregates -----------------------------------------------------------
 
     def program(self, program_code: str) -> Program:
         try:
-            return self._get(Program.id_for(program_code), Program)
+            program_id = Program.id_for(program_code)
+            return self.kept.get(program_id, lambda: self._get(program_id, Program))
         except (AggregateNotFoundError, errors.InvalidValueError):  # a malformed code names nothing
             raise errors.ProgramNotFoundError(f"no programme {program_code!r}") from None
 
@@ -168,9 +177,42 @@ class DecisionService(Application[UUID]):
         for attempt in range(MAX_ATTEMPTS):
             if attempt:  # lost a race: let the winners finish before deciding again
                 time.sleep(random.uniform(0, 0.004 * 2**attempt))
-            replay = self._receipt(ctx)
+            # An earlier request with this idempotency key is looked for only once this one has collided
+            # with something (its receipt, if it is a retry) or been refused: a first request, the usual
+            # case, is not made to ask. Its receipt, saved with the decision, is what keeps it from recording twice.
+            replay = self._receipt(ctx) if attempt else None
             if replay is not None:
                 return replay
+            try:
+                reads, stamp, (aggregates, result) = self._decide_checked(ctx, decide)
+            except errors.RegistryError:
+                replay = None if attempt else self._receipt(ctx)  # a retry of a decision since made moot?
+                if replay is not None:
+                    return replay
+                raise
+            unchanged = reads.unchanged(aggregates)
+            programmes = [a for a in aggregates if isinstance(a, Program) and a.pending_events]
+            if ctx.idempotency_key:
+                written = [(e.originator_id, e.originator_version) for a in aggregates for e in a.pending_events]
+                aggregates.append(Receipt.issue(stamp, fingerprint=ctx.fingerprint, events=written, result=result))
+            try:
+                recordings = self.save(*aggregates, unchanged=unchanged)
+            except IntegrityError:
+                self.kept.forget(reads.versions)  # a programme read may have moved on: read it from the store
+                continue  # another decision (or the same request, retried) won the race: look again
+            self.kept.keep(programmes)  # their saved version, for the next decision
+            decision = [r for r in recordings if not isinstance(r.domain_event, Receipt.Event)]
+            events = tuple(r.domain_event for r in decision)
+            positions = tuple(r.notification.id for r in decision)
+            return Recorded(events, positions, result)  # type: ignore[arg-type]
+        msg = "the records kept changing while this decision was being made; please retry"
+        raise errors.ConcurrentUpdateError(msg)
+
+    def _decide_checked(
+        self, ctx: Context, decide: Callable[[Stamp], tuple[list[Aggregate], R]]
+    ) -> tuple[Reads, Stamp, tuple[list[Aggregate], R]]:
+        """Decide on kept programmes; again from the store if one was used and no append will check it."""
+        for use_kept in (True, False):
             stamp = Stamp.make(
                 actor=ctx.actor,
                 recorded_at=self.clock(),
@@ -180,20 +222,19 @@ class DecisionService(Application[UUID]):
                 idempotency_key=ctx.idempotency_key,
                 sources=ctx.sources,
             )
-            aggregates, result = decide(stamp)
-            if ctx.idempotency_key:
-                written = [(e.originator_id, e.originator_version) for a in aggregates for e in a.pending_events]
-                aggregates.append(Receipt.issue(stamp, fingerprint=ctx.fingerprint, events=written, result=result))
-            try:
-                recordings = self.save(*aggregates)
-            except IntegrityError:
-                continue  # another decision (or the same request, retried) won the race: look again
-            decision = [r for r in recordings if not isinstance(r.domain_event, Receipt.Event)]
-            events = tuple(r.domain_event for r in decision)
-            positions = tuple(r.notification.id for r in decision)
-            return Recorded(events, positions, result)  # type: ignore[arg-type]
-        msg = "the records kept changing while this decision was being made; please retry"
-        raise errors.ConcurrentUpdateError(msg)
+            with reading(Reads(use_kept)) as reads:
+                try:
+                    decided = decide(stamp)
+                except errors.RegistryError:  # a refusal: on a stale copy it could be wrong
+                    if not reads.from_kept:
+                        raise
+                    self.kept.forget(reads.versions)
+                    continue
+            if reads.from_kept and not any(aggregate.pending_events for aggregate in decided[0]):
+                self.kept.forget(reads.versions)  # nothing to append, so nothing checks the copy: ask the store
+                continue
+            return reads, stamp, decided
+        raise AssertionError("unreachable: a decision from the store is returned or raises")
 
     def _receipt(self, ctx: Context) -> Recorded[Any] | None:
         """The first answer to this idempotency key, if there was one."""

@@ -1,13 +1,17 @@
 """The PostgreSQL append: one PL/pgSQL function that stores a whole save, its chain links and its NOTIFY.
 
-``registry_append`` is created with the tables and called by
+``registry_append_links`` is created with the tables and called by
 ``postgres.ChainedPostgresRecorder`` in an autocommit statement, so the statement
 is the transaction and a save is one round trip. Under the events table's
 EXCLUSIVE lock (as the library takes it, so commits happen in position order and a
 follower never passes a gap that a late commit fills) it inserts the events,
 chains them onto their streams in ``registry_chain`` (hashing in the database,
 with the previous hash read under the lock), sends the NOTIFY and returns the
-positions. A competing version is a unique violation, which surfaces as the
+positions with each event's leaf index, previous hash and hash, so that a reply
+that names them (``audit.log.MerkleLog.at``) asks the store nothing more. (The
+first version, ``registry_append``, returned the positions alone; a function's
+result type cannot be replaced, so it is left for processes of that version
+while an upgrade rolls through.) A competing version is a unique violation, which surfaces as the
 library's ``IntegrityError``.
 """
 
@@ -18,7 +22,7 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from eventstore.chain import PREV_PREFIX
 
-APPEND_FUNCTION = "registry_append"
+APPEND_FUNCTION = "registry_append_links"
 
 
 def append_statement(recorder: PostgresApplicationRecorder) -> str:
@@ -27,20 +31,23 @@ def append_statement(recorder: PostgresApplicationRecorder) -> str:
     Binary parameters are cheaper to send, and for the server to read, than text arrays.
     """
     return (
-        SQL("SELECT {}(%b::uuid[], %b::bigint[], %b::text[], %b, %b) AS positions")
+        SQL("SELECT * FROM {}(%b::uuid[], %b::bigint[], %b::text[], %b, %b, %b::uuid[], %b::bigint[])")
         .format(Identifier(recorder.datastore.schema, APPEND_FUNCTION))
         .as_string()
     )
 
 
 def append_function_ddl(recorder: PostgresApplicationRecorder) -> Composed:
-    """``registry_append(streams, versions, topics, states, tails) RETURNS bigint[]``: the whole save.
+    """``registry_append_links(streams, versions, topics, states, tails, heads, head_versions)``: the whole save.
 
-    Under the events table's EXCLUSIVE lock (held to the commit) it inserts the
-    events, reads each stream's last hash, hashes the new events in version order
+    Under the events table's EXCLUSIVE lock (held to the commit) it checks that
+    each stream in ``heads`` is still at its version in ``head_versions`` (what the
+    decision read and does not append to: a unique violation if one moved on, as
+    for a competing version), inserts the events, reads each stream's last hash, hashes the new events in version order
     per stream as ``sha256('{"prev":"' || prev || tail)`` (``tail`` is the rest of
     the canonical encoding, see ``chain.chain_tail``), appends the links with leaves in
-    position order, notifies the channel and returns the positions in input order.
+    position order, notifies the channel and returns one row: the positions, leaf
+    indexes, previous hashes and hashes, each array in input order.
     """
     return SQL(_APPEND_BODY).format(
         function=Identifier(recorder.datastore.schema, APPEND_FUNCTION),
@@ -53,8 +60,10 @@ def append_function_ddl(recorder: PostgresApplicationRecorder) -> Composed:
 
 _APPEND_BODY = """
 CREATE OR REPLACE FUNCTION {function}(
-    streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[]
-) RETURNS bigint[] LANGUAGE plpgsql AS $body$
+    streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[],
+    heads uuid[], head_versions bigint[]
+) RETURNS TABLE (appended bigint[], leaves bigint[], prev_hashes text[], hashes text[])
+LANGUAGE plpgsql AS $body$
 DECLARE
     positions bigint[];
     first_leaf bigint;
@@ -70,6 +79,14 @@ DECLARE
 BEGIN
     SET LOCAL lock_timeout = {lock_timeout};
     LOCK TABLE {events} IN EXCLUSIVE MODE;
+    IF EXISTS (
+        SELECT 1 FROM unnest(heads, head_versions) AS h(stream, version)
+        WHERE h.version IS DISTINCT FROM (
+            SELECT MAX(e.originator_version) FROM {events} AS e WHERE e.originator_id = h.stream
+        )
+    ) THEN
+        RAISE EXCEPTION 'a record this decision read has changed since' USING ERRCODE = 'unique_violation';
+    END IF;
     WITH batch AS (
         SELECT * FROM unnest(streams, versions, topics, states) WITH ORDINALITY
             AS b(originator_id, originator_version, topic, state, ord)
@@ -106,7 +123,14 @@ BEGIN
     FROM unnest(link_positions, link_streams, link_versions, link_prevs, link_hashes)
         AS l(position, stream, version, prev, hash);
     PERFORM pg_notify({channel}, '');
-    RETURN positions;
+    RETURN QUERY
+    WITH ranked AS (
+        SELECT l.position, l.prev, l.hash, first_leaf - 1 + row_number() OVER (ORDER BY l.position) AS leaf
+        FROM unnest(link_positions, link_prevs, link_hashes) AS l(position, prev, hash)
+    )
+    SELECT positions, array_agg(r.leaf ORDER BY p.ord), array_agg(r.prev ORDER BY p.ord),
+        array_agg(r.hash ORDER BY p.ord)
+    FROM unnest(positions) WITH ORDINALITY AS p(position, ord) JOIN ranked AS r ON r.position = p.position;
 END
 $body$
 """

@@ -14,7 +14,10 @@ hash of the 32 hash bytes, and leaves are ordered by log position.
 
 The chain is written by the event store's recorders (this package) beside each
 event, in the same transaction, into ``registry_chain`` (leaf index, position,
-stream, version, previous hash, hash); ``audit`` reads and verifies it.
+stream, version, previous hash, hash); ``audit`` reads and verifies it. The
+PostgreSQL recorder also remembers, for the caller's context (its thread, or its
+request), the links its last committed append returned (``remember``/``appended``),
+so that naming them in the reply takes no query.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -112,6 +116,27 @@ class Link:
 
     def row(self) -> tuple[int, int, str, int, str, str]:
         return (self.leaf, self.position, self.stream, self.version, self.prev_hash, self.hash)
+
+
+_appended: ContextVar[tuple[object, dict[int, Link]] | None] = ContextVar("appended_links", default=None)
+
+
+def remember(recorder: object, links: Iterable[Link]) -> None:
+    """Keep the links ``recorder`` just appended, for ``appended`` in this context (its last append only)."""
+    _appended.set((recorder, {item.position: item for item in links}))
+
+
+def appended(recorder: object, positions: Iterable[int]) -> dict[int, Link] | None:
+    """The links of ``positions`` if this context's last append through ``recorder`` wrote them all, else None.
+
+    A position's link never changes once written, so a link kept here is the stored one.
+    """
+    found = _appended.get()
+    if found is None or found[0] is not recorder:
+        return None
+    links = found[1]
+    wanted = list(positions)
+    return {position: links[position] for position in wanted} if all(p in links for p in wanted) else None
 
 
 def link(

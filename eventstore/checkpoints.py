@@ -8,6 +8,12 @@ row is dropped), when it was signed, and the leaves it adds — for each leaf af
 verifier can name the exact first event where the log and the signed history
 part. Witness cosignatures live in their own append-only table.
 
+Beside a row, in ``registry_checkpoint_edges``, the Merkle tree's right edge at
+its size (``audit.merkle.Frontier.edge``): with it the next signer reads only the
+leaves added since, not the whole log. It is a cache the signer checks against
+the signed root, never evidence: verification recomputes every root from the
+leaves. Rows stored before the table existed (or imported) have none.
+
 ``audit`` owns what the rows mean; this module only reads and writes them, on
 SQLite, PostgreSQL, or (for tests) in the memory recorder's lists (``eventstore.memory``).
 """
@@ -25,6 +31,7 @@ CHECKPOINT_DDL = [
     " previous_size BIGINT NOT NULL UNIQUE, signed_at TEXT NOT NULL, note TEXT NOT NULL, leaves {blob} NOT NULL)",
     "CREATE TABLE IF NOT EXISTS registry_cosignatures (tree_size BIGINT NOT NULL, witness TEXT NOT NULL,"
     " line TEXT NOT NULL, PRIMARY KEY (tree_size, witness))",
+    "CREATE TABLE IF NOT EXISTS registry_checkpoint_edges (tree_size BIGINT PRIMARY KEY, edge {blob} NOT NULL)",
 ]
 
 
@@ -39,6 +46,7 @@ class StoredCheckpoint:
     signed_at: str
     note: str
     leaves: bytes  # (8-byte big-endian position, 32-byte event hash) per leaf after previous_size
+    edge: bytes = b""  # the tree's right edge at tree_size (audit.merkle.Frontier.edge); b"" when not stored
 
 
 def append_statement(mark: str) -> str:
@@ -74,7 +82,11 @@ class CheckpointTable:
                 return True
         with self.recorder.datastore.transaction(commit=True) as cursor:
             cursor.execute(append_statement(self.mark), append_params(row))
-            return bool(cursor.fetchall())
+            stored = bool(cursor.fetchall())
+            if stored and row.edge:
+                sql = f"INSERT INTO registry_checkpoint_edges (tree_size, edge) VALUES ({self.mark}, {self.mark})"
+                cursor.execute(sql, (row.tree_size, row.edge))
+            return stored
 
     def rows(self, *, after: int = 0, limit: int | None = None, leaves: bool = True) -> list[StoredCheckpoint]:
         """Stored checkpoints with a tree size above ``after``, smallest first."""
@@ -90,13 +102,16 @@ class CheckpointTable:
             cursor.execute(sql, (after,))
             return [_row(found) for found in cursor.fetchall()]
 
-    def last(self) -> StoredCheckpoint | None:
-        """The stored checkpoint of the largest tree size, without its leaves."""
+    def last(self, *, edge: bool = False) -> StoredCheckpoint | None:
+        """The stored checkpoint of the largest tree size, without its leaves (with its right edge if ``edge``)."""
         if self.memory:
             return self.recorder.checkpoints[-1] if self.recorder.checkpoints else None
         sql = (
-            "SELECT tree_size, previous_size, signed_at, note, '' AS leaves FROM registry_checkpoints"
-            " ORDER BY tree_size DESC LIMIT 1"
+            "SELECT c.tree_size, previous_size, signed_at, note, '' AS leaves, "
+            + ("e.edge" if edge else "''")
+            + " AS edge FROM registry_checkpoints AS c"
+            + (" LEFT JOIN registry_checkpoint_edges AS e ON e.tree_size = c.tree_size" if edge else "")
+            + " ORDER BY c.tree_size DESC LIMIT 1"
         )
         with self.recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql)
@@ -141,4 +156,5 @@ def _row(found: Any) -> StoredCheckpoint:
         str(found["signed_at"]),
         str(found["note"]),
         bytes(found["leaves"] or b""),
+        bytes(found["edge"] or b"") if "edge" in found.keys() else b"",  # noqa: SIM118 (sqlite3.Row: `in` asks the values)
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
 from eventstore import revocations
@@ -27,8 +27,14 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         self.checkpoint_lock = threading.Lock()
         self.revoked = 0  # keys revoked (``eventstore.revocations``), counted as their events are stored
 
-    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+    def _update_table(
+        self, stored_events: Sequence[StoredEvent], *, unchanged: Sequence[tuple[UUID, int]] = (), **kwargs: Any
+    ) -> Any:
         # The library's hook inside its lock, after the uniqueness check (its process recorder writes tracking here).
+        # ``unchanged``: records the decision read and does not append to, each still at its version or no save.
+        for stream, version in unchanged:
+            if (str(stream), version) not in self._positions or (str(stream), version + 1) in self._positions:
+                raise IntegrityError(f"record {stream} is no longer at version {version}")
         ids = super()._update_table(stored_events, **kwargs)
         links = link(stored_events, list(ids or []), len(self.chain), lambda s: self._heads.get(s, ""))
         self.chain += links

@@ -24,7 +24,7 @@ from psycopg.sql import SQL, Identifier
 
 from eventstore import revocations
 from eventstore.append import append_function_ddl, append_statement
-from eventstore.chain import CHAIN_DDL, chain_tail
+from eventstore.chain import CHAIN_DDL, Link, chain_tail, remember
 from eventstore.checkpoints import checkpoint_ddl
 from eventstore.pool import tuned_pool
 from eventstore.shims import FailFastPostgresRecorder
@@ -45,8 +45,14 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
             " JOIN {} AS e USING (originator_id, originator_version) ORDER BY r.ord"
         ).format(Identifier(self.datastore.schema, self.events_table_name))
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
-        """Store the events and their chain links; their positions, in the order given."""
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], *, unchanged: Sequence[tuple[UUID, int]] = (), **_: Any
+    ) -> Sequence[int] | None:
+        """Store the events and their chain links; their positions, in the order given (the links are remembered).
+
+        ``unchanged``: (stream, version) of records the decision read and does not append to; the save is
+        refused (``IntegrityError``) if one of them is no longer at that version.
+        """
         if not stored_events:
             return []
         params = (
@@ -55,13 +61,18 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
             [event.topic for event in stored_events],
             [event.state for event in stored_events],
             [chain_tail(event) for event in stored_events],
+            [stream for stream, _ in unchanged],
+            [version for _, version in unchanged],
         )
         with self.datastore.get_connection() as conn, conn.cursor() as cursor:
             assert conn.autocommit  # the statement is the transaction: it commits before it answers
             cursor.execute(self.append_statement, params, prepare=True)
             row = cursor.fetchone()
         assert row is not None
-        return list(row["positions"])
+        positions: list[int] = row["appended"]
+        streams = [str(stream) for stream in params[0]]
+        remember(self, map(Link, row["leaves"], positions, streams, params[1], row["prev_hashes"], row["hashes"]))
+        return positions
 
     def revocations(self) -> int:
         """How many keys have been revoked (``eventstore.revocations``): one small query."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from eventstore import revocations
@@ -28,9 +28,19 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             row = cursor.fetchone()
         return int(row["revoked"]) if row else 0
 
-    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+    def _insert_events(
+        self, c: Any, stored_events: Sequence[StoredEvent], *, unchanged: Sequence[tuple[UUID, int]] = (), **kwargs: Any
+    ) -> Any:
         # The library's hook inside its insert transaction (its process recorder writes tracking here).
         ids = super()._insert_events(c, stored_events, **kwargs)
+        # ``unchanged``: records the decision read and does not append to, each still at its version or no save.
+        # Read after the insert, under its write lock: a read first would make the insert's lock upgrade fail
+        # at once ("database is locked") when another writer committed in between, rather than wait its turn.
+        sql = f"SELECT MAX(originator_version) AS version FROM {self.events_table_name} WHERE originator_id = ?"
+        for stream, version in unchanged:
+            c.execute(sql, (stream.hex,))
+            if c.fetchone()["version"] != version:
+                raise IntegrityError(f"record {stream} is no longer at version {version}")
         _write_chain(c, stored_events, list(ids or []))
         return ids
 

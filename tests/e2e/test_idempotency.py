@@ -119,3 +119,20 @@ def test_if_match_guards_programme_decisions_with_the_programme_etag(api: Api, s
     stale = api.client.post(f"/programs/{P}/budget-increases", json=body, headers={"If-Match": etag})
     assert stale.status_code == 412
     assert services.projector.head() == head
+
+
+def test_a_retry_whose_decision_the_records_now_refuse_still_gets_the_first_answer(
+    api: Api, services: Services
+) -> None:
+    """The retry is decided before its receipt is read; the refusal must not reach the caller."""
+    api.open_program()
+    api.apply("A")
+    headers = {"Idempotency-Key": "advance-a"}
+    first = api.client.post(f"/programs/{P}/teams/A/advancements", json={"to_stage": 0}, headers=headers)
+    head = services.projector.head()
+    again = api.client.post(f"/programs/{P}/teams/A/advancements", json={"to_stage": 0}, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
+    unkeyed = api.client.post(f"/programs/{P}/teams/A/advancements", json={"to_stage": 0})
+    assert unkeyed.status_code >= 400  # without the key, the same decision is refused by the records
+    assert services.projector.head() == head

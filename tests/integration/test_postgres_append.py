@@ -28,7 +28,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from api.bootstrap import Services
 from audit.log import MerkleLog
 from audit.verify import verify
-from eventstore.chain import link
+from eventstore.chain import appended, link
 from eventstore.postgres import ChainedPostgresRecorder
 
 pytestmark = pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -78,6 +78,33 @@ def test_links_are_audit_chains_hashes_and_positions_come_back_in_the_order_give
     expected += link(second, positions[2:], 2, lambda s: heads.get(s, ""))
     assert list(MerkleLog(services.registry).links()) == expected
     assert verify(services.registry).ok
+
+
+def test_the_links_an_append_returns_are_the_stored_ones_and_name_only_what_it_wrote(services: Services) -> None:
+    recorder = recorder_of(services)
+    a, b = uuid.uuid4(), uuid.uuid4()
+    earlier = append(recorder, [event(a, 1), event(b, 1)])
+    saved = [event(b, 2), event(a, 2), event(b, 3)]  # given out of position order, a stream twice
+    positions = append(recorder, saved)
+    returned = appended(recorder, positions)
+    assert returned is not None
+    stored = {item.position: item for item in MerkleLog(services.registry).links()}
+    assert returned == {position: stored[position] for position in positions}
+    assert [returned[p].leaf for p in positions] == [2, 3, 4]
+    written = [(str(e.originator_id), e.originator_version) for e in saved]
+    assert [(returned[p].stream, returned[p].version) for p in positions] == written
+    assert appended(recorder, earlier) is None  # an earlier append's: read from the store
+    assert appended(recorder_of(services), [*positions, positions[-1] + 1]) is None
+    with pytest.raises(IntegrityError):
+        append(recorder, [event(a, 3), event(a, 2, "a competing version")])
+    assert appended(recorder, positions) == returned  # a refused append leaves the last committed one's
+
+
+def test_an_append_in_another_thread_is_not_seen_here(services: Services) -> None:
+    recorder = recorder_of(services)
+    with ThreadPoolExecutor(1) as pool:
+        positions = pool.submit(append, recorder, [event(uuid.uuid4(), 1)]).result()
+    assert appended(recorder, positions) is None
 
 
 def test_a_version_conflict_raises_integrity_error_and_stores_nothing(services: Services) -> None:

@@ -136,3 +136,22 @@ def test_a_frontier_extended_in_one_go_is_the_one_grown_leaf_by_leaf() -> None:
         other.extend(leaves[start : start + batch])
         assert (other.size, other.root()) == (one.size, one.root())
         assert other.root() == merkle.root(leaves[: start + batch])
+
+
+def test_a_tree_rebuilt_from_its_right_edge_grows_to_the_roots_of_the_whole_tree() -> None:
+    leaves = [merkle.leaf_hash(bytes([i % 256, i // 256])) for i in range(200)]
+    for size in [0, 1, 2, 3, 7, 8, 9, 64, 100, 127]:
+        grown = merkle.Frontier()
+        grown.extend(leaves[:size])
+        edge = grown.edge()
+        assert len(edge) == 32 * bin(size).count("1")
+        again = merkle.Frontier.from_edge(size, edge)
+        assert (again.size, again.root()) == (size, merkle.root(leaves[:size]))
+        again.extend(leaves[size : size + 73])
+        assert again.root() == merkle.root(leaves[: size + 73])
+
+
+@pytest.mark.parametrize(("size", "nodes"), [(1, 0), (1, 2), (3, 1), (8, 2), (0, 1), (-1, 0)])
+def test_a_right_edge_of_the_wrong_length_for_its_size_is_refused(size: int, nodes: int) -> None:
+    with pytest.raises(ValueError, match="right edge"):
+        merkle.Frontier.from_edge(size, b"\x00" * 32 * nodes)
