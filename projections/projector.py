@@ -14,12 +14,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from itertools import islice
 
 from domain.access import KEY_EVENTS
 from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
+from eventstore.scan import stored_events
 from projections import documents, failures, schema, tracking
 from projections.db import Cursor, Database
 from projections.rows import BulkWriteError, MemoryRows, SqlRows
@@ -27,6 +29,7 @@ from projections.schema import Projection
 
 PAGE_SIZE = 500
 BUILD_PAGE_SIZE = 1_000
+READ_PAGE_SIZE = 2_000  # events a bulk build reads per statement, the next pages read while one is applied
 log = logging.getLogger("registry.projections")
 HOLD_SECONDS = 0.5
 ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkpoint (see ``MemoryRows``)
@@ -292,40 +295,41 @@ class Projector:
         if any(expected[n] for n in names):
             rows.load()  # resuming: the rows so far are in the tables
         pages, finished, committed = self._pages(start, stop), False, 0
-        while not finished:
-            began = time.monotonic()
-            with self.db.transaction() as cur:
-                reached = tracking.locked_positions(cur, self.db.dialect, names, variant, skip_locked=not wait)
-                if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
-                    raise OvertakenError(
-                        f"another process is writing {', '.join(names)}{variant}; stopped",
-                        busy=len(reached) < len(names),
-                        done=done,
-                    )
-                rows.bind(cur)
-                if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
-                    documents.clear(cur)
-                applied, last, finished = 0, None, True
-                stopped = failures.contained(cur, variant)
-                for events in pages:
-                    try:
-                        self._handle(cur, names, variant, events, reached, rows, defer=True, skip=stopped)
-                    except failures.HandlerFailedError as failed:
-                        failed.done = committed
-                        raise
-                    last = events[-1][0]
-                    applied, done = applied + len(events), done + len(events)
-                    if progress:
-                        progress(done, max(total, done))
-                    if applied >= self.checkpoint or self._holding_too_long(began, live=not variant):
-                        finished = False
-                        break
-                rows.checkpoint()
-                self._directory.flush(cur)
-                if last is not None:
-                    tracking.advance(cur, names, variant, last)
-                    expected = {n: max(expected[n], last) for n in names}
-            committed = done
+        with closing(pages):  # its read-ahead stops with the build, however that ends
+            while not finished:
+                began = time.monotonic()
+                with self.db.transaction() as cur:
+                    reached = tracking.locked_positions(cur, self.db.dialect, names, variant, skip_locked=not wait)
+                    if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
+                        raise OvertakenError(
+                            f"another process is writing {', '.join(names)}{variant}; stopped",
+                            busy=len(reached) < len(names),
+                            done=done,
+                        )
+                    rows.bind(cur)
+                    if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
+                        documents.clear(cur)
+                    applied, last, finished = 0, None, True
+                    stopped = failures.contained(cur, variant)
+                    for events in pages:
+                        try:
+                            self._handle(cur, names, variant, events, reached, rows, defer=True, skip=stopped)
+                        except failures.HandlerFailedError as failed:
+                            failed.done = committed
+                            raise
+                        last = events[-1][0]
+                        applied, done = applied + len(events), done + len(events)
+                        if progress:
+                            progress(done, max(total, done))
+                        if applied >= self.checkpoint or self._holding_too_long(began, live=not variant):
+                            finished = False
+                            break
+                    rows.checkpoint()
+                    self._directory.flush(cur)
+                    if last is not None:
+                        tracking.advance(cur, names, variant, last)
+                        expected = {n: max(expected[n], last) for n in names}
+                committed = done
         return done
 
     def _holding_too_long(self, began: float, *, live: bool) -> bool:
@@ -337,14 +341,12 @@ class Projector:
         return (live or self.db.dialect == "sqlite") and time.monotonic() - began > HOLD_SECONDS
 
     def _pages(self, start: int, stop: int | None) -> Iterator[list[tuple[int, DecisionEvent]]]:
-        while True:
-            page = self.registry.recorder.select_notifications(
-                start=start + 1, limit=self.batch or BUILD_PAGE_SIZE, stop=stop
-            )
-            if not page:
-                return
-            yield [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]  # type: ignore[misc]
-            start = page[-1].id
+        """The events after ``start`` in batches, read ahead of the batch being applied (``stored_events``)."""
+        size, decode = self.batch or BUILD_PAGE_SIZE, self.registry.mapper.to_domain_event
+        stored = stored_events(self.registry.recorder, after=start, stop=stop, page=max(size, READ_PAGE_SIZE))
+        with closing(stored):
+            while batch := list(islice(stored, size)):
+                yield [(position, decode(event)) for position, event in batch]  # type: ignore[misc]
 
     def _handle(
         self,
