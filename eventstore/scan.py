@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -88,7 +88,7 @@ def chain_rows(recorder: Any, *, whole: bool = True, after: int = -1) -> Iterato
 
 def stored_events(
     recorder: Any, *, after: int = 0, stop: int | None = None, page: int = PAGE
-) -> Iterator[tuple[int, StoredEvent]]:
+) -> Generator[tuple[int, StoredEvent], None, None]:
     """The stored events after position ``after`` (up to ``stop``, if given) as (position, event), in order."""
     if not isinstance(recorder, PostgresApplicationRecorder):
         while notifications := recorder.select_notifications(start=after + 1, limit=page, stop=stop):
@@ -101,7 +101,7 @@ def stored_events(
         " WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
     ).format(Identifier(recorder.datastore.schema, recorder.events_table_name))
 
-    def pages() -> Iterator[list[tuple[int, StoredEvent]]]:
+    def pages() -> Generator[list[tuple[int, StoredEvent]], None, None]:
         last, end = after, (2**63 - 1 if stop is None else stop)
         with recorder.datastore.get_connection() as conn, conn.cursor(binary=True, row_factory=tuple_row) as cursor:
             while rows := cursor.execute(sql, (last, end, page)).fetchall():
@@ -114,7 +114,7 @@ def stored_events(
 def _fetched(recorder: PostgresApplicationRecorder, query: Composed) -> Iterator[Any]:
     """The rows of ``query`` through a server-side cursor, in binary pages, on a pooled connection held meanwhile."""
 
-    def pages() -> Iterator[list[Any]]:
+    def pages() -> Generator[list[Any], None, None]:
         with (
             recorder.datastore.get_connection() as conn,
             conn.transaction(),
@@ -127,7 +127,7 @@ def _fetched(recorder: PostgresApplicationRecorder, query: Composed) -> Iterator
     yield from _ahead(pages)
 
 
-def _ahead(pages: Callable[[], Iterator[list[Any]]]) -> Iterator[Any]:
+def _ahead(pages: Callable[[], Generator[list[Any], None, None]]) -> Iterator[Any]:
     """The items of the lists ``pages()`` yields, which a thread produces up to ``AHEAD`` lists before the reader.
 
     The thread fetches the next page while the caller works through this one: the

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from itertools import islice
 
@@ -23,6 +23,7 @@ from domain.receipts import Receipt
 from domain.registry import Registry
 from eventstore.scan import stored_events
 from projections import documents, failures, schema, tracking
+from projections.collector import collecting_less
 from projections.db import Cursor, Database
 from projections.rows import BulkWriteError, MemoryRows, SqlRows
 from projections.schema import Projection
@@ -275,13 +276,14 @@ class Projector:
         events only up to the one that failed.
         """
         done = 0
-        while True:
-            try:
-                return done + self._build_once(names, variant, stop, _offset(progress, done), wait=wait)
-            except failures.HandlerFailedError as failed:
-                done += failed.done
-                with self.db.transaction() as cur:
-                    _contain(cur, failed, variant)
+        with collecting_less():
+            while True:
+                try:
+                    return done + self._build_once(names, variant, stop, _offset(progress, done), wait=wait)
+                except failures.HandlerFailedError as failed:
+                    done += failed.done
+                    with self.db.transaction() as cur:
+                        _contain(cur, failed, variant)
 
     def _build_once(
         self, names: list[str], variant: str, stop: int | None, progress: Progress | None, *, wait: bool
@@ -340,7 +342,7 @@ class Projector:
         """
         return (live or self.db.dialect == "sqlite") and time.monotonic() - began > HOLD_SECONDS
 
-    def _pages(self, start: int, stop: int | None) -> Iterator[list[tuple[int, DecisionEvent]]]:
+    def _pages(self, start: int, stop: int | None) -> Generator[list[tuple[int, DecisionEvent]], None, None]:
         """The events after ``start`` in batches, read ahead of the batch being applied (``stored_events``)."""
         size, decode = self.batch or BUILD_PAGE_SIZE, self.registry.mapper.to_domain_event
         stored = stored_events(self.registry.recorder, after=start, stop=stop, page=max(size, READ_PAGE_SIZE))
@@ -363,19 +365,18 @@ class Projector:
         """Apply the events each read model has not applied yet, but those ``skip`` holds back (a failure before);
         the programmes they were about. A handler's error is raised as a ``HandlerFailedError``."""
         touched: set[str] = set()
+        models = [(name, self.projections[name].handle, reached[name + variant]) for name in names]
         for position, event in events:
             if isinstance(event, OUTSIDE_PROGRAMMES):
                 continue  # access keys and receipts belong to no programme; no read model shows them
             codes = self._directory.codes(cur, event, defer=defer)
             touched.add(codes.program_code)
             rows.position = position
-            for name in names:
-                if position <= reached[name + variant] or failures.stopped(
-                    skip or {}, name, codes.program_code, position
-                ):
+            for name, handle, applied in models:
+                if position <= applied or (skip and failures.stopped(skip, name, codes.program_code, position)):
                     continue
                 try:
-                    self.projections[name].handle(rows, event, codes)
+                    handle(rows, event, codes)
                 except Exception as error:
                     if failures.transient(error) or isinstance(error, BulkWriteError):
                         raise

@@ -128,13 +128,6 @@ class Rows(Protocol):
     def append(self, table: Table, row: Row) -> None: ...
 
 
-def _changed(old: Row, changes: dict[str, Change]) -> Row:
-    new = dict(old)
-    for column, change in changes.items():
-        new[column] = change(old[column]) if callable(change) else change
-    return new
-
-
 class _Versions:
     """The write rules both stores share; subclasses say how a version is stored."""
 
@@ -154,10 +147,13 @@ class _Versions:
         base = old if old is not None else default
         if base is None:
             return
-        new = _changed(base, changes)
-        new["valid_from"], new["valid_to"] = self.position, None
-        if old is not None and all(new[c] == old[c] for c in changes):
+        new, same = dict(base), old is not None
+        for column, change in changes.items():
+            value = new[column] = change(base[column]) if callable(change) else change
+            same = same and value == base[column]
+        if same:
             return  # nothing changed: no new version
+        new["valid_from"], new["valid_to"] = self.position, None
         self._store(table, key, old, new)
 
     def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
@@ -293,15 +289,18 @@ class MemoryRows(_Versions):
             finished = current[key]
             if finished.saved:
                 self._closures[table.name].append((self.position, *key, old["valid_from"]))
-            else:
-                self._emit(table, {**old, "valid_to": self.position})
+            else:  # the old version, closed at this position (``valid_to`` is the last column)
+                self._emit_values(table, (*table.values(old)[:-1], self.position))
         current[key] = self._unsaved[table.name][key] = _Current(new, False)
         self._in_memory.add(key[0])
         self._touched[key[0]] = self.position
 
     def _emit(self, table: Table, row: Row) -> None:
+        self._emit_values(table, table.values(row))
+
+    def _emit_values(self, table: Table, values: tuple[Any, ...]) -> None:
         out = self._out[table.name]
-        out.append(table.values(row))
+        out.append(values)
         if len(out) >= FLUSH_ROWS:
             self._write(table, out)
             out.clear()
