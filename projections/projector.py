@@ -300,7 +300,7 @@ class Projector:
         with closing(pages):  # its read-ahead stops with the build, however that ends
             while not finished:
                 began = time.monotonic()
-                with self.db.transaction() as cur:
+                with self.db.transaction() as cur, rows.writing(cur):
                     reached = tracking.locked_positions(cur, self.db.dialect, names, variant, skip_locked=not wait)
                     if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
                         raise OvertakenError(
@@ -308,7 +308,6 @@ class Projector:
                             busy=len(reached) < len(names),
                             done=done,
                         )
-                    rows.bind(cur)
                     if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
                         documents.clear(cur)
                     applied, last, finished = 0, None, True
