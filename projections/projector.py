@@ -30,7 +30,7 @@ from projections.schema import Projection
 
 PAGE_SIZE = 500
 BUILD_PAGE_SIZE = 1_000
-READ_PAGE_SIZE = 2_000  # events a bulk build reads per statement, the next pages read while one is applied
+READ_PAGE_SIZE = 1_000  # events a bulk build reads per statement, the next pages read while one is applied
 log = logging.getLogger("registry.projections")
 HOLD_SECONDS = 0.5
 ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkpoint (see ``MemoryRows``)

@@ -20,7 +20,7 @@ from typing import Any
 from projections import failures
 from projections.db import Cursor
 
-AHEAD = 4  # batches handed over and not yet written, at most
+AHEAD = 2  # batches handed over and not yet written, at most (each up to ``rows.FLUSH_ROWS`` rows)
 Batch = tuple[str, tuple[str, ...], list[tuple[Any, ...]]]  # table, columns, rows
 
 
