@@ -8,11 +8,12 @@ stop that thread and give its connection back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import islice
 
 import pytest
-from eventsourcing.persistence import DataError
+from eventsourcing.persistence import DataError, StoredEvent
 
 from api import demo
 from api.bootstrap import Services
@@ -29,8 +30,8 @@ def after_the_story(clock: Clock) -> None:
     clock.now = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def facts(events: list[tuple[int, object]]) -> list[tuple[int, object, int, str, bytes]]:
-    return [(p, e.originator_id, e.originator_version, e.topic, e.state) for p, e in events]  # type: ignore[attr-defined]
+def facts(events: Sequence[tuple[int, StoredEvent]]) -> list[tuple[int, object, int, str, bytes]]:
+    return [(p, e.originator_id, e.originator_version, e.topic, e.state) for p, e in events]
 
 
 @every_store
