@@ -264,8 +264,14 @@ class MemoryRows(_Versions):
         try:
             yield
             writer.drain()
+        except BaseException as error:
+            writer.close(abandon=True)  # nothing more is written
+            refused = writer.error
+            if isinstance(error, Exception) and refused is not None and refused is not error:
+                raise refused from error  # what failed the transaction: a statement after it only saw that
+            raise
         finally:
-            writer.close(abandon=True)  # drained: nothing is left; failed: nothing more is written
+            writer.close(abandon=True)  # drained: nothing is left
             self._writer = None
 
     def load(self) -> None:

@@ -50,7 +50,7 @@ class Writer:
 
     def __init__(self, cur: Cursor, dialect: str) -> None:
         self.cursor, self._dialect = cur, dialect
-        self._error: BaseException | None = None
+        self.error: BaseException | None = None  # what a batch met; every later write is skipped
         self._abandoned = False
         self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=AHEAD)
         self._thread: threading.Thread | None = None
@@ -83,17 +83,17 @@ class Writer:
         self._thread = None
 
     def _raise(self) -> None:
-        if self._error is not None:  # kept: the transaction is lost, every later write fails the same
-            raise self._error
+        if self.error is not None:  # kept: the transaction is lost, every later write fails the same
+            raise self.error
 
     def _run(self, connection: Any) -> None:
         with connection.cursor() as cur:
             while (batch := self._queue.get()) is not None:
                 try:
-                    if self._error is None and not self._abandoned:  # after a failure the transaction is lost
+                    if self.error is None and not self._abandoned:  # after a failure the transaction is lost
                         write(cur, self._dialect, *batch)
                 except BaseException as error:  # handed to the build, which raises it
-                    self._error = error
+                    self.error = error
                 finally:
                     self._queue.task_done()
             self._queue.task_done()

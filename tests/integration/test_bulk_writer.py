@@ -9,12 +9,17 @@ more is written.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from api.bootstrap import Services
+from projections import rows as rows_module
+from projections.rows import MemoryRows, Table
 from projections.writer import BulkWriteError, Writer
 
-pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+both_stores = pytest.mark.parametrize("store", ["sqlite", POSTGRES])
 TABLE = "bulk_writer_test"
 COLUMNS = ("n", "word")
 
@@ -32,6 +37,7 @@ def count(services: Services) -> int:
     return int(row["n"]) if row else 0
 
 
+@both_stores
 def test_every_batch_handed_over_is_in_the_table_once_drained(services: Services) -> None:
     make_table(services)
     with services.db.transaction() as cur:
@@ -47,6 +53,7 @@ def test_every_batch_handed_over_is_in_the_table_once_drained(services: Services
     assert count(services) == 1_000
 
 
+@both_stores
 def test_a_value_the_table_refuses_is_raised_and_nothing_more_is_written(services: Services) -> None:
     make_table(services)
     with pytest.raises(BulkWriteError, match=TABLE), services.db.transaction() as cur:
@@ -60,3 +67,22 @@ def test_a_value_the_table_refuses_is_raised_and_nothing_more_is_written(service
         finally:
             writer.close(abandon=True)
     assert count(services) == 0  # the transaction was rolled back
+
+
+@pytest.mark.parametrize("store", [POSTGRES])
+def test_a_statement_failing_after_a_refused_batch_is_reported_as_the_refusal(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build's own statement (a stream directory lookup, say) run after the thread's COPY failed only sees the
+    transaction lost: the build must report the refusal, which a catch-up answers by going on row by row."""
+    make_table(services)
+    monkeypatch.setattr(rows_module, "FLUSH_ROWS", 1)  # each row handed over at once
+    table = Table(TABLE, ("n BIGINT", "word TEXT NOT NULL"), ("n",), versioned=False)
+    rows = MemoryRows([table], "", "postgres")
+    with pytest.raises(BulkWriteError, match=TABLE), services.db.transaction() as cur, rows.writing(cur):
+        rows.append(table, {"n": 1, "word": "one"})
+        rows.append(table, {"n": 1, "word": "one again"})  # the primary key refuses it, in the thread
+        for _ in range(1_000):  # until the failed COPY has run before one of these
+            cur.execute("SELECT 1")
+            time.sleep(0.01)
+    assert count(services) == 0
