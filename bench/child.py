@@ -1,5 +1,7 @@
 """Run in a measured child process: rebuild every read model blue/green (or, with ``catch-up``, empty
-them and catch them up from the start of the log), print what it took as JSON.
+them and catch them up from the start of the log), print what it took as JSON. With ``registry ARGS…``
+it runs that ``registry`` command instead, as the script would, and prints its exit status and peak
+memory as JSON after the command's own output (``bench.processes.measured_registry``).
 
 The database comes from ``REGISTRY_DATABASE_URL``, as for the ``registry`` command.
 Timing covers ``projections.rebuild.rebuild`` only, not interpreter start-up and imports;
@@ -13,12 +15,18 @@ import sys
 import time
 
 from api.bootstrap import Services, build
+from api.cli import app
+from api.cli.failures import run
 from api.settings import Settings
 from bench.processes import peak_rss_mb
 from projections.rebuild import rebuild
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["registry"]:
+        code = run(app, sys.argv[2:])
+        print(json.dumps({"code": code, "peak_rss_mb": peak_rss_mb()}))
+        sys.exit(code)
     services = build(Settings())
     try:
         if sys.argv[1:] == ["catch-up"]:

@@ -9,6 +9,7 @@ of the fork/exec — with a parent holding 300 MB, a 10 MB child reports 311 MB.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = [sys.executable, "-c", "from api.cli import main; main()"]
+MEASURED_REGISTRY = [sys.executable, "-m", "bench.child", "registry"]  # the same command, reporting its peak memory
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,26 @@ def registry(args: list[str], database_url: str) -> str:
     return timed_registry(args, database_url)[0]
 
 
-def timed_registry(args: list[str], database_url: str) -> tuple[str, float]:
+def timed_registry(args: list[str], database_url: str, command: list[str] = REGISTRY) -> tuple[str, float]:
     """Run ``registry ARGS`` to completion; its output and wall-clock seconds (interpreter start-up included)."""
     env = {**os.environ, "REGISTRY_DATABASE_URL": database_url}
     started = time.perf_counter()
-    done = subprocess.run([*REGISTRY, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode:
         raise RuntimeError(f"registry {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout, seconds
+
+
+def measured_registry(args: list[str], database_url: str) -> tuple[str, float, float]:
+    """``timed_registry``, and the command's peak resident set in MB (its ``VmHWM`` as it finished)."""
+    output, seconds = timed_registry(args, database_url, MEASURED_REGISTRY)
+    *said, last = output.rstrip("\n").splitlines() or [""]
+    try:
+        peak = float(json.loads(last)["peak_rss_mb"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise RuntimeError(f"registry {' '.join(args)} did not report its peak memory: {last[-200:]!r}") from error
+    return "\n".join(said), seconds, peak
 
 
 def free_port() -> int:

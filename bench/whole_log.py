@@ -12,7 +12,8 @@ h. ``registry import --no-catch-up`` of a ``registry export`` file into a
    empty table shaped like the event store's. A second row, for the record,
    adds ``registry projections rebuild`` run next on the same database: the
    read models' build the plain ``registry import`` does after the import
-   (scenario a measures that rate).
+   (scenario a measures that rate). A third gives the import's peak memory,
+   which must stay bounded whatever the log's size (the file is streamed).
 
 Our figures are the commands' wall-clock time in a child process, interpreter
 start-up included, as an operator sees them; the raw ones run in this process.
@@ -34,10 +35,11 @@ from psycopg.rows import TupleRow
 from bench import database
 from bench.base import EVENTS_TABLE, Bench, Result, create_events_like
 from bench.figures import median
-from bench.processes import timed_registry
+from bench.processes import measured_registry, timed_registry
 
 MIN_VERIFY_RATIO = 0.5
 MIN_IMPORT_RATIO = 0.3
+MAX_IMPORT_RSS_MB = 256
 RAW_REPEATS = 3
 PAGE = 5_000
 EVENT_PAGE = (
@@ -149,6 +151,17 @@ def import_log(bench: Bench) -> list[Result]:
             f" ({imported.rebuild_seconds:.1f} s, child process, wall clock): what a plain `registry import`"
             " does, the read models' build included (its rate is scenario a's)",
         ),
+        Result(
+            "h. import peak memory",
+            "MB peak RSS",
+            f"{imported.peak_rss_mb:,.0f}",
+            "—",
+            None,
+            f"≤ {MAX_IMPORT_RSS_MB} MB",
+            imported.peak_rss_mb <= MAX_IMPORT_RSS_MB,
+            "peak resident set (VmHWM) of the whole `registry import --no-catch-up` process, read by the process"
+            " itself as the command finished (`bench.child registry …`)",
+        ),
     ]
 
 
@@ -158,20 +171,21 @@ class Imported:
     seconds: float  # `registry import --no-catch-up`, wall clock
     work_seconds: float  # the check and write, as the command timed them
     rebuild_seconds: float  # `registry projections rebuild` afterwards, wall clock
+    peak_rss_mb: float  # the import's peak resident set
 
 
 def timed_import(export: Path, target: str) -> Imported:
     """``registry import --no-catch-up`` into a fresh database, then ``registry projections rebuild`` there."""
     database.recreate(target)
     try:
-        output, seconds = timed_registry(["import", "--no-catch-up", str(export)], target)
+        output, seconds, peak = measured_registry(["import", "--no-catch-up", str(export)], target)
         found = re.search(r"import\s+([\d.]+)\s+s", output)
         if found is None:
             raise RuntimeError(f"registry import said: {output[-500:]}")
         _, rebuild_seconds = timed_registry(["projections", "rebuild"], target)
         with psycopg.connect(target, autocommit=True) as conn:
             row = conn.execute(f"SELECT COUNT(*) FROM {EVENTS_TABLE}").fetchone()
-        return Imported(int(row[0]) if row else 0, seconds, float(found.group(1)), rebuild_seconds)
+        return Imported(int(row[0]) if row else 0, seconds, float(found.group(1)), rebuild_seconds, peak)
     finally:
         database.drop(target)
 

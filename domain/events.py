@@ -47,6 +47,9 @@ class DecisionEvent(Aggregate.Event):
 
     def payload(self) -> dict[str, Any]:
         """The decision's own fields, without the envelope."""
-        envelope = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-        envelope |= set(DecisionEvent.__annotations__) - {"_"}
-        return {k: v for k, v in vars(self).items() if k not in envelope}
+        return {k: v for k, v in vars(self).items() if k not in _ENVELOPE}
+
+
+_ENVELOPE = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic", *DecisionEvent.__annotations__} - {"_"}
+)  # computed once: the history writes a payload for every event a rebuild reads

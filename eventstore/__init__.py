@@ -12,6 +12,6 @@ sqlite.py       the SQLite recorder
 memory.py       the in-memory recorder and its factory
 transcoder.py   the library's JSON transcoder, decoding with orjson
 locate.py       the log positions of stored events, in each store
-scan.py         the whole log and chain as plain tuples, for a whole-log check (audit verify)
+scan.py         the whole log and chain as plain tuples (audit verify); events read ahead (bulk builds)
 bulk.py         a checked log loaded into an empty PostgreSQL store by COPY, in one transaction (import)
 """

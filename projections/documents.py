@@ -28,14 +28,14 @@ import orjson
 
 from projections.db import Cursor, Database
 from projections.encoding import iso
-from projections.standings.queries import standings_in
+from projections.standings.queries import current_standings, standings_in
 
 TABLE = "standings_documents"
 DDL = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (program_code TEXT PRIMARY KEY, position BIGINT NOT NULL,"
     " version BIGINT NOT NULL, body TEXT NOT NULL, boundaries TEXT NOT NULL, judged TEXT NOT NULL)"
 ]
-BATCH = 200  # programmes written per transaction by ``refresh_all``
+BATCH = 50  # programmes read together and written per transaction by ``refresh_all``
 
 
 @dataclass(frozen=True)
@@ -159,21 +159,27 @@ def _write(cur: Cursor, code: str, position: int, now: datetime) -> None:
     if standings is None:
         cur.execute(f"DELETE FROM {TABLE} WHERE program_code = %s", (code,))
         return
+    cur.execute(UPSERT, _row(code, position, standings, now))
+
+
+UPSERT = (
+    f"INSERT INTO {TABLE} (program_code, position, version, body, boundaries, judged)"
+    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (program_code) DO UPDATE SET position = excluded.position,"
+    " version = excluded.version, body = excluded.body, boundaries = excluded.boundaries,"
+    " judged = excluded.judged"
+)
+
+
+def _row(code: str, position: int, standings: dict[str, Any], now: datetime) -> tuple[Any, ...]:
     boundaries = boundaries_of(standings)
     judged = Judged.at(boundaries, now)
-    cur.execute(
-        f"INSERT INTO {TABLE} (program_code, position, version, body, boundaries, judged)"
-        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (program_code) DO UPDATE SET position = excluded.position,"
-        " version = excluded.version, body = excluded.body, boundaries = excluded.boundaries,"
-        " judged = excluded.judged",
-        (
-            code,
-            position,
-            standings["version"],
-            orjson.dumps(standings).decode(),
-            orjson.dumps(boundaries).decode(),
-            orjson.dumps([judged.before, judged.not_after]).decode(),
-        ),
+    return (
+        code,
+        position,
+        standings["version"],
+        orjson.dumps(standings).decode(),
+        orjson.dumps(boundaries).decode(),
+        orjson.dumps([judged.before, judged.not_after]).decode(),
     )
 
 
@@ -186,23 +192,39 @@ def refresh_all(db: Database, now: datetime, tracking_name: str = "standings") -
     """Write every programme's document from the live rows; returns how many.
 
     Each batch holds the standings' tracking row (as a live batch does), so no
-    events are applied to the rows while their documents are written.
+    events are applied to the rows while their documents are written. A batch's
+    programmes are read together (``current_standings``: a query per table, not
+    a dozen per programme) and written in one statement.
     """
     written = 0
     for batch in _batches(_last_positions(db)):
         with db.transaction() as cur:
             if db.dialect == "postgres":
                 cur.execute("SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (tracking_name,))
-            for code, _ in batch:
-                _write(cur, code, last_position(cur, code), now)  # again, inside the lock: it may have moved
+            codes = [code for code, _ in batch]
+            positions = dict(_last_positions_in(cur, codes))  # again, inside the lock: they may have moved
+            found = list(current_standings(cur, codes, now))
+            gone = [code for code, standings in found if standings is None]
+            if gone:
+                cur.execute(f"DELETE FROM {TABLE} WHERE program_code IN ({', '.join(['%s'] * len(gone))})", gone)
+            cur.executemany(UPSERT, [_row(c, positions.get(c, 0), s, now) for c, s in found if s is not None])
             written += len(batch)
     return written
 
 
 def _last_positions(db: Database) -> list[tuple[str, int]]:
     with db.transaction(write=False) as cur:
-        cur.execute("SELECT program_code, MAX(position) AS position FROM standings_moments GROUP BY program_code")
-        return [(r["program_code"], int(r["position"])) for r in cur.fetchall()]
+        return _last_positions_in(cur)
+
+
+def _last_positions_in(cur: Cursor, codes: list[str] | None = None) -> list[tuple[str, int]]:
+    """Each programme's last position in the standings (of ``codes``, or of all)."""
+    where = "" if codes is None else f" WHERE program_code IN ({', '.join(['%s'] * len(codes))})"
+    cur.execute(
+        f"SELECT program_code, MAX(position) AS position FROM standings_moments{where} GROUP BY program_code",
+        codes or [],
+    )
+    return [(r["program_code"], int(r["position"])) for r in cur.fetchall()]
 
 
 def _batches(items: list[tuple[str, int]]) -> Iterator[list[tuple[str, int]]]:

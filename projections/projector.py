@@ -13,20 +13,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from itertools import islice
 
 from domain.access import KEY_EVENTS
 from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
+from eventstore.scan import stored_events
 from projections import documents, failures, schema, tracking
+from projections.collector import collecting_less
 from projections.db import Cursor, Database
 from projections.rows import BulkWriteError, MemoryRows, SqlRows
 from projections.schema import Projection
 
 PAGE_SIZE = 500
 BUILD_PAGE_SIZE = 1_000
+READ_PAGE_SIZE = 1_000  # events a bulk build reads per statement, the next pages read while one is applied
 log = logging.getLogger("registry.projections")
 HOLD_SECONDS = 0.5
 ROWS_IN_MEMORY = 100_000  # current rows a rebuild keeps in memory past a checkpoint (see ``MemoryRows``)
@@ -272,13 +276,14 @@ class Projector:
         events only up to the one that failed.
         """
         done = 0
-        while True:
-            try:
-                return done + self._build_once(names, variant, stop, _offset(progress, done), wait=wait)
-            except failures.HandlerFailedError as failed:
-                done += failed.done
-                with self.db.transaction() as cur:
-                    _contain(cur, failed, variant)
+        with collecting_less():
+            while True:
+                try:
+                    return done + self._build_once(names, variant, stop, _offset(progress, done), wait=wait)
+                except failures.HandlerFailedError as failed:
+                    done += failed.done
+                    with self.db.transaction() as cur:
+                        _contain(cur, failed, variant)
 
     def _build_once(
         self, names: list[str], variant: str, stop: int | None, progress: Progress | None, *, wait: bool
@@ -292,40 +297,40 @@ class Projector:
         if any(expected[n] for n in names):
             rows.load()  # resuming: the rows so far are in the tables
         pages, finished, committed = self._pages(start, stop), False, 0
-        while not finished:
-            began = time.monotonic()
-            with self.db.transaction() as cur:
-                reached = tracking.locked_positions(cur, self.db.dialect, names, variant, skip_locked=not wait)
-                if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
-                    raise OvertakenError(
-                        f"another process is writing {', '.join(names)}{variant}; stopped",
-                        busy=len(reached) < len(names),
-                        done=done,
-                    )
-                rows.bind(cur)
-                if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
-                    documents.clear(cur)
-                applied, last, finished = 0, None, True
-                stopped = failures.contained(cur, variant)
-                for events in pages:
-                    try:
-                        self._handle(cur, names, variant, events, reached, rows, defer=True, skip=stopped)
-                    except failures.HandlerFailedError as failed:
-                        failed.done = committed
-                        raise
-                    last = events[-1][0]
-                    applied, done = applied + len(events), done + len(events)
-                    if progress:
-                        progress(done, max(total, done))
-                    if applied >= self.checkpoint or self._holding_too_long(began, live=not variant):
-                        finished = False
-                        break
-                rows.checkpoint()
-                self._directory.flush(cur)
-                if last is not None:
-                    tracking.advance(cur, names, variant, last)
-                    expected = {n: max(expected[n], last) for n in names}
-            committed = done
+        with closing(pages):  # its read-ahead stops with the build, however that ends
+            while not finished:
+                began = time.monotonic()
+                with self.db.transaction() as cur, rows.writing(cur):
+                    reached = tracking.locked_positions(cur, self.db.dialect, names, variant, skip_locked=not wait)
+                    if len(reached) < len(names) or any(reached[n + variant] != expected[n] for n in names):
+                        raise OvertakenError(
+                            f"another process is writing {', '.join(names)}{variant}; stopped",
+                            busy=len(reached) < len(names),
+                            done=done,
+                        )
+                    if not variant and DOCUMENTED in names:  # the live rows change in bulk beneath them
+                        documents.clear(cur)
+                    applied, last, finished = 0, None, True
+                    stopped = failures.contained(cur, variant)
+                    for events in pages:
+                        try:
+                            self._handle(cur, names, variant, events, reached, rows, defer=True, skip=stopped)
+                        except failures.HandlerFailedError as failed:
+                            failed.done = committed
+                            raise
+                        last = events[-1][0]
+                        applied, done = applied + len(events), done + len(events)
+                        if progress:
+                            progress(done, max(total, done))
+                        if applied >= self.checkpoint or self._holding_too_long(began, live=not variant):
+                            finished = False
+                            break
+                    rows.checkpoint()
+                    self._directory.flush(cur)
+                    if last is not None:
+                        tracking.advance(cur, names, variant, last)
+                        expected = {n: max(expected[n], last) for n in names}
+                committed = done
         return done
 
     def _holding_too_long(self, began: float, *, live: bool) -> bool:
@@ -336,15 +341,13 @@ class Projector:
         """
         return (live or self.db.dialect == "sqlite") and time.monotonic() - began > HOLD_SECONDS
 
-    def _pages(self, start: int, stop: int | None) -> Iterator[list[tuple[int, DecisionEvent]]]:
-        while True:
-            page = self.registry.recorder.select_notifications(
-                start=start + 1, limit=self.batch or BUILD_PAGE_SIZE, stop=stop
-            )
-            if not page:
-                return
-            yield [(n.id, self.registry.mapper.to_domain_event(n)) for n in page]  # type: ignore[misc]
-            start = page[-1].id
+    def _pages(self, start: int, stop: int | None) -> Generator[list[tuple[int, DecisionEvent]], None, None]:
+        """The events after ``start`` in batches, read ahead of the batch being applied (``stored_events``)."""
+        size, decode = self.batch or BUILD_PAGE_SIZE, self.registry.mapper.to_domain_event
+        stored = stored_events(self.registry.recorder, after=start, stop=stop, page=max(size, READ_PAGE_SIZE))
+        with closing(stored):
+            while batch := list(islice(stored, size)):
+                yield [(position, decode(event)) for position, event in batch]  # type: ignore[misc]
 
     def _handle(
         self,
@@ -361,19 +364,18 @@ class Projector:
         """Apply the events each read model has not applied yet, but those ``skip`` holds back (a failure before);
         the programmes they were about. A handler's error is raised as a ``HandlerFailedError``."""
         touched: set[str] = set()
+        models = [(name, self.projections[name].handle, reached[name + variant]) for name in names]
         for position, event in events:
             if isinstance(event, OUTSIDE_PROGRAMMES):
                 continue  # access keys and receipts belong to no programme; no read model shows them
             codes = self._directory.codes(cur, event, defer=defer)
             touched.add(codes.program_code)
             rows.position = position
-            for name in names:
-                if position <= reached[name + variant] or failures.stopped(
-                    skip or {}, name, codes.program_code, position
-                ):
+            for name, handle, applied in models:
+                if position <= applied or (skip and failures.stopped(skip, name, codes.program_code, position)):
                     continue
                 try:
-                    self.projections[name].handle(rows, event, codes)
+                    handle(rows, event, codes)
                 except Exception as error:
                     if failures.transient(error) or isinstance(error, BulkWriteError):
                         raise

@@ -25,23 +25,21 @@ rows; the rebuild property test holds them to it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
 from typing import Any, Protocol
 
-from projections import failures
 from projections.db import Cursor, Row
+from projections.writer import BulkWriteError, Writer
+
+__all__ = ["BulkWriteError", "MemoryRows", "Rows", "SqlRows", "Table", "plus", "versions_at"]
 
 Key = tuple[Any, ...]
 Change = Any  # a new value, or a function of the old one (see ``plus``)
 FLUSH_ROWS = 5_000  # finished versions buffered per table before they are streamed out
-
-
-class BulkWriteError(Exception):
-    """The tables refused rows ``MemoryRows`` wrote in bulk (a value too large for a column): which event wrote
-    the refused row is not known, so this is never taken for the failure of the event being applied."""
 
 
 @dataclass(frozen=True)
@@ -128,13 +126,6 @@ class Rows(Protocol):
     def append(self, table: Table, row: Row) -> None: ...
 
 
-def _changed(old: Row, changes: dict[str, Change]) -> Row:
-    new = dict(old)
-    for column, change in changes.items():
-        new[column] = change(old[column]) if callable(change) else change
-    return new
-
-
 class _Versions:
     """The write rules both stores share; subclasses say how a version is stored."""
 
@@ -154,10 +145,13 @@ class _Versions:
         base = old if old is not None else default
         if base is None:
             return
-        new = _changed(base, changes)
-        new["valid_from"], new["valid_to"] = self.position, None
-        if old is not None and all(new[c] == old[c] for c in changes):
+        new, same = dict(base), old is not None
+        for column, change in changes.items():
+            value = new[column] = change(base[column]) if callable(change) else change
+            same = same and value == base[column]
+        if same:
             return  # nothing changed: no new version
+        new["valid_from"], new["valid_to"] = self.position, None
         self._store(table, key, old, new)
 
     def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
@@ -252,14 +246,33 @@ class MemoryRows(_Versions):
             self._out[table.name] = []
             self._closures[table.name] = []
             self._unsaved[table.name] = {}
-        self._cur: Cursor | None = None
+        self._writer: Writer | None = None
         self._touched: dict[Any, int] = {}  # programme → the last position that wrote one of its rows
         self._in_memory: set[Any] = set()  # programmes whose current rows are all in memory
         self._all_in_memory = True  # False once resumed: a programme not in memory is in the tables
 
-    def bind(self, cur: Cursor) -> None:
-        """Write through ``cur`` (the transaction that ends with the next checkpoint)."""
-        self._cur = cur
+    @contextmanager
+    def writing(self, cur: Cursor) -> Iterator[None]:
+        """Write through ``cur`` until the block ends (the transaction that ends with the next checkpoint).
+
+        Batches of rows are handed to a ``Writer`` as they fill, so on PostgreSQL
+        they are copied in while the build goes on; before anything that reads
+        the tables or must come after those rows (a read-back, a checkpoint's
+        closures, the commit) every batch is waited for.
+        """
+        writer = self._writer = Writer(cur, self.dialect)
+        try:
+            yield
+            writer.drain()
+        except BaseException as error:
+            writer.close(abandon=True)  # nothing more is written
+            refused = writer.error
+            if isinstance(error, Exception) and refused is not None and refused is not error:
+                raise refused from error  # what failed the transaction: a statement after it only saw that
+            raise
+        finally:
+            writer.close(abandon=True)  # drained: nothing is left
+            self._writer = None
 
     def load(self) -> None:
         """Resume from the tables: the current rows an earlier checkpoint left are read when needed."""
@@ -293,21 +306,29 @@ class MemoryRows(_Versions):
             finished = current[key]
             if finished.saved:
                 self._closures[table.name].append((self.position, *key, old["valid_from"]))
-            else:
-                self._emit(table, {**old, "valid_to": self.position})
+            else:  # the old version, closed at this position (``valid_to`` is the last column)
+                self._emit_values(table, (*table.values(old)[:-1], self.position))
         current[key] = self._unsaved[table.name][key] = _Current(new, False)
         self._in_memory.add(key[0])
         self._touched[key[0]] = self.position
 
     def _emit(self, table: Table, row: Row) -> None:
+        self._emit_values(table, table.values(row))
+
+    def _emit_values(self, table: Table, values: tuple[Any, ...]) -> None:
         out = self._out[table.name]
-        out.append(table.values(row))
+        out.append(values)
         if len(out) >= FLUSH_ROWS:
             self._write(table, out)
-            out.clear()
+            self._out[table.name] = []  # the batch is the writer's now
 
     def checkpoint(self) -> None:
-        """Make the tables hold exactly this state (the caller then commits with the tracking positions)."""
+        """Make the tables hold exactly this state (the caller then commits with the tracking positions).
+
+        The versions to close were current at the last checkpoint; their
+        successors are written after them, so a key never has two current rows.
+        """
+        self._cursor()  # every batch written before the closures
         for table in self.tables:
             self._close(table, self._closures[table.name])
             self._closures[table.name] = []
@@ -317,6 +338,7 @@ class MemoryRows(_Versions):
             for current in unsaved:
                 current.saved = True
             self._unsaved[table.name] = {}
+        self._writer_now().drain()
         self._forget_oldest()
 
     def _forget_oldest(self) -> None:
@@ -343,25 +365,17 @@ class MemoryRows(_Versions):
             f"UPDATE {table.name}{self.variant} SET valid_to = %s WHERE {where} AND valid_from = %s", closures
         )
 
-    def _write(self, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
-        rows = list(rows)
-        if not rows:
-            return
-        cur, name, columns = self._cursor(), table.name + self.variant, ", ".join(table.names)
-        try:
-            if self.dialect == "postgres":
-                with cur.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(table.names))
-                cur.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", rows)
-        except Exception as error:
-            if failures.transient(error):
-                raise
-            raise BulkWriteError(f"{name}: {error}") from error
+    def _write(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._writer_now().write(table.name + self.variant, table.names, rows)
+
+    def _writer_now(self) -> Writer:
+        if self._writer is None:
+            raise RuntimeError("write through MemoryRows.writing(cursor)")
+        return self._writer
 
     def _cursor(self) -> Cursor:
-        if self._cur is None:
-            raise RuntimeError("MemoryRows.bind() a cursor before writing")
-        return self._cur
+        """The transaction's cursor, once every batch handed over is in the tables (to read them, or follow them)."""
+        writer = self._writer_now()
+        writer.drain()
+        return writer.cursor

@@ -6,8 +6,9 @@ in one transaction and leaves what is judged when read to ``replies``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -53,7 +54,24 @@ def program_standings(
 
 def standings_in(cur: Cursor, program_code: str, now: datetime, position: int | None = None) -> dict[str, Any] | None:
     """``program_standings`` in the caller's transaction (the projection writes documents from it)."""
-    rows = _Reader(cur, position, program_code)
+    return _standings(_Reader(cur, position, program_code), program_code, now)
+
+
+def current_standings(
+    cur: Cursor, program_codes: list[str], now: datetime
+) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """The current standings of several programmes, in the caller's transaction: each table read once for them all.
+
+    What ``standings_in`` gives for each, with a dozen queries for the lot
+    instead of a dozen for each (the documents of every programme are written
+    this way after a bulk build).
+    """
+    together = _Together(cur, program_codes)
+    for code in program_codes:
+        yield code, _standings(together.of(code), code, now)
+
+
+def _standings(rows: _Rows, program_code: str, now: datetime) -> dict[str, Any] | None:
     program = rows.one("standings_programs")
     if program is None:
         return None
@@ -123,6 +141,11 @@ def team_record(
     }
 
 
+class _Rows(Protocol):
+    def one(self, table: str) -> Row | None: ...
+    def all(self, table: str, order: str = "team_code") -> list[Row]: ...
+
+
 class _Reader:
     """Reads one programme's (or one team's) rows as they stood after a log position."""
 
@@ -139,3 +162,44 @@ class _Reader:
     def all(self, table: str, order: str = "team_code") -> list[Row]:
         self._cur.execute(*versions_at(table, self._where, self._params, self._position, order))
         return self._cur.fetchall()
+
+
+class _Together:
+    """The current rows of several programmes, each table read once for all of them (in the order asked)."""
+
+    def __init__(self, cur: Cursor, program_codes: list[str]) -> None:
+        self._cur = cur
+        self._codes = program_codes
+        self._read: dict[tuple[str, str], dict[str, list[Row]]] = {}
+
+    def of(self, program_code: str) -> _Rows:
+        return _One(self, program_code)
+
+    def rows(self, table: str, order: str, program_code: str) -> list[Row]:
+        if (table, order) not in self._read:
+            marks = ", ".join(["%s"] * len(self._codes))
+            self._cur.execute(
+                f"SELECT * FROM {table} WHERE program_code IN ({marks}) AND valid_to IS NULL"
+                f" ORDER BY program_code, {order}",
+                self._codes,
+            )
+            found: dict[str, list[Row]] = {}
+            for row in self._cur.fetchall():
+                found.setdefault(row["program_code"], []).append(row)
+            self._read[(table, order)] = found
+        return self._read[(table, order)].get(program_code, [])
+
+
+class _One:
+    """One programme's rows among those ``_Together`` read."""
+
+    def __init__(self, together: _Together, program_code: str) -> None:
+        self._together = together
+        self._code = program_code
+
+    def one(self, table: str) -> Row | None:
+        found = self._together.rows(table, "program_code", self._code)
+        return found[0] if found else None
+
+    def all(self, table: str, order: str = "team_code") -> list[Row]:
+        return self._together.rows(table, order, self._code)

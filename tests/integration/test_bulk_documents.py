@@ -1,0 +1,50 @@
+"""After a bulk build, every programme's standings document is written again, a batch of programmes read together.
+
+The live path writes a programme's document from its own queries after each
+batch of events (``documents.refresh``); a rebuild writes them all afterwards
+from the rows of several programmes read at once (``documents.refresh_all``).
+For a log of several generated programmes, in batches smaller than their
+number, the documents must come out byte for byte as the live path wrote them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.bootstrap import build
+from api.settings import Settings
+from bench.story import Clock, Programme
+from projections import documents
+from projections.rebuild import rebuild
+from tests.conftest import database_url
+
+pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+PROGRAMMES = 5
+
+
+def stored(db: Any) -> list[dict[str, Any]]:
+    with db.transaction(write=False) as cur:
+        cur.execute(f"SELECT * FROM {documents.TABLE} ORDER BY program_code")
+        return [dict(row) for row in cur.fetchall()]
+
+
+def test_documents_written_in_batches_are_those_the_live_path_wrote(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    services = build(Settings(database_url=database_url(store, tmp_path, request)), clock=clock)
+    try:
+        for number in range(PROGRAMMES):
+            Programme(services.registry, clock, number).tell()
+        services.projector.bulk_after = 10**9  # row by row: each page's programmes get their documents live
+        services.projector.catch_up()
+        live = stored(services.db)
+        assert len(live) == PROGRAMMES
+        monkeypatch.setattr(documents, "BATCH", 2)  # batches of two, and a last one of one
+        rebuild(services.projector)
+        assert stored(services.db) == live
+    finally:
+        services.close()
