@@ -37,6 +37,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build(config, clock=clock)
+        app.state.services.watch()
         if app.state.services.settings.inline_projections:
             app.state.services.projector.catch_up(wait=False)  # serve meanwhile; /health shows the lag
         try:
