@@ -50,6 +50,20 @@ def _principal(request: Request, role: str, secret: str | None) -> Principal:
     return _allowed(principal, role)
 
 
+def remembered_principal(request: Request, role: str, *, cookie: bool = False) -> Principal | None:
+    """The caller's principal if memory alone can tell it may act as ``role`` (no I/O); None: ask the store.
+
+    That is a key verified before while the watcher vouches for the revocation count
+    (``api.keycache``), or no key at all on a read when reads are open.
+    """
+    services = services_of(request)
+    secret = _presented_key(request, cookie=cookie)
+    if secret is None:
+        return ANONYMOUS if role == "auditor" and services.settings.open_reads else None
+    known = services.keys().known(secret)
+    return known if known is not None and known.may(role) else None
+
+
 def _allowed(principal: Principal, role: str) -> Principal:
     if not principal.may(role):
         raise errors.AccessDeniedError(f"the {principal.role} role may not do this; it needs {role}")
@@ -62,12 +76,11 @@ def _require(role: str, *, cookie: bool = False) -> Callable[..., Awaitable[Prin
         _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
         _header: Annotated[str | None, Security(API_KEY)] = None,
     ) -> Principal:
-        # A key verified before, while the watcher vouches for the revocation count, is answered here on the
-        # event loop; any other check may query the store, so it goes to the thread pool.
-        secret = _presented_key(request, cookie=cookie)
-        if secret is not None and (known := services_of(request).keys().known(secret)) is not None:
-            return _allowed(known, role)
-        return await run_in_threadpool(_principal, request, role, secret)
+        # Answered here on the event loop when memory can tell; any other check may query the store (a key not
+        # verified yet, the revocation count without a watcher, a refusal), so it goes to the thread pool.
+        if (known := remembered_principal(request, role, cookie=cookie)) is not None:
+            return known
+        return await run_in_threadpool(_principal, request, role, _presented_key(request, cookie=cookie))
 
     return dependency
 

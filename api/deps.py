@@ -107,6 +107,11 @@ def _wait_in_thread(services: Services, wanted: int, deadline: float) -> None:
 FAILED_HEADER = "Read-Model-Failed"
 
 
+def failures_of(stopped: list[dict[str, Any]], program: str) -> list[dict[str, Any]]:
+    """The failures (``projections.failures``) that stopped a read model for the programme named in a path."""
+    return [f for f in stopped if f["program_code"] == nfc(program)]
+
+
 def _refuse_failed(request: Request, response: Response, stopped: list[dict[str, Any]]) -> None:
     if not stopped:
         return
@@ -114,7 +119,7 @@ def _refuse_failed(request: Request, response: Response, stopped: list[dict[str,
     if program is None:
         response.headers[FAILED_HEADER] = ", ".join(sorted({quote(f["program_code"]) for f in stopped}))
         return
-    own = [f for f in stopped if f["program_code"] == nfc(program)]
+    own = failures_of(stopped, program)
     if own:
         first = own[0]
         raise ReadModelFailedError(

@@ -101,8 +101,11 @@ class Token:
 class Watcher:
     """The log's state in memory while a connection listens for its changes; None from every answer otherwise."""
 
-    def __init__(self, conninfo: str, names: Iterable[str], *, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self, conninfo: str, names: Iterable[str], *, connect_timeout: float = 5.0, retry: float = RETRY_SECONDS
+    ) -> None:
         self._conninfo = conninfo
+        self._retry = retry
         self._names = list(names)
         self._connect_timeout = max(1, int(connect_timeout))
         self._state: State | None = None
@@ -116,6 +119,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._reads = self._adopted = 0  # reads of the state started, and the latest whose failures were taken
         self.connections = 0  # connections made and read from so far (a test waits for a reconnection)
+        self.backend_pid: int | None = None  # the server process of the listening connection (operators, tests)
 
     # --- what readers ask (memory only) --------------------------------------------------
 
@@ -204,7 +208,9 @@ class Watcher:
                     keepalives_idle=10,
                     keepalives_interval=5,
                     keepalives_count=3,
+                    application_name="registry-watch",
                 ) as conn:
+                    self.backend_pid = conn.info.backend_pid
                     conn.execute(f"LISTEN {NOTICE_CHANNEL}")  # first: a change committed after the read is heard
                     self._trust(self._read(conn)[1])
                     while not self._stop.is_set():
@@ -215,7 +221,7 @@ class Watcher:
                     log.warning("watcher: not listening (%s); reads ask the database until it is back", error)
             finally:
                 self._distrust()
-            self._stop.wait(RETRY_SECONDS)
+            self._stop.wait(self._retry)
 
     def _read(self, conn: Any) -> tuple[int, State]:
         """The state as the database holds it now, and the number of this read (``_adopt``)."""
