@@ -20,7 +20,7 @@ from domain.access import KEY_EVENTS
 from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
-from projections import documents, failures, schema, tracking, watch
+from projections import documents, failures, notices, schema, tracking
 from projections.db import Cursor, Database
 from projections.rows import BulkWriteError, MemoryRows, SqlRows
 from projections.schema import Projection
@@ -72,7 +72,7 @@ class Projector:
         """Create the read models' tables if missing; those of an older layout are dropped, to be built anew."""
         schema.install(self.db, self.projections.values())
         documents.install(self.db)
-        watch.install(self.db)  # the notices a watcher of the read models' state listens to
+        notices.install(self.db)  # what a watcher of the read models' state listens to (``projections.watch``)
         if DOCUMENTED in self.projections and not self.positions().get(DOCUMENTED):
             with self.db.transaction() as cur:  # rows dropped (a new layout) or never built: none to serve
                 documents.clear(cur)

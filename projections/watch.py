@@ -5,10 +5,9 @@ have been revoked (``eventstore.revocations``), which read models stopped for
 which programmes (``projections.failures``), how far the read models have got
 (``projections.tracking``) and the programme's stored document
 (``projections.documents``). Each of these is written in a transaction that
-also sends a notice on ``NOTICE_CHANNEL`` (triggers on their tables, below, and
-on the events table for revocations), delivered when it commits, whichever
-process wrote it: the API applying events inline, ``registry projections run``,
-a rebuild, the CLI.
+also sends a notice (``projections.notices``), delivered when it commits,
+whichever process wrote it: the API applying events inline, ``registry
+projections run``, a rebuild, the CLI.
 
 ``Watcher`` keeps one connection per process listening to that channel, in a
 thread of its own, and holds the answers in memory: the counts and lists as
@@ -34,51 +33,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from eventstore.revocations import NOTICE_CHANNEL, REVOKED_NOTICE, SELECT
+from eventstore.revocations import SELECT
 from projections import failures, tracking
 from projections.db import Database
-from projections.documents import TABLE as DOCUMENTS
 from projections.documents import Document
+from projections.notices import ALL_DOCUMENTS, DOCUMENT, NOTICE_CHANNEL, POSITION, REVOKED_NOTICE
 
 log = logging.getLogger("registry.watch")
 IDLE_SECONDS = 0.2  # how often the listening thread looks up from the connection (to stop, when told)
 RETRY_SECONDS = 1.0  # between attempts to connect again
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # documents kept in memory; past this, start again rather than grow
-
-POSITION, FAILURES, DOCUMENT, ALL_DOCUMENTS = "position", "failures", "document", "documents"
-DDL = [
-    "CREATE OR REPLACE FUNCTION registry_notice_position() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN"
-    f" PERFORM pg_notify('{NOTICE_CHANNEL}', '{POSITION} ' || NEW.position || ' ' || NEW.name); RETURN NULL;"
-    " END $body$",
-    "CREATE OR REPLACE TRIGGER registry_notice_position AFTER INSERT OR UPDATE ON projection_tracking"
-    " FOR EACH ROW EXECUTE FUNCTION registry_notice_position()",
-    "CREATE OR REPLACE FUNCTION registry_notice_document() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN"
-    f" PERFORM pg_notify('{NOTICE_CHANNEL}', '{DOCUMENT} ' || NEW.program_code); RETURN NULL; END $body$",
-    f"CREATE OR REPLACE TRIGGER registry_notice_document AFTER INSERT OR UPDATE ON {DOCUMENTS}"
-    " FOR EACH ROW EXECUTE FUNCTION registry_notice_document()",
-    # Statement-level: a notice says only what to read again (or, for documents, to forget them all).
-    *(
-        f"CREATE OR REPLACE FUNCTION registry_notice_{kind}() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN"
-        f" PERFORM pg_notify('{NOTICE_CHANNEL}', '{kind}'); RETURN NULL; END $body$"
-        for kind in ("positions", FAILURES, ALL_DOCUMENTS)
-    ),
-    "CREATE OR REPLACE TRIGGER registry_notice_positions AFTER DELETE OR TRUNCATE ON projection_tracking"
-    " FOR EACH STATEMENT EXECUTE FUNCTION registry_notice_positions()",
-    "CREATE OR REPLACE TRIGGER registry_notice_failures AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
-    " ON projection_failures FOR EACH STATEMENT EXECUTE FUNCTION registry_notice_failures()",
-    f"CREATE OR REPLACE TRIGGER registry_notice_documents AFTER DELETE OR TRUNCATE ON {DOCUMENTS}"
-    " FOR EACH STATEMENT EXECUTE FUNCTION registry_notice_documents()",
-]
-
-
-def install(db: Database) -> None:
-    """The triggers that announce changes to the read models' state (PostgreSQL only; SQLite has no listeners)."""
-    if db.dialect != "postgres":
-        return
-    with db.transaction() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('registry_notice_triggers'))")  # two processes at once
-        for statement in DDL:
-            cur.execute(statement)
 
 
 @dataclass(frozen=True)

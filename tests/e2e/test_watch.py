@@ -26,7 +26,7 @@ from api.settings import Settings
 from projections import failures
 from projections.watch import Watcher
 from tests.conftest import Clock
-from tests.e2e.conftest import P, Api
+from tests.e2e.conftest import Api, P
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,9 +151,7 @@ def test_a_dropped_listener_falls_back_to_queries_and_reads_the_state_again_when
         assert client.get("/programs", headers=bearer(key.secret)).status_code == 401
 
 
-def test_a_document_changed_by_a_runner_in_another_process_is_not_served_stale(
-    postgres_url: str, clock: Clock
-) -> None:
+def test_a_document_changed_by_a_runner_in_another_process_is_not_served_stale(postgres_url: str, clock: Clock) -> None:
     with server(postgres_url, clock, inline_projections=False) as (services, client):
         admin = create_key(services, name="admin", role="admin", actor="test")
         client.headers.update(bearer(admin.secret))
@@ -200,3 +198,46 @@ def test_min_position_waits_on_the_watcher_and_times_out_as_before(postgres_url:
             runner.projector.catch_up()
         reached = client.get(STANDINGS, params={"min_position": position})
         assert reached.status_code == 200
+
+
+def test_a_read_answered_from_memory_is_the_route_s_answer_byte_for_byte(postgres_url: str, clock: Clock) -> None:
+    with server(postgres_url, clock) as (services, client):
+        admin = create_key(services, name="admin", role="admin", actor="test")
+        client.headers.update(bearer(admin.secret))
+        api = Api(client, services, clock, actor="test")
+        api.open_program()
+        api.seat("A", "B")
+        api.eliminate("B")
+        routed = client.get(STANDINGS, params={"min_position": 0})  # a query string: the route answers
+        counted = Counted(services)
+        remembered = client.get(STANDINGS)
+        assert counted.queries == 0  # answered from memory
+        assert remembered.status_code == routed.status_code == 200
+        assert remembered.content == routed.content
+        assert remembered.headers["ETag"] == routed.headers["ETag"]
+        assert remembered.headers["X-Content-Type-Options"] == "nosniff" and remembered.headers["X-Request-ID"]
+        assert client.get(f"/programs/{P}").content == routed.content
+        unchanged = client.get(STANDINGS, headers={"If-None-Match": routed.headers["ETag"]})
+        assert unchanged.status_code == 304 and unchanged.content == b""
+        metrics = client.get("/metrics").text
+        labels = 'method="GET",route="/programs/{program}/standings",status="200"'
+        assert f"registry_http_requests_total{{{labels}}}" in metrics
+
+
+def test_memory_never_answers_what_the_route_would_refuse(postgres_url: str, clock: Clock) -> None:
+    with server(postgres_url, clock) as (services, client):
+        admin = create_key(services, name="admin", role="admin", actor="test")
+        reader = create_key(services, name="reader", role="auditor", actor="test")
+        client.headers.update(bearer(admin.secret))
+        Api(client, services, clock, actor="test").open_program()
+        assert client.get(STANDINGS, headers=bearer(reader.secret)).status_code == 200  # all in memory now
+        revoke_key(services, reader.key_id, actor="test")
+        refused = client.get(STANDINGS, headers=bearer(reader.secret))
+        assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
+        assert client.get(STANDINGS, headers={"Authorization": ""}).status_code == 401
+        assert client.get("/programs/NOPE/standings").status_code == 404
+        assert client.get("/programs/E2E%0A2026/standings").status_code == 404
+        with services.db.transaction() as cur:
+            failures.record(cur, "standings", P, 1, ValueError("a test's failure"))
+        eventually(lambda: bool(services.watcher and services.watcher.failures()), "the failure's notice arrives")
+        assert client.get(STANDINGS).status_code == 503
