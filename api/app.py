@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api import docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId, SecurityHeaders
+from api.remembered import RememberedReads
 from api.routes import audit, checkpoints, events, keys, programs, reads, reentry, resources, rounds, rules, teams
 from api.schemas import problem_responses
 from api.settings import Settings, load_settings
@@ -37,6 +38,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build(config, clock=clock)
+        app.state.services.watch()
         if app.state.services.settings.inline_projections:
             app.state.services.projector.catch_up(wait=False)  # serve meanwhile; /health shows the lag
         try:
@@ -56,6 +58,8 @@ def create_app(
     )
     problems.install(app)
     docs.install(app)
+    # Innermost: only the router is inside it, so a read it answers passes every other middleware as the route's would.
+    app.add_middleware(RememberedReads, router=programs.router, endpoint=programs.get_standings)
     app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)

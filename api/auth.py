@@ -9,10 +9,11 @@ configuration (off by default).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import services_of
@@ -37,28 +38,49 @@ def _presented_key(request: Request, *, cookie: bool) -> str | None:
     return (request.cookies.get("registry_key") or None) if cookie else None
 
 
-def _principal(request: Request, role: str, *, cookie: bool) -> Principal:
+def _principal(request: Request, role: str, secret: str | None) -> Principal:
+    """The key's principal, verified against the store (it may query: run it in the thread pool)."""
     services = services_of(request)
-    secret = _presented_key(request, cookie=cookie)
     principal = services.keys().authenticate(secret) if secret else None
     if principal is None:
         if role == "auditor" and secret is None and services.settings.open_reads:
             return ANONYMOUS
         detail = "an API key is required" if secret is None else "the API key is unknown or revoked"
         raise HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="registry"'})
+    return _allowed(principal, role)
+
+
+def remembered_principal(request: Request, role: str, *, cookie: bool = False) -> Principal | None:
+    """The caller's principal if memory alone can tell it may act as ``role`` (no I/O); None: ask the store.
+
+    That is a key verified before while the watcher vouches for the revocation count
+    (``api.keycache``), or no key at all on a read when reads are open.
+    """
+    services = services_of(request)
+    secret = _presented_key(request, cookie=cookie)
+    if secret is None:
+        return ANONYMOUS if role == "auditor" and services.settings.open_reads else None
+    known = services.keys().known(secret)
+    return known if known is not None and known.may(role) else None
+
+
+def _allowed(principal: Principal, role: str) -> Principal:
     if not principal.may(role):
         raise errors.AccessDeniedError(f"the {principal.role} role may not do this; it needs {role}")
     return principal
 
 
-def _require(role: str, *, cookie: bool = False) -> Callable[..., Principal]:
-    def dependency(
+def _require(role: str, *, cookie: bool = False) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(
         request: Request,
         _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
         _header: Annotated[str | None, Security(API_KEY)] = None,
     ) -> Principal:
-        # A plain def: the key check queries the store (its revocation count), so it runs in the thread pool.
-        return _principal(request, role, cookie=cookie)
+        # Answered here on the event loop when memory can tell; any other check may query the store (a key not
+        # verified yet, the revocation count without a watcher, a refusal), so it goes to the thread pool.
+        if (known := remembered_principal(request, role, cookie=cookie)) is not None:
+            return known
+        return await run_in_threadpool(_principal, request, role, _presented_key(request, cookie=cookie))
 
     return dependency
 

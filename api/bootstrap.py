@@ -28,6 +28,7 @@ from eventstore.locate import locator
 from projections import all_projections
 from projections.db import Database, PostgresDatabase, SQLiteDatabase
 from projections.projector import Projector
+from projections.watch import Watcher
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("registry.api")
@@ -47,12 +48,19 @@ class Services:
     _signer: Signer | None = field(default=None, repr=False)
     _issuer: Issuer | None = field(default=None, repr=False)
     _keys: KeyCache | None = field(default=None, repr=False)
+    watcher: Watcher | None = None  # PostgreSQL: the log's state in memory while it listens (``projections.watch``)
 
     def keys(self) -> KeyCache:
         """Verified API keys, cached in this process until any key is revoked (``api.keycache``)."""
         if self._keys is None:
-            self._keys = KeyCache(self.registry, revocation_counter(self.registry))
+            remembered = self.watcher.revocations if self.watcher else None
+            self._keys = KeyCache(self.registry, revocation_counter(self.registry), remembered)
         return self._keys
+
+    def watch(self) -> None:
+        """Start listening for changes to the log's state (a server process, after any fork); idempotent."""
+        if self.watcher is not None:
+            self.watcher.start()
 
     def signer(self) -> Signer:
         """The checkpoint signer, loaded (or made, for development) on first use."""
@@ -82,10 +90,14 @@ class Services:
             return
         try:
             self.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
+            if self.watcher is not None:
+                self.watcher.refresh(self.db)  # this process's next read sees it, before the notices arrive
         except Exception:  # the decision is stored: answer it; the next write or the runner catches up
             log.exception("read models not updated after position %s", outcome.position)
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         self.registry.close()
         self.db.close()
 
@@ -96,8 +108,7 @@ def read_store(settings: Settings) -> Database:
     path = settings.sqlite_path
     if path is not None:
         return SQLiteDatabase(path)
-    url = settings.database_url.replace("postgres://", "postgresql://", 1)
-    return PostgresDatabase(url, pool_size=settings.pool_size, timeout=settings.db_timeout)
+    return PostgresDatabase(settings.postgres_url, pool_size=settings.pool_size, timeout=settings.db_timeout)
 
 
 def build(settings: Settings, clock: Clock = utc_now) -> Services:
@@ -112,7 +123,10 @@ def build(settings: Settings, clock: Clock = utc_now) -> Services:
         registry, db, all_projections(), batch=settings.projection_batch, checkpoint=settings.rebuild_checkpoint
     )
     projector.setup()
-    return Services(settings, registry, db, projector, clock)
+    watcher = None
+    if isinstance(db, PostgresDatabase) and settings.watch:
+        watcher = Watcher(settings.postgres_url, projector.projections, connect_timeout=settings.db_timeout)
+    return Services(settings, registry, db, projector, clock, watcher=watcher)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypedDict
 from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api import schemas
 from api.bootstrap import Services
@@ -59,22 +60,44 @@ MinPosition = Annotated[
 ]
 
 
-def wait_for_position(request: Request, response: Response, min_position: MinPosition = None) -> None:
+async def wait_for_position(request: Request, response: Response, min_position: MinPosition = None) -> None:
     """Read-your-writes: hold a read until the read models reach the caller's last write, for a bounded time.
 
     Never silently old: a read of a programme a read model stopped for (``projections.failures``) is refused
     with 503 ``read-model-failed``; a read across programmes names the stopped ones in ``Read-Model-Failed``.
-    It queries the read models, so it is a plain ``def``: FastAPI runs it in its thread pool.
+    While the process's watcher listens (``projections.watch``), failures and positions come from its memory
+    and a wait is on the event loop; otherwise they are queried, in the thread pool.
     """
-    _refuse_failed(request, response)
+    services = services_of(request)
+    watcher = services.watcher
+    stopped = watcher.failures() if watcher is not None else None
+    if stopped is None:
+        stopped = await run_in_threadpool(failures.listed, services.db)
+    _refuse_failed(request, response, stopped)
     header = request.headers.get(MIN_POSITION_HEADER, "")
     wanted = min_position if min_position is not None else int(header) if header.isdigit() and len(header) < 19 else 0
     if not wanted:
         return
-    services = services_of(request)
+    lowest = watcher.lowest_position() if watcher is not None else None
+    if lowest is not None and lowest >= wanted:
+        return  # positions never pass the log's head: no need to look at it
+    deadline = time.monotonic() + services.settings.read_wait
+    await run_in_threadpool(_known_position, services, wanted)
+    if watcher is not None:
+        reached = await watcher.reached(wanted, max(0.0, deadline - time.monotonic()))
+        if reached is False:
+            raise ReadModelBehindError(f"the read models have not reached position {wanted} yet")
+        if reached:
+            return
+    await run_in_threadpool(_wait_in_thread, services, wanted, deadline)  # no watcher, or it lost its connection
+
+
+def _known_position(services: Services, wanted: int) -> None:
     if wanted > services.projector.head():
         raise errors.PositionNotFoundError(f"min_position {wanted} is beyond the last recorded event")
-    deadline = time.monotonic() + services.settings.read_wait
+
+
+def _wait_in_thread(services: Services, wanted: int, deadline: float) -> None:
     while min(services.projector.positions().values()) < wanted:
         if time.monotonic() > deadline:
             raise ReadModelBehindError(f"the read models have not reached position {wanted} yet")
@@ -84,15 +107,19 @@ def wait_for_position(request: Request, response: Response, min_position: MinPos
 FAILED_HEADER = "Read-Model-Failed"
 
 
-def _refuse_failed(request: Request, response: Response) -> None:
-    stopped = failures.listed(services_of(request).db)
+def failures_of(stopped: list[dict[str, Any]], program: str) -> list[dict[str, Any]]:
+    """The failures (``projections.failures``) that stopped a read model for the programme named in a path."""
+    return [f for f in stopped if f["program_code"] == nfc(program)]
+
+
+def _refuse_failed(request: Request, response: Response, stopped: list[dict[str, Any]]) -> None:
     if not stopped:
         return
     program = request.path_params.get("program")
     if program is None:
         response.headers[FAILED_HEADER] = ", ".join(sorted({quote(f["program_code"]) for f in stopped}))
         return
-    own = [f for f in stopped if f["program_code"] == nfc(program)]
+    own = failures_of(stopped, program)
     if own:
         first = own[0]
         raise ReadModelFailedError(

@@ -48,6 +48,7 @@ def create_key(
 def revoke_key(services: Services, key_id: str, *, actor: str, correlation_id: str = "") -> None:
     ctx = Context(actor=actor, reason="API key revoked", correlation_id=correlation_id)
     services.registry.revoke_key(ctx, RevokeKey(key_id=key_id))
+    services.keys().forget()  # here at once; other processes when the revocation's notice or count reaches them
 
 
 def list_keys(services: Services) -> list[dict[str, Any]]:

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     read_wait: float = Field(
         2.0, ge=0, le=30, description="Seconds a read with min_position waits for the read models before 503"
     )
+    watch: bool = Field(
+        True,
+        description="PostgreSQL: keep key revocations, read-model positions and failures and stored documents in"
+        " memory, told of changes by LISTEN/NOTIFY on one connection per process (off: query them per request)",
+    )
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="Larger request bodies are refused with 413")
     open_reads: bool = Field(False, description="Let callers without an API key read (never write)")
     ready_max_lag: int = Field(1000, ge=0, description="/ready answers 503 when a read model is more events behind")
@@ -78,6 +83,11 @@ class Settings(BaseSettings):
             msg = "must start with sqlite:///, postgresql:// or memory://"
             raise ValueError(msg)
         return value
+
+    @property
+    def postgres_url(self) -> str:
+        """The database URL in the spelling psycopg accepts (``postgres://`` is an alias)."""
+        return self.database_url.replace("postgres://", "postgresql://", 1)
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -2,12 +2,23 @@
 
 A reply answers for two times (``as_of``, ``known_at``) that are the request's
 own, so they are added to the stored bytes rather than stored with them.
+
+On PostgreSQL the documents a process loaded stay in its memory while its
+watcher listens (``projections.watch``), until a notice says the programme's
+document changed; a remembered document is still served only while it is
+fresh (``Document.fresh``: the clock has crossed none of its boundaries).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import orjson
 from fastapi import Request, Response
+
+from api.bootstrap import Services
+from projections import documents
+from projections.documents import Document
 
 NOT_MODIFIED = 304
 
@@ -28,3 +39,20 @@ def stored_reply(request: Request, etag: str, body: bytes, times: dict[str, str 
         return Response(status_code=NOT_MODIFIED, headers=headers)
     content = body[:-1] + b"," + orjson.dumps(times)[1:]  # {"…":…} + {"as_of":…} → {"…":…,"as_of":…}
     return Response(content, media_type="application/json", headers=headers)
+
+
+def remembered(services: Services, code: str, now: datetime) -> Document | None:
+    """The programme's document from memory, if the watcher holds it and it is fresh at ``now`` (no I/O)."""
+    document = services.watcher.document(code) if services.watcher is not None else None
+    return document if document is not None and document.fresh(now) else None
+
+
+def loaded(services: Services, code: str, now: datetime) -> Document | None:
+    """The programme's document from the database (one row), kept in memory for the next read if it is fresh."""
+    token = services.watcher.token(code) if services.watcher is not None else None
+    document = documents.current(services.db, code)
+    if document is None or not document.fresh(now):
+        return None
+    if token is not None and services.watcher is not None:
+        services.watcher.keep(token, document)
+    return document

@@ -9,6 +9,10 @@ per request, so the steps and "the rest" add up to the request's mean time
 "The rest" is everything not wrapped: routing, dependency injection, the request
 and response models, middleware, the test client's thread hop.
 
+On PostgreSQL a read that memory answers whole (``api.remembered``, the
+watcher listening) costs no query: its key check and document are memory
+look-ups, and "the rest" is the middleware around them.
+
 Decision: ``POST /programs/{p}/teams`` with an Idempotency-Key (one new team per
 request), with ``REGISTRY_INLINE_PROJECTIONS=false`` as in production (a runner
 keeps the read models; the inline update step is then nothing). Read:
@@ -31,12 +35,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api import guards, observability, receipts
+from api import guards, observability, receipts, remembered
 from api.app import create_app
 from api.bootstrap import Services
 from api.keycache import KeyCache
 from api.keys import create_key
-from api.routes import teams
+from api.routes import programs, teams
 from api.settings import Settings
 from audit.checkpoints import Issuer
 from bench.base import Bench, Result
@@ -67,8 +71,9 @@ DECISION_STEPS: list[tuple[str, list[Target]]] = [
     ("metrics and request log", [(observability.ObserveRequests, "_finish"), (observability, "route_template")]),
 ]
 READ_STEPS: list[tuple[str, list[Target]]] = [
-    ("authentication (key check)", [(KeyCache, "authenticate")]),
+    ("authentication (key check)", [(KeyCache, "authenticate"), (KeyCache, "known")]),
     ("key loads (the cache's misses)", [(Registry, "authenticate")]),
+    ("remembered document (memory, api.remembered)", [(remembered, "remembered"), (programs, "remembered")]),
     ("stored document (one row)", [(documents, "current")]),
     ("standings from the rows (queries)", [(standings, "program_standings"), (documents, "computed")]),
     ("metrics and request log", [(observability.ObserveRequests, "_finish"), (observability, "route_template")]),

@@ -7,6 +7,11 @@ that caches verified keys reads it on each request and forgets its cache when
 it has moved (``api.keycache``): a revocation takes effect on the next request
 in every process without loading the key from the log each time. The count
 starts at 0 when the table is made; only its changes mean anything.
+
+On PostgreSQL the trigger also sends ``NOTICE_CHANNEL`` a notice ``revoked N``
+(the new count) in the same transaction, delivered at its commit, so a process
+that listens (``projections.watch``) learns of a revocation without reading the
+count per request.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from domain.access import ApiKey
 TABLE = "registry_key_revocations"
 REVOKED = ApiKey.Revoked.TOPIC
 SELECT = f"SELECT revoked FROM {TABLE} WHERE id = 1"
+NOTICE_CHANNEL = "registry_state"  # where changes to the log's state are announced (``projections.watch``)
+REVOKED_NOTICE = "revoked"
 _TABLE_DDL = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, revoked BIGINT NOT NULL)",
     f"INSERT INTO {TABLE} (id, revoked) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
@@ -27,7 +34,8 @@ _TABLE_DDL = [
 def postgres_ddl(schema: str, events_table: str) -> list[Composed]:
     count = SQL(
         "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $body$"
-        f" BEGIN UPDATE {TABLE} SET revoked = revoked + 1 WHERE id = 1; RETURN NULL; END $body$"
+        f" DECLARE n BIGINT; BEGIN UPDATE {TABLE} SET revoked = revoked + 1 WHERE id = 1 RETURNING revoked INTO n;"
+        f" PERFORM pg_notify('{NOTICE_CHANNEL}', '{REVOKED_NOTICE} ' || n); RETURN NULL; END $body$"
     ).format(function=Identifier(schema, "registry_count_revocation"))
     trigger = SQL(
         "CREATE OR REPLACE TRIGGER registry_count_revocation AFTER INSERT ON {events}"

@@ -96,10 +96,15 @@ def record(cur: Cursor, name: str, program_code: str, position: int, error: Base
 
 def listed(db: Database, program_code: str | None = None) -> list[dict[str, Any]]:
     """Every failure (or one programme's), oldest first."""
-    where, params = ("WHERE program_code = %s", (program_code,)) if program_code is not None else ("", ())
     with db.transaction(write=False) as cur:
-        cur.execute(f"SELECT {COLUMNS} FROM projection_failures {where} ORDER BY position, name", params)
-        return [dict(row) for row in cur.fetchall() if not _split(row["name"])[1]]  # a rebuild's: not yet
+        return listed_in(cur, program_code)
+
+
+def listed_in(cur: Cursor, program_code: str | None = None) -> list[dict[str, Any]]:
+    """``listed``, read in the caller's transaction (a watcher reads them on its own connection)."""
+    where, params = ("WHERE program_code = %s", (program_code,)) if program_code is not None else ("", ())
+    cur.execute(f"SELECT {COLUMNS} FROM projection_failures {where} ORDER BY position, name", params)
+    return [dict(row) for row in cur.fetchall() if not _split(row["name"])[1]]  # a rebuild's: not yet
 
 
 def clear(cur: Cursor, names: list[str]) -> None:

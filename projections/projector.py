@@ -22,7 +22,7 @@ from domain.events import DecisionEvent
 from domain.receipts import Receipt
 from domain.registry import Registry
 from eventstore.scan import stored_events
-from projections import documents, failures, schema, tracking
+from projections import documents, failures, notices, schema, tracking
 from projections.collector import collecting_less
 from projections.db import Cursor, Database
 from projections.rows import BulkWriteError, MemoryRows, SqlRows
@@ -76,6 +76,7 @@ class Projector:
         """Create the read models' tables if missing; those of an older layout are dropped, to be built anew."""
         schema.install(self.db, self.projections.values())
         documents.install(self.db)
+        notices.install(self.db)  # what a watcher of the read models' state listens to (``projections.watch``)
         if DOCUMENTED in self.projections and not self.positions().get(DOCUMENTED):
             with self.db.transaction() as cur:  # rows dropped (a new layout) or never built: none to serve
                 documents.clear(cur)

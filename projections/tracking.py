@@ -34,8 +34,13 @@ from projections.schema import Codes
 def positions(db: Database, names: Iterable[str], variant: str = "") -> dict[str, int]:
     """The position each of ``names`` (or its variant) has reached; 0 for one not tracked yet."""
     with db.transaction(write=False) as cur:
-        cur.execute("SELECT name, position FROM projection_tracking")
-        found = {r["name"]: r["position"] for r in cur.fetchall()}
+        return positions_in(cur, names, variant)
+
+
+def positions_in(cur: Cursor, names: Iterable[str], variant: str = "") -> dict[str, int]:
+    """``positions``, read in the caller's transaction."""
+    cur.execute("SELECT name, position FROM projection_tracking")
+    found = {r["name"]: r["position"] for r in cur.fetchall()}
     return {name: found.get(name + variant, 0) for name in names}
 
 

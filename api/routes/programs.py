@@ -33,7 +33,7 @@ from api.schemas import (
 )
 from api.schemas.decisions import FINALISTS_FIT, ROUND_CLOSES_AFTER_OPENING, STAGE_CODES_UNIQUE
 from api.schemas.service import cross_field_rules
-from api.stored import NOT_MODIFIED, matches, stored_reply
+from api.stored import NOT_MODIFIED, loaded, matches, remembered, stored_reply
 from domain import errors
 from domain.commands import IncreaseBudget, OpenProgram, OpenReEntryRound, SelectFinalists
 from projections import documents, funding, standings
@@ -109,6 +109,8 @@ async def get_standings(
     ETag (``"version.position.n"``): If-None-Match with it answers 304 while nothing changed; If-Match
     with it guards a programme-level decision by the programme's version.
     """
+    if when.latest and (document := remembered(services, code_in_path(program), when.now or services.clock())):
+        return stored_reply(request, document.etag, document.body, answered_for(when))  # from memory: no I/O
     # The reads in one trip to the thread pool; a reply built here is checked on the event loop, not in another.
     return await run_in_threadpool(_standings, program, services, when, request, response)
 
@@ -130,8 +132,8 @@ def _standings(
 def present_standings(
     request: Request, response: Response, services: Services, code: str, now: datetime, times: dict[str, str | None]
 ) -> dict[str, object] | Response:
-    document = documents.current(services.db, code)
-    if document is not None and document.fresh(now):
+    document = loaded(services, code, now)
+    if document is not None:
         return stored_reply(request, document.etag, document.body, times)
     found = documents.computed(services.db, code, now)  # no document yet, or one the clock has overtaken
     if found is None:

@@ -87,8 +87,11 @@ def test_a_key_revoked_by_another_process_is_refused_on_the_next_request_here(se
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_two_servers_on_one_store_each_refuse_a_key_the_other_revoked(services: Services) -> None:
+    """Each reading the count per request (no watcher): strictly the next request. With watchers listening,
+    the other server refuses it once the revocation's notice arrives (``tests/e2e/test_watch.py``)."""
+    services.watcher = None
     key = create_key(services, name="reader", role="auditor", actor="test")
-    second = build(Settings(database_url=services.settings.database_url))
+    second = build(Settings(database_url=services.settings.database_url, watch=False))
     try:
         with TestClient(create_app(services=services)) as here, TestClient(create_app(services=second)) as there:
             assert (reads(here, key.secret), reads(there, key.secret)) == (200, 200)
