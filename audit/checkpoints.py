@@ -99,29 +99,45 @@ class Issuer:
         self._frontier = merkle.Frontier()  # the log's first leaves, as far as this process has read them
 
     def issue(self) -> StoredCheckpoint | None:
-        """Sign the whole log as it stands, if it grew since the last stored checkpoint; the stored last one.
+        """Sign the log as it stands, if it grew since the last stored checkpoint; the stored last one.
 
         The tree's right edge (``merkle.Frontier``) is kept from one signature to the next, and
         stored with each checkpoint, so a checkpoint reads only the leaves added since the last
-        stored one: the log's first leaves never change.
+        stored one: the log's first leaves never change. A log that grew by more than ``every``
+        leaves since (a bulk load, signing that was off) gets a checkpoint every ``every``
+        leaves up to its head, as if it had been signed while it grew: no checkpoint, and no
+        export or import of one, holds ``2 * every`` leaves or more, and the leaves are read
+        as a stream, never held all at once.
         """
         last = self.table.last(edge=True)
         done = 0 if last is None else last.tree_size
-        base = self._base(last)
-        fresh = list(MerkleLog(self.registry).links(after=base.size - 1))
-        grown = base.copy()
-        grown.extend(merkle.leaf_hash(bytes.fromhex(item.hash)) for item in fresh)
-        self._frontier = grown
-        if grown.size > done:
-            head = Head(self.origin, grown.size, grown.root())
-            note = self.signer().sign_note(head.body(), self.origin)
-            added = pack(fresh[done - base.size :])
-            row = StoredCheckpoint(grown.size, done, self.clock().isoformat(), note, added, grown.edge())
-            if self.table.append(row):
-                self._last = row
-                return row
+        size = MerkleLog(self.registry).size()
+        grown = self._base(last).copy()
+        since: list[Link] = []  # the leaves past the last stored checkpoint, not yet signed
+        for item in MerkleLog(self.registry).links(after=grown.size - 1):
+            grown.append(merkle.leaf_hash(bytes.fromhex(item.hash)))
+            if grown.size > done:
+                since.append(item)
+            if len(since) == self.every and size - grown.size >= self.every:
+                if not self._sign(grown, done, since):
+                    break  # another process signed meanwhile: the store's last checkpoint is the answer
+                done, since = grown.size, []
+        else:
+            self._frontier = grown
+            if since and self._sign(grown, done, since):
+                return self._last
         self._last = self.table.last()
         return self._last
+
+    def _sign(self, grown: merkle.Frontier, done: int, since: list[Link]) -> bool:
+        """Sign and store the checkpoint of ``grown`` that follows the one at ``done``; whether it was stored."""
+        head = Head(self.origin, grown.size, grown.root())
+        note = self.signer().sign_note(head.body(), self.origin)
+        row = StoredCheckpoint(grown.size, done, self.clock().isoformat(), note, pack(since), grown.edge())
+        if not self.table.append(row):
+            return False
+        self._frontier, self._last = grown.copy(), row
+        return True
 
     def _base(self, last: StoredCheckpoint | None) -> merkle.Frontier:
         """The tree to grow: ours if it stands at the last stored checkpoint, else that checkpoint's edge if it

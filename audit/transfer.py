@@ -205,7 +205,8 @@ class _Check:
         found = self.streams.get(text) if type(text) is str else None
         if found is None:
             uuid = UUID(text)
-            found = (uuid, str(uuid))
+            canonical = str(uuid)
+            found = (uuid, text if canonical == text else canonical)  # one string per stream, not two
             if type(text) is str:
                 self.streams[text] = found
         return found

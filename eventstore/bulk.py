@@ -17,12 +17,14 @@ position meanwhile; COPY fires the row triggers, so key revocations are counted
 
 Events stream to the server as they are checked (binary COPY), so the server
 writes while the caller reads and hashes (psycopg's queued writer, which sends
-from a thread, was tried: handing each buffer over cost more than it saved); chain links wait in a spool (in
-memory, then on disk) for the second COPY, since a connection runs one at a time.
+from a thread, was tried: handing each buffer over cost more than it saved); chain links and checkpoints wait
+in spools (a little in memory, the rest on disk) for after the events' COPY, since a connection runs one
+statement at a time: what the load holds in memory does not grow with the log.
 """
 
 from __future__ import annotations
 
+import pickle
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +37,7 @@ from psycopg.sql import SQL, Identifier
 
 from eventstore.checkpoints import StoredCheckpoint, append_params, append_statement
 
-SPOOL_IN_MEMORY = 64 << 20  # bytes of chain rows kept in memory before the spool goes to disk
+SPOOL_IN_MEMORY = 4 << 20  # bytes of a spool kept in memory before it goes to disk
 BLOCK = 1 << 20
 
 
@@ -47,11 +49,12 @@ def loads_in_bulk(recorder: object) -> TypeGuard[PostgresApplicationRecorder]:
 class BulkLoad:
     """The open load: ``event`` per event in log order, ``checkpoint`` per signed checkpoint, then the commit."""
 
-    def __init__(self, first_position: int, first_leaf: int, copy: Copy, spool: IO[bytes]) -> None:
+    def __init__(
+        self, first_position: int, first_leaf: int, copy: Copy, spool: IO[bytes], checkpoints: IO[bytes]
+    ) -> None:
         self.first_position, self.first_leaf = first_position, first_leaf
         self.count = 0
-        self.checkpoints: list[StoredCheckpoint] = []
-        self._copy, self._spool = copy, spool
+        self._copy, self._spool, self._checkpoints = copy, spool, checkpoints
 
     def position(self, index: int) -> int:
         """The log position the ``index``-th event given (from 0) is stored at."""
@@ -66,7 +69,17 @@ class BulkLoad:
         self.count += 1
 
     def checkpoint(self, row: StoredCheckpoint) -> None:
-        self.checkpoints.append(row)
+        pickle.dump(row, self._checkpoints, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def checkpoints(self) -> Iterator[StoredCheckpoint]:
+        """The checkpoints given, in order (read back from their spool: only this load wrote it)."""
+        self._checkpoints.seek(0)
+        while True:
+            try:
+                row = pickle.load(self._checkpoints)  # our own spool, written above
+            except EOFError:
+                return
+            yield row
 
 
 @contextmanager
@@ -78,6 +91,7 @@ def bulk_load(recorder: PostgresApplicationRecorder) -> Iterator[BulkLoad]:
         conn.transaction(),
         conn.cursor() as cursor,
         tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool,
+        tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as checkpoints,
     ):
         cursor.execute(SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(events))
         sequence, first_position = _next_position(cursor, events)
@@ -87,14 +101,14 @@ def bulk_load(recorder: PostgresApplicationRecorder) -> Iterator[BulkLoad]:
         statement = SQL(f"COPY {{}} ({columns}) FROM STDIN (FORMAT BINARY)").format(events)
         with cursor.copy(statement) as copy:
             copy.set_types(["int8", "uuid", "int8", "text", "bytea"])
-            load = BulkLoad(first_position, first_leaf, copy, spool)
+            load = BulkLoad(first_position, first_leaf, copy, spool, checkpoints)
             yield load
         spool.seek(0)
         chain = "COPY registry_chain (leaf, position, stream, version, prev_hash, hash) FROM STDIN"
         with cursor.copy(chain) as copy:
             while block := spool.read(BLOCK):
                 copy.write(block)
-        for row in load.checkpoints:
+        for row in load.checkpoints():
             cursor.execute(append_statement("%s"), append_params(row))
         if load.count:
             cursor.execute("SELECT setval(%s::regclass, %s)", (sequence, first_position + load.count - 1))

@@ -106,11 +106,12 @@ def test_a_refusal_on_a_stale_kept_copy_is_decided_again_from_the_store(registry
     assert registry.candidacy(PROGRAM, "gaon").stage == 2
 
 
+@pytest.mark.parametrize(  # the in-memory store belongs to one registry: no other process can share it
+    "store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_programme_changed_by_another_process_is_read_again(
     services: Services, registry: Registry, clock: Clock
 ) -> None:
-    if services.settings.database_url.startswith("memory"):
-        pytest.skip("the in-memory store belongs to one registry")
     other = build(services.settings, clock=clock)
     try:
         other.registry.add_stage(ctx(clock), AddStage(program_code=PROGRAM, stage={**STAGES[-1], "name": "3단계"}))

@@ -169,3 +169,22 @@ def test_verify_recomputes_from_the_events_and_reports_a_checkpoint_signed_over_
     report = verify(services.registry, key=services.signer().verifier(origin))
     assert not report.ok
     assert any("do not hash to its signed root" in problem for problem in report.problems), report.problems
+
+
+def test_a_log_that_grew_unsigned_is_signed_in_steps_of_every_leaves(services: Services) -> None:
+    """After a bulk load (here: writes with signing left to later), no checkpoint covers ``2 * every`` leaves or more,
+    and each step's root is the root of the log's first leaves up to its size."""
+    write(services, 23)
+    before = CheckpointTable(services.registry.recorder).last()
+    assert before is not None
+    issuer = Issuer(services.registry, services.signer, services.settings.log_origin, services.clock, every=5)
+    last = issuer.issue()
+    rows = list(CheckpointTable(services.registry.recorder).rows(after=before.tree_size))
+    leaves = MerkleLog(services.registry).leaves()
+    assert last is not None and last.tree_size == len(leaves) == rows[-1].tree_size
+    steps = [row.tree_size - row.previous_size for row in rows]
+    assert len(rows) >= 4 and all(5 <= step < 10 for step in steps), steps
+    assert [row.previous_size for row in rows] == [before.tree_size, *(row.tree_size for row in rows[:-1])]
+    for row in rows:
+        assert signed(row).root == merkle.root(leaves[: row.tree_size])
+        assert len(checkpoints.unpack(row.leaves)) == row.tree_size - row.previous_size
