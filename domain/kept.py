@@ -15,7 +15,11 @@ may have changed the programme since — so no decision may rest on one unchecke
   neither a refusal nor a no-op answer rests on a stale one.
 
 Only decisions read kept programmes (``reading``); every other read goes to the
-store. A decision gets a deep copy: it changes the aggregates it is given.
+store. A decision changes the aggregates it is given, so a kept programme is
+taken out while a decision holds it — no copy, whose cost grows with the
+programme — and put back (``keep``) only once the decision's save succeeded: a
+refused, lost or abandoned decision leaves it out, and the next reads the store.
+Another decision in the process meanwhile finds none kept and reads the store.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import TypeVar
 from uuid import UUID
@@ -43,6 +46,7 @@ class Reads:
     use_kept: bool
     versions: dict[UUID, int] = field(default_factory=dict)
     from_kept: bool = False
+    held: dict[UUID, Aggregate] = field(default_factory=dict)  # the first instance of each, put back after a save
 
     def unchanged(self, saved: Iterable[Aggregate]) -> list[tuple[UUID, int]]:
         """(id, version) of each programme read and not saved: the store checks each is still at that version.
@@ -76,32 +80,34 @@ class Kept:
         self._lock = threading.Lock()
 
     def get(self, aggregate_id: UUID, load: Callable[[], A]) -> A:
-        """A copy of the programme: kept if a decision is reading and may use it, else ``load()``-ed (and kept)."""
+        """The programme: taken out of the kept ones if a decision is reading and may use it, else ``load()``-ed."""
         reads = _reads.get()
         if reads is None:
             return load()
         with self._lock:
-            kept = self._kept.get(aggregate_id) if reads.use_kept else None
-            if kept is not None:
-                self._kept.move_to_end(aggregate_id)
+            kept = self._kept.pop(aggregate_id, None) if reads.use_kept else None
         if kept is not None:
             reads.from_kept = True
-            found: A = deepcopy(kept)  # type: ignore[assignment]  # kept under the id it was loaded as A
+            found: A = kept  # type: ignore[assignment]  # kept under the id it was loaded as A
         else:
             found = load()
-            self.keep([found])
-        reads.versions[aggregate_id] = found.version
+        reads.versions.setdefault(aggregate_id, found.version)  # read twice: the first version read is checked
+        reads.held.setdefault(aggregate_id, found)
         return found
 
     def keep(self, aggregates: Iterable[Aggregate]) -> None:
-        """Keep a copy of each (after a load, or a save: its version then includes the saved events)."""
-        copies = [deepcopy(aggregate) for aggregate in aggregates if not aggregate.pending_events]
+        """Keep each whose changes are all saved (after a decision's save: its version is the stored one).
+
+        The caller lets go of them: the next decision that reads one is handed the same instance.
+        """
         with self._lock:
-            for copy in copies:
-                current = self._kept.get(copy.id)
-                if current is None or current.version <= copy.version:
-                    self._kept[copy.id] = copy
-                    self._kept.move_to_end(copy.id)
+            for aggregate in aggregates:
+                if aggregate.pending_events:
+                    continue
+                current = self._kept.get(aggregate.id)
+                if current is None or current.version <= aggregate.version:
+                    self._kept[aggregate.id] = aggregate
+                    self._kept.move_to_end(aggregate.id)
             while len(self._kept) > self.maxsize:
                 self._kept.popitem(last=False)
 

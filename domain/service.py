@@ -200,7 +200,7 @@ class DecisionService(Application[UUID]):
             except IntegrityError:
                 self.kept.forget(reads.versions)  # a programme read may have moved on: read it from the store
                 continue  # another decision (or the same request, retried) won the race: look again
-            self.kept.keep(programmes)  # their saved version, for the next decision
+            self.kept.keep([*reads.held.values(), *programmes])  # read or written, now as saved: for the next decision
             decision = [r for r in recordings if not isinstance(r.domain_event, Receipt.Event)]
             events = tuple(r.domain_event for r in decision)
             positions = tuple(r.notification.id for r in decision)

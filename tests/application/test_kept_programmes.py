@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from api.bootstrap import Services, build
 from domain import errors
 from domain.commands import AddStage, OpenCall
+from domain.kept import Kept, Reads, reading
 from domain.program import Program
 from domain.registry import Registry
 from tests.application.story import PROGRAM, STAGES, ctx, open_programme, submit
@@ -132,3 +133,38 @@ def test_the_store_refuses_an_append_whose_unchanged_record_moved_on(registry: R
             registry.recorder.insert_events([stored], unchanged=[(program.id, version)])
     assert registry.recorder.max_notification_id() == head  # nothing stored
     assert registry.recorder.insert_events([stored], unchanged=[(program.id, program.version)])
+
+
+def test_a_kept_programme_is_lent_to_one_decision_at_a_time_and_not_copied(registry: Registry) -> None:
+    """No copy (its cost grows with the programme): the instance itself, taken out while a decision holds it."""
+    program = registry.program(PROGRAM)  # outside a decision: from the store
+    kept = Kept()
+    kept.keep([program])
+    loads: list[Program] = []
+
+    def load() -> Program:
+        loads.append(registry.repository.get(program.id))
+        return loads[-1]
+
+    with reading(Reads(use_kept=True)) as first:
+        lent = kept.get(program.id, load)
+        with reading(Reads(use_kept=True)) as second:  # another decision, meanwhile
+            other = kept.get(program.id, load)
+    assert lent is program and first.from_kept
+    assert other is loads[0] and other is not program and not second.from_kept
+    kept.keep([other, lent])  # both saved: the process keeps one of the newest version
+    with reading(Reads(use_kept=True)):
+        assert kept.get(program.id, load).version == program.version and len(loads) == 1
+
+
+def test_a_refused_decision_puts_nothing_back(
+    registry: Registry, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal may come after the decision changed the programme it was lent: the next decision reads the store."""
+    with pytest.raises(errors.RegistryError):
+        submit(registry, clock, "nuri", "누리", "Nuri")  # already applied: refused (on the kept one, then the store's)
+    loaded = loads_of_programmes(registry, monkeypatch)
+    submit(registry, clock, "gaon", "가온", "Gaon")
+    assert loaded == [Program.id_for(PROGRAM)]  # read from the store once, then kept again
+    submit(registry, clock, "dasom", "다솜", "Dasom")
+    assert loaded == [Program.id_for(PROGRAM)]
