@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,8 +10,7 @@ from api.bootstrap import Services, build
 from api.keys import create_key, revoke_key
 from api.settings import Settings
 from domain.access import Principal
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.commands import run_registry
 
 
 def reads(client: TestClient, secret: str) -> int:
@@ -72,16 +66,7 @@ def test_a_key_revoked_by_another_process_is_refused_on_the_next_request_here(se
     with TestClient(create_app(services=services)) as client:
         assert reads(client, key.secret) == 200
         assert reads(client, key.secret) == 200  # cached in this process
-        env = {**os.environ, "REGISTRY_DATABASE_URL": services.settings.database_url}
-        revoked = subprocess.run(
-            [sys.executable, "-c", "from api.cli import main; main()", "keys", "revoke", key.key_id],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert revoked.returncode == 0, revoked.stdout + revoked.stderr
+        run_registry(services.settings.database_url, "keys", "revoke", key.key_id)
         assert reads(client, key.secret) == 401
 
 

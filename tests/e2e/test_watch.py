@@ -6,13 +6,9 @@ the state behind it from elsewhere: a second server, the CLI in another process,
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -26,10 +22,10 @@ from api.settings import Settings
 from projections import failures
 from projections.watch import Watcher
 from tests.conftest import Clock
+from tests.e2e.commands import run_registry
 from tests.e2e.conftest import Api, P
 
 pytestmark = pytest.mark.postgres
-ROOT = Path(__file__).resolve().parents[2]
 STANDINGS = f"/programs/{P}/standings"
 
 
@@ -90,19 +86,6 @@ def settled(services: Services) -> None:
 
 def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
-
-
-def run_cli(url: str, *args: str) -> None:
-    env = {**os.environ, "REGISTRY_DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_a_standings_read_makes_no_query_once_the_key_and_document_are_in_memory(
@@ -175,7 +158,7 @@ def test_a_document_changed_by_a_runner_in_another_process_is_not_served_stale(p
         assert services.watcher is not None and services.watcher.document(P) is not None  # remembered
         position = int(api.apply("LATE")["position"])
         assert client.get(STANDINGS).content == before.content  # not applied yet: the document is still current
-        run_cli(postgres_url, "standings", P)  # another process catches the read models up, documents included
+        run_registry(postgres_url, "standings", P)  # another process catches the read models up, documents included
         after = client.get(STANDINGS, params={"min_position": position})  # waits for the position's notice
         assert after.status_code == 200
         assert "LATE" in {t["team_code"] for t in after.json()["applicants"]}
