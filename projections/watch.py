@@ -40,7 +40,7 @@ from projections.documents import Document
 from projections.notices import ALL_DOCUMENTS, DOCUMENT, NOTICE_CHANNEL, POSITION, REVOKED_NOTICE
 
 log = logging.getLogger("registry.watch")
-IDLE_SECONDS = 0.2  # how often the listening thread looks up from the connection (to stop, when told)
+IDLE_SECONDS = 0.02  # how often the listening thread looks up from the connection: how long a stop waits for it
 RETRY_SECONDS = 1.0  # between attempts to connect again
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # documents kept in memory; past this, start again rather than grow
 
@@ -154,7 +154,7 @@ class Watcher:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=IDLE_SECONDS * 10)
+            self._thread.join(timeout=max(1.0, IDLE_SECONDS * 10))
             self._thread = None
 
     def _run(self) -> None:
