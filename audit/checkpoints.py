@@ -98,7 +98,7 @@ class Issuer:
         self._last: StoredCheckpoint | None = None  # the last stored checkpoint this process has seen
         self._frontier = merkle.Frontier()  # the log's first leaves, as far as this process has read them
 
-    def issue(self) -> StoredCheckpoint | None:
+    def issue(self, size: int | None = None) -> StoredCheckpoint | None:
         """Sign the log as it stands, if it grew since the last stored checkpoint; the stored last one.
 
         The tree's right edge (``merkle.Frontier``) is kept from one signature to the next, and
@@ -111,7 +111,7 @@ class Issuer:
         """
         last = self.table.last(edge=True)
         done = 0 if last is None else last.tree_size
-        size = MerkleLog(self.registry).size()
+        size = MerkleLog(self.registry).size() if size is None else size  # the caller's, if it just asked
         grown = self._base(last).copy()
         since: list[Link] = []  # the leaves past the last stored checkpoint, not yet signed
         for item in MerkleLog(self.registry).links(after=grown.size - 1):
@@ -195,7 +195,8 @@ class Issuer:
         if self._last is not None and outcome.position is not None and not self._owed(outcome.position, self._last):
             return
         try:
-            if self.due(MerkleLog(self.registry).size()):
-                self.issue()
+            size = MerkleLog(self.registry).size()
+            if self.due(size):
+                self.issue(size)
         except Exception:  # the decision is stored; the next write signs instead
             log.exception("no checkpoint signed after position %s", outcome.position)
