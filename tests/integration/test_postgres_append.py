@@ -80,6 +80,33 @@ def test_links_are_audit_chains_hashes_and_positions_come_back_in_the_order_give
     assert verify(services.registry).ok
 
 
+def test_a_one_event_save_links_and_refuses_as_a_save_of_several_does(services: Services) -> None:
+    """Most decisions save one event, which the function stores on a path of its own."""
+    recorder = recorder_of(services)
+    a, b = uuid.uuid4(), uuid.uuid4()
+    saves = [[event(a, 1)], [event(a, 2), event(b, 1)], [event(b, 2, "ünïcödé \u2028")], [event(a, 3)]]
+    positions = [position for save in saves for position in append(recorder, save)]
+    heads: dict[str, str] = {}
+    expected, done = [], 0
+    for save in saves:
+        links = link(save, positions[done : done + len(save)], done, lambda s: heads.get(s, ""))
+        heads.update((item.stream, item.hash) for item in links)
+        expected, done = expected + links, done + len(save)
+    stored = list(MerkleLog(services.registry).links())
+    assert stored == expected
+    assert appended(recorder, positions[-1:]) == {positions[-1]: stored[-1]}
+    assert stored[-1].prev_hash == stored[1].hash  # a's third event follows its second
+    with pytest.raises(IntegrityError):
+        append(recorder, [event(b, 2, "a competing version")])
+    with pytest.raises(IntegrityError):  # a record it read moved on since
+        recorder.insert_events([event(uuid.uuid4(), 1)], unchanged=[(a, 2)])
+    assert len(list(MerkleLog(services.registry).links())) == len(expected)
+    later = append(recorder, [event(b, 3)])  # the store carries on after the refusals
+    assert later[0] > positions[-1]
+    assert list(MerkleLog(services.registry).links())[-1].prev_hash == stored[3].hash  # b3 follows b2
+    assert verify(services.registry).ok
+
+
 def test_the_links_an_append_returns_are_the_stored_ones_and_name_only_what_it_wrote(services: Services) -> None:
     recorder = recorder_of(services)
     a, b = uuid.uuid4(), uuid.uuid4()
