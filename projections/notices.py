@@ -17,12 +17,15 @@ revoked so far).
 
 from __future__ import annotations
 
+import re
+
 from eventstore.revocations import NOTICE_CHANNEL, REVOKED_NOTICE
 from projections.db import Database
 from projections.documents import TABLE as DOCUMENTS
 
 __all__ = ["ALL_DOCUMENTS", "DDL", "DOCUMENT", "FAILURES", "NOTICE_CHANNEL", "POSITION", "REVOKED_NOTICE", "install"]
 
+TRIGGER_NAME = re.compile(r"CREATE OR REPLACE TRIGGER (\w+)")
 POSITION, FAILURES, DOCUMENT, ALL_DOCUMENTS = "position", "failures", "document", "documents"
 DDL = [
     "CREATE OR REPLACE FUNCTION registry_notice_position() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN"
@@ -50,10 +53,20 @@ DDL = [
 
 
 def install(db: Database) -> None:
-    """The triggers that announce changes to the read models' state (PostgreSQL only; SQLite has no listeners)."""
+    """The triggers that announce changes to the read models' state (PostgreSQL only; SQLite has no listeners).
+
+    A trigger already there is left alone: creating one locks its table against
+    writers, and every process runs this as it starts, often while a runner
+    writes those tables (see ``schema.install``). A trigger whose definition
+    changes therefore takes a new name; its function is replaced every time.
+    """
     if db.dialect != "postgres":
         return
     with db.transaction() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('registry_notice_triggers'))")  # two processes at once
+        cur.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'registry_notice_%%' AND NOT tgisinternal")
+        present = {row["tgname"] for row in cur.fetchall()}
         for statement in DDL:
-            cur.execute(statement)
+            trigger = TRIGGER_NAME.match(statement)
+            if trigger is None or trigger.group(1) not in present:
+                cur.execute(statement)

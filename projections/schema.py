@@ -51,7 +51,15 @@ class Projection(Protocol):
 
 
 def install(db: Database, projections: Iterable[Projection]) -> None:
-    """Create the projector's tables and each read model's; those of an older layout are dropped first."""
+    """Create the projector's tables and each read model's; those of an older layout are dropped first.
+
+    Every process runs this as it starts, often while another applies events.
+    PostgreSQL takes a table lock for ``CREATE INDEX IF NOT EXISTS`` before it
+    finds the index there, and two such locks taken in one transaction while a
+    runner writes the same tables in another order deadlock; so only the indexes
+    missing are created (``present``), and a process finding its tables in place
+    takes no table lock at all.
+    """
     with db.transaction() as cur:
         for statement in TRACKING_DDL:
             cur.execute(statement)
@@ -62,7 +70,15 @@ def install(db: Database, projections: Iterable[Projection]) -> None:
                     for table in projection.tables:
                         cur.execute(f"DROP TABLE IF EXISTS {table}{variant}")
                     cur.execute("DELETE FROM projection_tracking WHERE name = %s", (projection.name + variant,))
-            create(cur, projection)
+            create(cur, projection, present=present(cur, db.dialect))
+
+
+def present(cur: Cursor, dialect: str) -> frozenset[str]:
+    """The indexes in the schema read models are kept in (PostgreSQL; on SQLite, none are looked up)."""
+    if dialect != "postgres":
+        return frozenset()
+    cur.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+    return frozenset(row["indexname"] for row in cur.fetchall())
 
 
 def outdated(cur: Cursor, dialect: str, projection: Projection) -> bool:
@@ -82,14 +98,25 @@ def outdated(cur: Cursor, dialect: str, projection: Projection) -> bool:
     return False
 
 
-def create(cur: Cursor, projection: Projection, variant: str = "", *, indexes: bool = True) -> None:
+def create(
+    cur: Cursor,
+    projection: Projection,
+    variant: str = "",
+    *,
+    indexes: bool = True,
+    present: frozenset[str] = frozenset(),
+) -> None:
     """Create the read model's tables and its tracking row; ``indexes=False``: only with the indexes a build reads by.
 
     Those are the primary keys and the current rows' unique indexes (rows
     are read back by programme, see ``MemoryRows``; the unique index also
-    refuses a second current row at once, not at the end).
+    refuses a second current row at once, not at the end). Indexes named in
+    ``present`` exist already and are left alone.
     """
     for statement in renamed(projection, variant):
+        index = INDEX_NAME.search(statement)
+        if index is not None and index.group(1) in present:
+            continue
         if indexes or statement.startswith("CREATE TABLE") or "WHERE valid_to IS NULL" in statement:
             cur.execute(statement)
     cur.execute(
