@@ -28,7 +28,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from api.bootstrap import Services
 from audit.log import MerkleLog
 from audit.verify import verify
-from eventstore.chain import appended, link
+from eventstore.chain import Link, appended, link
 from eventstore.postgres import ChainedPostgresRecorder
 
 pytestmark = pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -87,7 +87,8 @@ def test_a_one_event_save_links_and_refuses_as_a_save_of_several_does(services: 
     saves = [[event(a, 1)], [event(a, 2), event(b, 1)], [event(b, 2, "ünïcödé \u2028")], [event(a, 3)]]
     positions = [position for save in saves for position in append(recorder, save)]
     heads: dict[str, str] = {}
-    expected, done = [], 0
+    expected: list[Link] = []
+    done = 0
     for save in saves:
         links = link(save, positions[done : done + len(save)], done, lambda s: heads.get(s, ""))
         heads.update((item.stream, item.hash) for item in links)
