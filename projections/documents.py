@@ -35,6 +35,7 @@ DDL = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (program_code TEXT PRIMARY KEY, position BIGINT NOT NULL,"
     " version BIGINT NOT NULL, body TEXT NOT NULL, boundaries TEXT NOT NULL, judged TEXT NOT NULL)"
 ]
+TIME_KEYS = ("_at", "deadline")  # the keys whose values are times (``boundaries_of``)
 BATCH = 50  # programmes read together and written per transaction by ``refresh_all``
 
 
@@ -92,15 +93,20 @@ def boundaries_of(standings: dict[str, Any]) -> list[str]:
 
 
 def _times(value: Any, found: set[str]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, str) and (key.endswith("_at") or key.endswith("deadline")):
-                found.add(item)
-            elif isinstance(item, dict | list):
-                _times(item, found)
-    elif isinstance(value, list):
-        for item in value:
-            _times(item, found)
+    """Walk the document without recursion; it may hold thousands of teams, and runs after every live batch."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if type(node) is dict:
+            for key, item in node.items():
+                kind = type(item)
+                if kind is str:
+                    if key.endswith(TIME_KEYS):
+                        found.add(item)
+                elif kind is dict or kind is list:
+                    pending.append(item)
+        elif type(node) is list:
+            pending += [item for item in node if type(item) is dict or type(item) is list]
 
 
 def install(db: Database) -> None:
