@@ -6,8 +6,9 @@ recorded, and it retries with backoff by itself. A second runner for the same
 read models waits on a PostgreSQL advisory lock instead of competing. On SQLite
 it polls. Either way the projector's tracking makes a repeated event a no-op.
 
-Each runner reports its state, a heartbeat and its last error in
-``projection_status``, which ``registry projections status`` and ``/health`` read.
+Each runner reports its state, a heartbeat (at most once a second while events
+keep coming) and its last error in ``projection_status``, which ``registry
+projections status`` and ``/health`` read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -25,6 +27,7 @@ from projections.projector import Projector
 from projections.tracking import set_status
 
 log = logging.getLogger("registry.projections")
+HEARTBEAT_SECONDS = 1.0  # "live" is written at most this often while events keep coming (``STALE_AFTER_SECONDS``)
 
 
 class Runner:
@@ -48,16 +51,19 @@ class Runner:
         with self._exclusive():
             if self.stop.is_set():
                 return
-            backoff = self.interval
+            backoff, reported = self.interval, None  # when "live" was last written (None: not since starting or an error)
             with self._wakeups() as wait:
                 while not self.stop.is_set():
                     try:
                         self.projector.catch_up(self.names)
-                        set_status(self.projector.db, self.names, "live")
+                        if reported is None or time.monotonic() - reported >= HEARTBEAT_SECONDS:
+                            set_status(self.projector.db, self.names, "live")
+                            reported = time.monotonic()
                         backoff = self.interval
                         wait(self.interval)
                     except Exception as error:  # a runner outlives database outages: record, back off, retry
                         log.warning("projection runner error, retrying in %.1fs: %s", backoff, error)
+                        reported = None
                         with suppress(Exception):
                             set_status(self.projector.db, self.names, "retrying", f"{type(error).__name__}: {error}")
                         self.stop.wait(backoff)
