@@ -51,7 +51,7 @@ class Runner:
         with self._exclusive():
             if self.stop.is_set():
                 return
-            backoff, reported = self.interval, None  # when "live" was last written (None: not since starting or an error)
+            backoff, reported = self.interval, None  # when "live" was last written (None: not since start or error)
             with self._wakeups() as wait:
                 while not self.stop.is_set():
                     try:
