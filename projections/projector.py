@@ -193,7 +193,8 @@ class Projector:
                 if after is not None and min(reached.get(n, 0) for n in names) < after:
                     return False
                 stopped = failures.contained(cur)
-                touched = self._handle(cur, names, "", events, reached, SqlRows(cur), skip=stopped)
+                touched = self._handle(cur, names, "", events, reached, SqlRows(cur), defer=True, skip=stopped)
+                self._directory.flush(cur)
                 if DOCUMENTED in names:
                     fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]
                     documents.refresh(cur, fresh, self.registry.clock())
