@@ -18,6 +18,7 @@ arrives within the measured window.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import subprocess
 import sys
@@ -53,6 +54,7 @@ class Outcome:
     max_ms: float
     statuses: dict[str, int]  # every answer, warm-up included; "0" is no answer (timeout or broken connection)
     sample: str  # the first answer that was not 2xx, abridged
+    cpu_seconds: float = 0.0  # the load generator's own, start-up included (``bench.cpu`` cannot see it exit)
 
     @property
     def rate(self) -> float:
@@ -197,7 +199,7 @@ def main() -> None:
     import uvloop
 
     load = Load(**json.loads(sys.argv[1]))
-    outcome = uvloop.run(drive(load))
+    outcome = dataclasses.replace(uvloop.run(drive(load)), cpu_seconds=time.process_time())
     print(json.dumps(asdict(outcome)))
 
 

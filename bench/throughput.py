@@ -29,7 +29,7 @@ import httpx2 as httpx
 import orjson
 import psycopg
 
-from bench import load
+from bench import cpu, load
 from bench.base import (
     HTTP_WORKERS,
     Bench,
@@ -108,18 +108,44 @@ def http_write(bench: Bench) -> list[Result]:
         opened = httpx.post(f"{base}/programs", json=programme_spec(WRITE_PROGRAMME), headers=headers, timeout=30)
         if opened.status_code != 201:
             raise RuntimeError(f"could not open {WRITE_PROGRAMME}: {opened.status_code} {opened.text[:300]}")
+        before = cpu.snapshot()
         ours = drive(bench, f"{base}/programs/{WRITE_PROGRAMME}/teams", "POST", headers, APPLICATION)
+        ours_cpu = cpu.spent(before, cpu.snapshot())
         catch_up(bench.database_url)  # what the runner has not applied yet, before the read models are counted
         applications = programmes(base, headers).get(WRITE_PROGRAMME, 0)
     with psycopg.connect(bench.database_url, autocommit=True) as conn:
         create_events_like(conn, RAW_TABLE)
     env = {"BENCH_RAW_DATABASE_URL": bench.database_url}
     with serving(bench, raw_server(), "raw-writes.log", env) as base:
+        before = cpu.snapshot()
         raw = drive(bench, f"{base}/rows", "POST", headers, APPLICATION)
+        raw_cpu = cpu.spent(before, cpu.snapshot())
     with psycopg.connect(bench.database_url, autocommit=True) as conn:
         row = conn.execute(f"SELECT COUNT(*) FROM {RAW_TABLE}").fetchone()
         conn.execute(f"DROP TABLE {RAW_TABLE}")
-    return write_results(ours, raw, (applications, int(row[0]) if row else 0))
+    stored = (applications, int(row[0]) if row else 0)
+    return [*write_results(ours, raw, stored), cpu_result(ours, ours_cpu, raw, raw_cpu)]
+
+
+def cpu_result(ours: Outcome, ours_cpu: dict[str, float], raw: Outcome, raw_cpu: dict[str, float]) -> Result:
+    """CPU per request across the machine, by process role: which part of the system the writes cost."""
+    mine, theirs = (
+        cpu.per_request({**used, "load generator": outcome.cpu_seconds}, outcome.answered)
+        for outcome, used in ((ours, ours_cpu), (raw, raw_cpu))
+    )
+    total, raw_total = sum(mine.values()), sum(theirs.values())
+    return Result(
+        "c. HTTP write, CPU per request",
+        "ms of CPU per request, all processes",
+        f"{total:.2f}",
+        f"{raw_total:.2f}",
+        total / raw_total if raw_total else None,
+        "for the record",
+        None,
+        f"the same runs, CPU time (user + system) read from /proc before and after each, by process role"
+        f" (bench.cpu), over every answer including the warm-up; ours: {cpu.described(mine)}; raw:"
+        f" {cpu.described(theirs)}; 'other' is the rest of the machine",
+    )
 
 
 @contextmanager
