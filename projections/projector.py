@@ -154,8 +154,7 @@ class Projector:
     ) -> tuple[int, bool]:
         """``follow``, and whether it stopped first because the log reaches more than ``bulk_after`` further.
 
-        That is looked at only when the first page comes back full, so a catch-up
-        a few events behind (after each write) costs no query more.
+        That is looked at only when the first page comes back full: a catch-up a few events behind costs no query more.
         """
         start = self._lowest(names)
         total, done, limit = (stop or self.head()) - start if progress else 0, 0, self.batch or PAGE_SIZE
