@@ -9,6 +9,7 @@ it made is still on the server at the end.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,6 +59,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move what collection built out of the cyclic garbage collector's sight (``gc.freeze``).
+
+    That is over half a million objects that live to the end (the modules, the OpenAPI test's
+    generated cases, the items); a process making an app per test runs a full collection every
+    few tests, and each one walked them all again. Frozen, they are never collected, as they would
+    not have been; everything the tests make is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg.rows import TupleRow
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://root@127.0.0.1:5432/test"
 NO_DATABASE = """
@@ -98,9 +99,32 @@ SELECT md5(coalesce(string_agg(item, E'\n' ORDER BY item), '')) FROM (
 def catalogue(url: str) -> str:
     """A digest of the ``public`` schema's definitions: tables, columns, indexes, constraints, triggers, functions."""
     with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(CATALOGUE).fetchone()
+        return _digest(conn)
+
+
+def _digest(conn: psycopg.Connection[TupleRow]) -> str:
+    row = conn.execute(CATALOGUE).fetchone()
     assert row is not None
     return str(row[0])
+
+
+# Every row of the ``public`` schema deleted and its sequences restarted, past the append-only triggers,
+# in one statement: one round trip instead of one per table.
+RESET_ROWS = """
+DO $$
+DECLARE
+    name text;
+BEGIN
+    SET LOCAL session_replication_role = replica;
+    FOR name IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+        EXECUTE format('DELETE FROM public.%I', name);
+    END LOOP;
+    FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
+        EXECUTE format('ALTER SEQUENCE public.%I RESTART', name);
+    END LOOP;
+END
+$$
+"""
 
 
 def clear(url: str, schema: str) -> None:
@@ -112,19 +136,14 @@ def clear(url: str, schema: str) -> None:
     again, so the test sees what ``build`` makes of an empty database. A schema a test
     changed (or a role that cannot disable the append-only triggers) gets ``empty``.
     """
-    if catalogue(url) == schema:
-        try:
-            with psycopg.connect(url) as conn:
-                conn.execute("SET LOCAL session_replication_role = replica")  # past the append-only triggers
-                tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-                for (table,) in tables:
-                    conn.execute(f'DELETE FROM public."{table}"')
-                sequences = conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall()
-                for (sequence,) in sequences:
-                    conn.execute(f'ALTER SEQUENCE public."{sequence}" RESTART')
-            return
-        except psycopg.errors.InsufficientPrivilege:
-            pass
+    with psycopg.connect(url) as conn:
+        if _digest(conn) == schema:
+            try:
+                conn.execute(RESET_ROWS)
+                conn.commit()
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                conn.rollback()
     empty(url)
 
 

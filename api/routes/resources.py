@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from api.auth import Admin, Reader, Recorder
 from api.deps import Consistent, ServicesDep, code_in_path, context, recorded_response, write_route
 from api.problems import FastJSONResponse
+from api.schemas.decisions import EXCLUSION_PERIOD_IN_ORDER
 from api.schemas.resources import (
     DeclareResourceKindRequest,
     ImposeExclusionRequest,
@@ -18,6 +19,7 @@ from api.schemas.resources import (
     PoolLedgerResponse,
     PoolView,
 )
+from api.schemas.service import cross_field_rules
 from domain import errors
 from domain.commands import (
     DeclareResourceKind,
@@ -57,7 +59,12 @@ def pool_budget_line(
     return recorded_response(services.registry.pool_budget_line(context(request, who, body), command))
 
 
-@router.post("/teams/{team}/exclusions", **WRITE, summary="Exclude a team from a resource for a period")
+@router.post(
+    "/teams/{team}/exclusions",
+    **WRITE,
+    summary="Exclude a team from a resource for a period",
+    openapi_extra=cross_field_rules(EXCLUSION_PERIOD_IN_ORDER),
+)
 def impose_exclusion(
     program: str, team: str, body: ImposeExclusionRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

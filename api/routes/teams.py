@@ -31,7 +31,7 @@ from api.schemas import (
     SubmitApplicationRequest,
     TeamRecordResponse,
 )
-from api.schemas.decisions import DEADLINE_AFTER_ADVANCEMENT, DEADLINE_AFTER_ELIMINATION
+from api.schemas.decisions import DEADLINE_AFTER_ADVANCEMENT, DEADLINE_AFTER_ELIMINATION, GRANT_PERIOD_IN_ORDER
 from api.schemas.service import cross_field_rules
 from domain import errors
 from domain.commands import (
@@ -244,7 +244,12 @@ def withdraw_team(
     return recorded_response(services.registry.withdraw_team(context(request, who, body), command))
 
 
-@router.post("/{team}/grants", **WRITE, summary="Grant a resource within the remaining budget")
+@router.post(
+    "/{team}/grants",
+    **WRITE,
+    summary="Grant a resource within the remaining budget",
+    openapi_extra=cross_field_rules(GRANT_PERIOD_IN_ORDER),
+)
 def grant_funding(
     program: str, team: str, body: GrantFundingRequest, request: Request, who: Recorder, services: ServicesDep
 ) -> FastJSONResponse:

@@ -107,6 +107,8 @@ ROUND_CLOSES_AFTER_OPENING = "a round must close after it opens"
 DEADLINE_AFTER_ELIMINATION = "the objection deadline must be after the elimination"
 DEADLINE_AFTER_ADVANCEMENT = "the objection deadline must be after the advancement"
 OUTCOMES_NAME_TEAMS_ONCE = "name 1 to … teams, each once"
+GRANT_PERIOD_IN_ORDER = "a grant's period must end after it starts"
+EXCLUSION_PERIOD_IN_ORDER = "an exclusion must end after it starts"
 
 
 class CriterionSpec(Strict):
