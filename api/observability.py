@@ -50,7 +50,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services
-from api.problems import FastJSONResponse, problem, template_pattern
+from api.problems import FastJSONResponse, operations_of, problem, template_pattern
 from api.schemas import Problem, ProjectionStatus
 from api.schemas.service import ProjectionFailure
 from api.settings import Settings
@@ -210,7 +210,7 @@ def route_template(scope: Scope, app: FastAPI) -> str:
     if route is not None:
         return str(getattr(route, "path_format", UNMATCHED))
     # Answered before routing (a body guard) or by no route: name the documented route the path fits, if any.
-    fits = (t for t in app.openapi()["paths"] if _fits(t, scope["path"]))
+    fits = (t for t in operations_of(app) if _fits(t, scope["path"]))
     return next(fits, UNMATCHED)
 
 

@@ -9,13 +9,14 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import ServicesDep
+from api.schemas import API_PROBLEMS
 from api.schemas.service import cross_field_rules
 from audit import merkle
 from audit.log import MerkleLog
 from domain import errors
 from projections.encoding import iso
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=API_PROBLEMS)
 Size = Annotated[int | None, Query(ge=1, le=2**62, description="Tree size (default: the whole log)")]
 
 

@@ -10,13 +10,14 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import ServicesDep
+from api.schemas import API_PROBLEMS
 from audit import receipts
 from audit.note import NoteError, Verifier, cosignature_valid, split
 from domain import errors
 from eventstore.checkpoints import CheckpointTable, StoredCheckpoint
 from projections.history import HistoryFilter, page
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=API_PROBLEMS)
 Position = Annotated[int, Path(ge=1, le=2**62)]
 
 

@@ -15,9 +15,10 @@ from fastapi.responses import StreamingResponse
 from api import feed
 from api.auth import Reader
 from api.deps import ServicesDep
+from api.schemas import API_PROBLEMS
 from domain import errors
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], responses=API_PROBLEMS)
 After = Annotated[int, Query(ge=0, le=2**62, description="The last log position already seen (0: from the start)")]
 
 

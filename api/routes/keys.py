@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field, StringConstraints
 from api import keys
 from api.auth import Admin
 from api.deps import ServicesDep, request_id
-from api.schemas import Strict
+from api.schemas import API_PROBLEMS, Strict
 from api.schemas.values import STATED_TEXT_PATTERN
 from domain import errors
 
-router = APIRouter(prefix="/keys", tags=["access"])
+router = APIRouter(prefix="/keys", tags=["access"], responses=API_PROBLEMS)
 
 
 class CreateKeyRequest(Strict):

@@ -23,6 +23,7 @@ from api.deps import (
 )
 from api.problems import FastJSONResponse
 from api.schemas import (
+    API_PROBLEMS,
     FundingResponse,
     IncreaseBudgetRequest,
     OpenProgramRequest,
@@ -39,7 +40,7 @@ from domain.commands import IncreaseBudget, OpenProgram, OpenReEntryRound, Selec
 from projections import documents, funding, standings
 from projections.as_of import read_store
 
-router = APIRouter(prefix="/programs", tags=["programmes"])
+router = APIRouter(prefix="/programs", tags=["programmes"], responses=API_PROBLEMS)
 WRITE = write_route()
 
 

@@ -21,7 +21,7 @@ from api.auth import Reader
 from api.bootstrap import Services
 from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path
 from api.problems import problem_types, problem_types_json
-from api.schemas import Health, HistoryPage
+from api.schemas import API_PROBLEMS, Health, HistoryPage
 from api.schemas.values import TEXT_PATTERN
 from domain import errors
 from domain.values import CONTROL, nfc
@@ -29,7 +29,7 @@ from projections import failures, history, standings
 from projections.as_of import Moment
 from projections.runner import status
 
-router = APIRouter()
+router = APIRouter(responses=API_PROBLEMS)
 EventType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
 Bound = Annotated[schemas.Moment | None, Query(description="ISO 8601 with time zone")]
 

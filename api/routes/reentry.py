@@ -9,13 +9,13 @@ from fastapi import APIRouter, Path, Request
 from api.auth import Reader, Recorder
 from api.deps import Consistent, ServicesDep, When, answered_for, code_in_path, context, recorded_response, write_route
 from api.problems import FastJSONResponse
-from api.schemas import ApplyToRoundRequest, MoveRoundRequest, ReEntryRoundResponse, StatementRequest
+from api.schemas import API_PROBLEMS, ApplyToRoundRequest, MoveRoundRequest, ReEntryRoundResponse, StatementRequest
 from domain import errors
 from domain.commands import ApplyToRound, CloseReEntryRoundEarly, ExtendReEntryRound, StateOnRound
 from projections import standings
 from projections.as_of import read_store
 
-router = APIRouter(prefix="/programs/{program}/re-entry-rounds", tags=["programmes"])
+router = APIRouter(prefix="/programs/{program}/re-entry-rounds", tags=["programmes"], responses=API_PROBLEMS)
 WRITE = write_route()
 UNCHANGED = write_route("Nothing changed")
 ReEntryNumber = Annotated[int, Path(ge=1, le=10_000, description="The re-entry round's number, from 1")]

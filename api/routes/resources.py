@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from api.auth import Admin, Reader, Recorder
 from api.deps import Consistent, ServicesDep, code_in_path, context, recorded_response, write_route
 from api.problems import FastJSONResponse
+from api.schemas import API_PROBLEMS
 from api.schemas.decisions import EXCLUSION_PERIOD_IN_ORDER
 from api.schemas.resources import (
     DeclareResourceKindRequest,
@@ -31,8 +32,8 @@ from domain.commands import (
 )
 from projections import funding
 
-router = APIRouter(prefix="/programs/{program}", tags=["resources"])
-pools_router = APIRouter(prefix="/pools", tags=["shared pools"])
+router = APIRouter(prefix="/programs/{program}", tags=["resources"], responses=API_PROBLEMS)
+pools_router = APIRouter(prefix="/pools", tags=["shared pools"], responses=API_PROBLEMS)
 WRITE = write_route("Nothing changed")
 
 

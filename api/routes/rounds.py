@@ -20,6 +20,7 @@ from api.deps import (
 )
 from api.problems import FastJSONResponse
 from api.schemas import (
+    API_PROBLEMS,
     DecideRoundRequest,
     Decision,
     DeclareConflictRequest,
@@ -49,8 +50,8 @@ from projections import standings
 from projections.as_of import read_store
 from projections.standings.round_replies import evaluation_round, evaluation_rounds
 
-router = APIRouter(prefix="/programs/{program}/evaluation-rounds", tags=["evaluation rounds"])
-team_router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"])
+router = APIRouter(prefix="/programs/{program}/evaluation-rounds", tags=["evaluation rounds"], responses=API_PROBLEMS)
+team_router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"], responses=API_PROBLEMS)
 WRITE = write_route("Nothing changed")
 RoundNumber = Annotated[int, Path(ge=1, le=1_000_000, description="The round's number, from 1")]
 

@@ -12,6 +12,7 @@ from api.auth import Admin, Recorder
 from api.deps import ServicesDep, context, recorded_response, write_route
 from api.problems import FastJSONResponse
 from api.schemas import (
+    API_PROBLEMS,
     AddStageRequest,
     AmendStageRequest,
     AnnounceProgramRequest,
@@ -23,7 +24,7 @@ from api.schemas.service import cross_field_rules
 from api.schemas.values import StageInPath
 from domain.commands import AddStage, AmendStage, AnnounceProgram, CloseCallEarly, ExtendCall, OpenCall
 
-router = APIRouter(tags=["programmes"])
+router = APIRouter(tags=["programmes"], responses=API_PROBLEMS)
 WRITE = write_route()
 UNCHANGED = write_route("Nothing changed")
 

@@ -19,6 +19,7 @@ from api.deps import (
 )
 from api.problems import FastJSONResponse
 from api.schemas import (
+    API_PROBLEMS,
     AdvanceTeamRequest,
     AmendEvaluationRequest,
     ChangeConsortiumRequest,
@@ -53,7 +54,7 @@ from domain.commands import (
 from projections import funding, standings
 from projections.as_of import read_store
 
-router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"])
+router = APIRouter(prefix="/programs/{program}/teams", tags=["teams"], responses=API_PROBLEMS)
 WRITE = write_route("Nothing changed")
 
 

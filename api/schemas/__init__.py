@@ -70,6 +70,7 @@ from api.schemas.rounds import (
     TeamOutcomeSpec,
 )
 from api.schemas.service import (
+    API_PROBLEMS,
     Health,
     Problem,
     ProjectionStatus,
@@ -90,6 +91,7 @@ from api.schemas.values import (
 )
 
 __all__ = [
+    "API_PROBLEMS",
     "AddStageRequest",
     "AdvanceTeamRequest",
     "AdvancementView",

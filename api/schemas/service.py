@@ -39,6 +39,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+API_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 413, 422, 503)
+"""The problems any route of the API may answer with, documented on every operation."""
+
+
 class ProjectionStatus(BaseModel):
     name: str
     position: int = Field(description="Log position the read model has reached")

@@ -40,6 +40,7 @@ from api import demo
 from api.app import create_app
 from api.bootstrap import build
 from api.keys import create_key
+from api.problems import operations_of
 from api.settings import Settings
 from tests.depth import examples
 
@@ -90,6 +91,12 @@ def positive_data_acceptance(ctx: CheckContext, response: Response, case: Case[A
 # schemathesis's own check is replaced by the wrapper above, which runs it.
 EXCLUDED = [checks.positive_data_acceptance]
 ADDED: list[CheckFunction] = [positive_data_acceptance]
+
+
+def test_the_operations_kept_for_allow_and_metrics_are_those_the_document_lists() -> None:
+    """405's ``Allow`` header and the metrics' route labels read the routers, not the (slow to build) document."""
+    documented = {path: frozenset(method.upper() for method in ops) for path, ops in DOCUMENT["paths"].items()}
+    assert dict(operations_of(app)) == documented
 
 
 @schema.parametrize()
