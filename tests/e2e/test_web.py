@@ -52,7 +52,8 @@ def signed_in(anonymous: TestClient, auditor: NewKey) -> TestClient:
 @pytest.fixture
 def recorded(services: Services, clock: Clock) -> None:
     clock.now = LATER
-    demo.load(services.registry)
+    with services.decisions_in_bulk():
+        demo.load(services.registry)
     services.projector.catch_up()
 
 
