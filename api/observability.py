@@ -118,6 +118,20 @@ class Metrics:
             "registry_events_appended", "Events this process appended to the log", ("type",), registry=self.registry
         )
         self.registry.register(DatabaseCollector(app))
+        self._answers: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+    def answered(self, route: str, method: str, status: str, seconds: float) -> None:
+        """Count one answer and its time.
+
+        Each label set's two series are looked up once, then kept: ``labels()`` checks its arguments and takes
+        a lock on every call, a cost every request paid.
+        """
+        labels = (route, method, status)
+        series = self._answers.get(labels)
+        if series is None:
+            series = self._answers[labels] = (self.requests.labels(*labels), self.latency.labels(*labels))
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 class DatabaseCollector(Collector):
@@ -248,9 +262,7 @@ class ObserveRequests:
 
     def _finish(self, exchange: Exchange, answered: int, seconds: float) -> None:
         route, method = route_template(exchange.scope, self.api), exchange.scope["method"]
-        labels = (route, method, str(answered))
-        self.metrics.requests.labels(*labels).inc()
-        self.metrics.latency.labels(*labels).observe(seconds)
+        self.metrics.answered(route, method, str(answered), seconds)
         if not request_log.isEnabledFor(logging.INFO):
             return
         line = {"method": method, "route": route, "path": exchange.scope["path"], "status": answered}
