@@ -49,7 +49,6 @@ class Services:
     _issuer: Issuer | None = field(default=None, repr=False)
     _keys: KeyCache | None = field(default=None, repr=False)
     watcher: Watcher | None = None  # PostgreSQL: the log's state in memory while it listens (``projections.watch``)
-    _bulk: int = field(default=0, repr=False)  # nesting depth of ``decisions_in_bulk``
 
     def keys(self) -> KeyCache:
         """Verified API keys, cached in this process until any key is revoked (``api.keycache``)."""
@@ -87,7 +86,7 @@ class Services:
 
         Only while ``inline_projections`` is on (read at each decision: a projection runner may take over).
         """
-        if self._bulk or not (self.settings.inline_projections and outcome.events and not outcome.replayed):
+        if not (self.settings.inline_projections and outcome.events and not outcome.replayed):
             return
         try:
             self.projector.catch_up(wait=False)  # if another process is catching up in bulk, it is left to it
@@ -95,24 +94,6 @@ class Services:
                 self.watcher.refresh(self.db)  # this process's next read sees it, before the notices arrive
         except Exception:  # the decision is stored: answer it; the next write or the runner catches up
             log.exception("read models not updated after position %s", outcome.position)
-
-    @contextmanager
-    def decisions_in_bulk(self) -> Iterator[None]:
-        """Record a batch of decisions (a story, a script) and bring the read models up to date once, at the end.
-
-        Inside, ``keep_read_models`` leaves each decision's events to that one catch-up, so reads in between see
-        the read models as they were; on leaving, the read models catch up (with ``inline_projections`` on),
-        in bulk when the batch is large, as ``Projector.catch_up`` chooses.
-        """
-        self._bulk += 1
-        try:
-            yield
-        finally:
-            self._bulk -= 1
-        if not self._bulk and self.settings.inline_projections:
-            self.projector.catch_up()
-            if self.watcher is not None:
-                self.watcher.refresh(self.db)
 
     def close(self) -> None:
         if self.watcher is not None:

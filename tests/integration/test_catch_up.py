@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from api import demo
-from api.bootstrap import Services, serving
+from api.bootstrap import Services
 from domain.commands import SubmitApplication
 from domain.registry import Context
 from projections import all_projections
@@ -173,22 +173,3 @@ def test_a_bulk_catch_up_overtaken_before_its_first_checkpoint_goes_on_from_the_
     assert applied + overtook[0] == events  # the build stopped, and went on after the other's ten
     assert set(positions().values()) == {projector.head()}
     assert verify(projector, names) == []
-
-
-@pytest.mark.parametrize("store", ["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_decisions_in_bulk_leave_the_read_models_until_the_end_then_catch_up_once(services: Services) -> None:
-    projector = services.projector
-    with serving(services):  # the inline catch-up after each decision, as while the API serves
-        with services.decisions_in_bulk():
-            steps = demo.load(services.registry)
-            assert steps > 0 and max(projector.positions().values()) == 0  # nothing applied inside
-        head = projector.head()
-        assert set(projector.positions().values()) == {head}  # all of it, on leaving
-        services.registry.submit_application(
-            Context(actor="official:test", reason="접수", effective_at=IN_THE_CALL),
-            SubmitApplication(
-                program_code=demo.PROGRAM, team_code="LATE", name_ko="늦은 팀", name_en="Late", lead_organisation="Lab"
-            ),
-        )
-        assert set(projector.positions().values()) == {projector.head()} != {head}  # outside, after each decision
-    assert verify(projector, list(projector.projections)) == []  # the same rows as decision by decision
