@@ -228,7 +228,9 @@ class MemoryRows(_Versions):
     rows are held, the rows of the programmes touched longest ago are dropped
     (the tables hold them) and read back, all of a programme's at once, the
     next time one of them is needed. A resumed build (``load``) starts that way,
-    with every programme in the tables only.
+    with every programme in the tables only. A programme neither dropped nor
+    resumed has no rows in the tables: one seen for the first time (its opening)
+    is not looked for there.
     """
 
     tables: Sequence[Table]
@@ -249,7 +251,8 @@ class MemoryRows(_Versions):
         self._writer: Writer | None = None
         self._touched: dict[Any, int] = {}  # programme → the last position that wrote one of its rows
         self._in_memory: set[Any] = set()  # programmes whose current rows are all in memory
-        self._all_in_memory = True  # False once resumed: a programme not in memory is in the tables
+        self._dropped: set[Any] = set()  # programmes whose current rows were dropped from memory (in the tables)
+        self._resumed = False  # True once resumed: any programme not in memory may be in the tables
 
     @contextmanager
     def writing(self, cur: Cursor) -> Iterator[None]:
@@ -276,11 +279,12 @@ class MemoryRows(_Versions):
 
     def load(self) -> None:
         """Resume from the tables: the current rows an earlier checkpoint left are read when needed."""
-        self._all_in_memory = False
+        self._resumed = True
 
     def get(self, table: Table, key: Key) -> Row | None:
-        if not self._all_in_memory and key[0] not in self._in_memory:
-            self._read_back(key[0])
+        scope = key[0]
+        if scope not in self._in_memory and (self._resumed or scope in self._dropped):
+            self._read_back(scope)
         found = self._current[table.name].get(key)
         return None if found is None else found.row
 
@@ -354,8 +358,8 @@ class MemoryRows(_Versions):
             room -= held[scope]
         for name, rows in self._current.items():
             self._current[name] = {key: row for key, row in rows.items() if key[0] in kept}
+        self._dropped |= self._in_memory - kept
         self._in_memory = kept
-        self._all_in_memory = False
 
     def _close(self, table: Table, closures: list[tuple[Any, ...]]) -> None:
         if not closures:
