@@ -25,7 +25,8 @@ from eventstore.scan import stored_events
 from projections import documents, failures, notices, schema, tracking
 from projections.collector import collecting_less
 from projections.db import Cursor, Database
-from projections.rows import BulkWriteError, MemoryRows, SqlRows
+from projections.memory_rows import MemoryRows
+from projections.rows import BulkWriteError, SqlRows
 from projections.schema import Projection
 
 PAGE_SIZE = 500
@@ -191,8 +192,9 @@ class Projector:
                 reached = tracking.locked_positions(cur, self.db.dialect, names, "")
                 if after is not None and min(reached.get(n, 0) for n in names) < after:
                     return False
-                stopped = failures.contained(cur)
-                touched = self._handle(cur, names, "", events, reached, SqlRows(cur), defer=True, skip=stopped)
+                stopped, rows = failures.contained(cur), SqlRows(cur, buffered=True)
+                touched = self._handle(cur, names, "", events, reached, rows, defer=True, skip=stopped)
+                rows.flush()  # the appended rows, before the documents read them
                 self._directory.flush(cur)
                 if DOCUMENTED in names:
                     fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]
@@ -387,10 +389,8 @@ class Projector:
 def _contain(cur: Cursor, failed: failures.HandlerFailedError, variant: str) -> None:
     """Record that a read model stopped for a programme (``projections.failures``), and say so in the log."""
     failures.record(cur, failed.name + variant, failed.program_code, failed.position, failed.error)
-    log.error(
-        "read model %s stopped for programme %s at position %d: %s",
-        failed.name + variant, failed.program_code, failed.position, failed.error,
-    )  # fmt: skip
+    message = "read model %s stopped for programme %s at position %d: %s"
+    log.error(message, failed.name + variant, failed.program_code, failed.position, failed.error)
 
 
 def _offset(progress: Progress | None, so_far: int) -> Progress | None:

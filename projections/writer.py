@@ -20,7 +20,7 @@ from typing import Any
 from projections import failures
 from projections.db import Cursor
 
-AHEAD = 2  # batches handed over and not yet written, at most (each up to ``rows.FLUSH_ROWS`` rows)
+AHEAD = 2  # batches handed over and not yet written, at most (each up to ``memory_rows.FLUSH_ROWS`` rows)
 Batch = tuple[str, tuple[str, ...], list[tuple[Any, ...]]]  # table, columns, rows
 
 

@@ -14,8 +14,9 @@ import time
 import pytest
 
 from api.bootstrap import Services
-from projections import rows as rows_module
-from projections.rows import MemoryRows, Table
+from projections import memory_rows
+from projections.memory_rows import MemoryRows
+from projections.rows import Table
 from projections.writer import BulkWriteError, Writer
 
 POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
@@ -76,7 +77,7 @@ def test_a_statement_failing_after_a_refused_batch_is_reported_as_the_refusal(
     """A build's own statement (a stream directory lookup, say) run after the thread's COPY failed only sees the
     transaction lost: the build must report the refusal, which a catch-up answers by going on row by row."""
     make_table(services)
-    monkeypatch.setattr(rows_module, "FLUSH_ROWS", 1)  # each row handed over at once
+    monkeypatch.setattr(memory_rows, "FLUSH_ROWS", 1)  # each row handed over at once
     table = Table(TABLE, ("n BIGINT", "word TEXT NOT NULL"), ("n",), versioned=False)
     rows = MemoryRows([table], "", "postgres")
     with pytest.raises(BulkWriteError, match=TABLE), services.db.transaction() as cur, rows.writing(cur):
