@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections.db import Cursor, Row
-from projections.rows import Key, Table, VersionedRows
+from projections.rows import Key, Table, VersionedRows, closing
 from projections.writer import Writer
 
 FLUSH_ROWS = 5_000  # finished versions buffered per table before they are streamed out
@@ -169,10 +169,7 @@ class MemoryRows(VersionedRows):
     def _close(self, table: Table, closures: list[tuple[Any, ...]]) -> None:
         if not closures:
             return
-        where = " AND ".join(f"{k} = %s" for k in table.key)
-        self._cursor().executemany(
-            f"UPDATE {table.name}{self.variant} SET valid_to = %s WHERE {where} AND valid_from = %s", closures
-        )
+        self._cursor().executemany(closing(table, self.variant), closures)
 
     def _write(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
         if rows:

@@ -192,7 +192,7 @@ class Projector:
                 reached = tracking.locked_positions(cur, self.db.dialect, names, "")
                 if after is not None and min(reached.get(n, 0) for n in names) < after:
                     return False
-                stopped, rows = failures.contained(cur), SqlRows(cur, buffered=True)
+                stopped, rows = failures.contained(cur), SqlRows(cur, self.db.dialect, buffered=True)
                 touched = self._handle(cur, names, "", events, reached, rows, defer=True, skip=stopped)
                 rows.flush()  # the appended rows, before the documents read them
                 self._directory.flush(cur)
@@ -213,7 +213,7 @@ class Projector:
             reached = tracking.locked_positions(cur, self.db.dialect, names, "")
             if after is not None and min(reached.get(n, 0) for n in names) < after:
                 return False
-            stopped, rows, touched = failures.contained(cur), SqlRows(cur), set[str]()
+            stopped, rows, touched = failures.contained(cur), SqlRows(cur, self.db.dialect), set[str]()
             for position, event in events:
                 if isinstance(event, OUTSIDE_PROGRAMMES):
                     continue

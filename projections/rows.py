@@ -31,13 +31,12 @@ from operator import itemgetter
 from typing import Any, Protocol
 
 from projections.db import Cursor, Row
-from projections.writer import BulkWriteError
+from projections.writer import BulkWriteError, write
 
 __all__ = ["BulkWriteError", "Rows", "SqlRows", "Table", "plus", "versions_at"]
 
 Key = tuple[Any, ...]
 Change = Any  # a new value, or a function of the old one (see ``plus``)
-APPENDED_VALUES = 30_000  # values per statement when ``SqlRows`` writes appended rows (SQLite allows 32,766)
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,12 @@ def versions_at(
     return sql, [*params, position, *params, position, position]
 
 
+def closing(table: Table, variant: str = "") -> str:
+    """The statement that closes a version: parameters (valid_to, *key, valid_from)."""
+    where = " AND ".join(f"{k} = %s" for k in table.key)
+    return f"UPDATE {table.name}{variant} SET valid_to = %s WHERE {where} AND valid_from = %s"
+
+
 def plus(amount: int) -> Callable[[Any], Any]:
     """A change that adds ``amount`` to the old value."""
     return lambda old: old + amount
@@ -157,21 +162,28 @@ class VersionedRows:
 
 
 class SqlRows(VersionedRows):
-    """Writes each change at once with the caller's cursor (inside its transaction).
+    """Reads and writes rows with the caller's cursor (inside its transaction).
 
     Rows read or written are remembered for the transaction, so a batch of events
     about one team reads its row once. Only one transaction applies a read model
     at a time (its tracking row is locked), so what is remembered stays true.
 
-    ``buffered``: rows appended (the history, the moments) wait for ``flush``, a statement per table, not per row;
-    no handler reads them back. The caller flushes before it reads those tables or commits.
+    Unbuffered, each change is written at once. ``buffered``, changes wait for
+    ``flush`` and go out a few statements per table, not several per event: the
+    versions to close, then the new versions (those opened and closed within the
+    batch written closed) and the appended rows, in bulk (``writer.write``). Handlers read only through
+    ``get``, which sees every change, so they see the same rows either way; the
+    caller flushes before anything else reads the tables, and before it commits.
     """
 
-    def __init__(self, cur: Cursor, *, buffered: bool = False) -> None:
-        self._cur = cur
+    def __init__(self, cur: Cursor, dialect: str, *, buffered: bool = False) -> None:
+        self._cur, self._dialect = cur, dialect
         self._seen: dict[tuple[str, Key], Row | None] = {}
         self._buffered = buffered
-        self._appended: dict[Table, list[tuple[Any, ...]]] = {}
+        self._unwritten: set[tuple[str, Key]] = set()  # current versions not in the table yet (``buffered``)
+        self._closures: dict[Table, list[tuple[Any, ...]]] = {}  # (valid_to, *key, valid_from) of versions in it
+        self._inserts: dict[Table, list[tuple[Any, ...]]] = {}  # finished versions and appended rows
+        self._current: dict[Table, dict[Key, Row]] = {}
 
     def forget(self) -> None:
         """Drop what is remembered: a savepoint it may have seen rows in was rolled back."""
@@ -186,29 +198,42 @@ class SqlRows(VersionedRows):
         return self._seen[seen]
 
     def append(self, table: Table, row: Row) -> None:
-        values = table.values(row)
         if self._buffered:
-            self._appended.setdefault(table, []).append(values)
-        else:
-            self._insert(table, [values])
-
-    def flush(self) -> None:
-        """Write the appended rows kept so far (``buffered``)."""
-        for table, rows in self._appended.items():
-            step = APPENDED_VALUES // len(table.names)
-            for start in range(0, len(rows), step):
-                self._insert(table, rows[start : start + step])
-        self._appended = {}
-
-    def _insert(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
-        marks = "(" + ", ".join(["%s"] * len(table.names)) + ")"
+            self._inserts.setdefault(table, []).append(table.values(row))
+            return
+        columns, marks = ", ".join(table.names), ", ".join(["%s"] * len(table.names))
         self._cur.execute(
-            f"INSERT INTO {table.name} ({', '.join(table.names)}) VALUES {', '.join([marks] * len(rows))}"
-            f" ON CONFLICT ({', '.join(table.key)}) DO NOTHING",
-            [value for row in rows for value in row],
+            f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT ({', '.join(table.key)}) DO NOTHING",
+            table.values(row),
         )
 
+    def flush(self) -> None:
+        """Write the changes kept so far (``buffered``)."""
+        for table, closures in self._closures.items():
+            self._cur.executemany(closing(table), closures)
+        for table, current in self._current.items():
+            self._inserts.setdefault(table, []).extend(map(table.values, current.values()))
+        for table, rows in self._inserts.items():
+            write(self._cur, self._dialect, table.name, table.names, rows)
+        self._unwritten, self._closures, self._inserts, self._current = set(), {}, {}, {}
+
     def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
+        seen = (table.name, key)
+        self._seen[seen] = new
+        if not self._buffered or (
+            old is not None and old["valid_from"] == self.position and seen not in self._unwritten
+        ):
+            self._write(table, key, old, new)
+            return
+        if old is not None and old["valid_from"] != self.position:
+            if seen in self._unwritten:  # opened in this batch: written closed, as it ends here
+                self._inserts.setdefault(table, []).append((*table.values(old)[:-1], self.position))
+            else:
+                self._closures.setdefault(table, []).append((self.position, *key, old["valid_from"]))
+        self._current.setdefault(table, {})[key] = new
+        self._unwritten.add(seen)
+
+    def _write(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
         name, where = table.name, " AND ".join(f"{k} = %s" for k in table.key)
         if old is not None and old["valid_from"] == self.position:
             data = [c for c in table.names if c not in table.key and c not in ("valid_from", "valid_to")]
@@ -224,4 +249,3 @@ class SqlRows(VersionedRows):
             columns = ", ".join(table.names)
             marks = ", ".join(["%s"] * len(table.names))
             self._cur.execute(f"INSERT INTO {name} ({columns}) VALUES ({marks})", [new[c] for c in table.names])
-        self._seen[(table.name, key)] = new
