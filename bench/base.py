@@ -21,6 +21,7 @@ from psycopg.rows import TupleRow
 
 from api.bootstrap import build
 from api.settings import Settings
+from bench import cpu
 from bench.processes import REGISTRY, Child, free_port, registry
 
 HTTP_WORKERS = 2  # uvicorn worker processes for every server the HTTP scenarios compare (one per core)
@@ -163,6 +164,7 @@ def serving(
             server = Child((command or registry_server())(port), bench.database_url, log, env)
             try:
                 wait_until_up(base, server, name)
+                wait_until_settled(server)
             except ServerDidNotStartError as error:
                 server.stop()
                 failures.append(f"{error}\n--- {name} (last lines) ---\n{log_tail(bench.logs / name)}")
@@ -193,6 +195,36 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     except OSError as error:
         return f"(no log: {error})"
     return "\n".join(text.splitlines()[-lines:]) or "(the log is empty)"
+
+
+SETTLED_SECONDS = 1.0  # a server has settled once its processes used little CPU for this long…
+SETTLED_CPU = 0.2  # …at most this many seconds of it (idle, ours uses about 0.05 s a second; a starting worker, 1)
+
+
+def wait_until_settled(server: Child, timeout: float = 30) -> None:
+    """After ``/health``: wait until the server's processes, every worker, have been all but idle a moment.
+
+    The first worker up answers ``/health``; one still starting would miss the clients' connections, each of
+    which stays with the worker that accepted it for the whole run. Past ``timeout`` the run goes on (the
+    write scenario reports how the workers shared the work).
+    """
+    deadline, window = time.monotonic() + timeout, [(time.monotonic(), _cpu_of_tree(server.process.pid))]
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now, used = time.monotonic(), _cpu_of_tree(server.process.pid)
+        window = [(t, u) for t, u in window if now - t <= SETTLED_SECONDS] + [(now, used)]
+        if now - window[0][0] >= SETTLED_SECONDS * 0.9 and used - window[0][1] <= SETTLED_CPU:
+            return
+
+
+def _cpu_of_tree(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and every process below it."""
+    processes, below, grown = cpu.snapshot(), {pid}, True
+    while grown:
+        found = {child for child, process in processes.items() if process.parent in below}
+        grown = not found <= below
+        below |= found
+    return sum(processes[p].seconds for p in below if p in processes)
 
 
 def wait_until_up(base: str, server: Child, log_name: str = "serve.log", timeout: float = 120) -> None:

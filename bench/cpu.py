@@ -61,6 +61,22 @@ def spent(before: dict[int, Process], after: dict[int, Process]) -> dict[str, fl
     return used
 
 
+def shares(before: dict[int, Process], after: dict[int, Process], role: str = "server") -> str:
+    """How the CPU of ``role``'s processes split between them: ``71% / 28% / 1%``, largest first.
+
+    Uvicorn's workers share one listening socket: each keep-alive connection stays
+    with the worker that accepted it, and a few connections opened at once may
+    all go to one. This says how evenly a run's work was spread.
+    """
+    used = [
+        process.seconds - (before[pid].seconds if pid in before else 0.0)
+        for pid, process in after.items()
+        if role_of(pid, after) == role
+    ]
+    total = sum(used)
+    return " / ".join(f"{u / total:.0%}" for u in sorted(used, reverse=True) if u / total >= 0.005) if total else "—"
+
+
 def role_of(pid: int, processes: dict[int, Process]) -> str:
     seen: set[int] = set()
     while pid in processes and pid not in seen:

@@ -110,7 +110,8 @@ def http_write(bench: Bench) -> list[Result]:
             raise RuntimeError(f"could not open {WRITE_PROGRAMME}: {opened.status_code} {opened.text[:300]}")
         before = cpu.snapshot()
         ours = drive(bench, f"{base}/programs/{WRITE_PROGRAMME}/teams", "POST", headers, APPLICATION)
-        ours_cpu = cpu.spent(before, cpu.snapshot())
+        after = cpu.snapshot()
+        ours_cpu, ours_split = cpu.spent(before, after), cpu.shares(before, after)
         catch_up(bench.database_url)  # what the runner has not applied yet, before the read models are counted
         applications = programmes(base, headers).get(WRITE_PROGRAMME, 0)
     with psycopg.connect(bench.database_url, autocommit=True) as conn:
@@ -119,15 +120,19 @@ def http_write(bench: Bench) -> list[Result]:
     with serving(bench, raw_server(), "raw-writes.log", env) as base:
         before = cpu.snapshot()
         raw = drive(bench, f"{base}/rows", "POST", headers, APPLICATION)
-        raw_cpu = cpu.spent(before, cpu.snapshot())
+        after = cpu.snapshot()
+        raw_cpu, raw_split = cpu.spent(before, after), cpu.shares(before, after)
     with psycopg.connect(bench.database_url, autocommit=True) as conn:
         row = conn.execute(f"SELECT COUNT(*) FROM {RAW_TABLE}").fetchone()
         conn.execute(f"DROP TABLE {RAW_TABLE}")
     stored = (applications, int(row[0]) if row else 0)
-    return [*write_results(ours, raw, stored), cpu_result(ours, ours_cpu, raw, raw_cpu)]
+    splits = (ours_split, raw_split)
+    return [*write_results(ours, raw, stored), cpu_result(ours, ours_cpu, raw, raw_cpu, splits)]
 
 
-def cpu_result(ours: Outcome, ours_cpu: dict[str, float], raw: Outcome, raw_cpu: dict[str, float]) -> Result:
+def cpu_result(
+    ours: Outcome, ours_cpu: dict[str, float], raw: Outcome, raw_cpu: dict[str, float], splits: tuple[str, str]
+) -> Result:
     """CPU per request across the machine, by process role: which part of the system the writes cost."""
     mine, theirs = (
         cpu.per_request({**used, "load generator": outcome.cpu_seconds}, outcome.answered)
@@ -144,7 +149,9 @@ def cpu_result(ours: Outcome, ours_cpu: dict[str, float], raw: Outcome, raw_cpu:
         None,
         f"the same runs, CPU time (user + system) read from /proc before and after each, by process role"
         f" (bench.cpu), over every answer including the warm-up; ours: {cpu.described(mine)}; raw:"
-        f" {cpu.described(theirs)}; 'other' is the rest of the machine",
+        f" {cpu.described(theirs)}; 'other' is the rest of the machine; the server processes' shares of the"
+        f" server's CPU (supervisor and workers; a connection stays with the worker that accepted it): ours"
+        f" {splits[0]}, raw {splits[1]}",
     )
 
 
@@ -225,9 +232,13 @@ def http_standings(bench: Bench) -> list[Result]:
         if first.status_code != 200:
             raise RuntimeError(f"GET {path} answered {first.status_code}: {first.text[:300]}")
         document.write_bytes(first.content)
+        before = cpu.snapshot()
         ours = drive(bench, base + path, headers=headers)
+        ours_split = cpu.shares(before, cpu.snapshot())
     with serving(bench, raw_server(), "raw-standings.log", {"BENCH_RAW_DOCUMENT": str(document)}) as base:
+        before = cpu.snapshot()
         raw = drive(bench, f"{base}/document", headers=headers)
+        raw_split = cpu.shares(before, cpu.snapshot())
     ratio = ours.rate / raw.rate if raw.rate else None
     how = (
         f"{code} ({teams:,} teams, a {len(first.content):,}-byte answer), {CLIENTS} keep-alive clients,"
@@ -243,7 +254,8 @@ def http_standings(bench: Bench) -> list[Result]:
             ratio,
             f"≥ {MIN_READ_RATE_RATIO}× raw, no errors",
             not ours.failed and not raw.failed and ratio is not None and ratio >= MIN_READ_RATE_RATIO,
-            f"{how}; {outcome_note('ours', ours)}; {outcome_note('raw', raw)}",
+            f"{how}; {outcome_note('ours', ours)}; {outcome_note('raw', raw)}; the server processes' shares of the"
+            f" server's CPU: ours {ours_split}, raw {raw_split}",
         )
     ]
 
