@@ -171,9 +171,10 @@ class SqlRows(VersionedRows):
     Unbuffered, each change is written at once. ``buffered``, changes wait for
     ``flush`` and go out a few statements per table, not several per event: the
     versions to close, then the new versions (those opened and closed within the
-    batch written closed) and the appended rows, in bulk (``writer.write``). Handlers read only through
-    ``get``, which sees every change, so they see the same rows either way; the
-    caller flushes before anything else reads the tables, and before it commits.
+    batch written closed) and the appended rows, in bulk (``writer.write``).
+    Handlers read only through ``get``, which sees every change, so they see the
+    same rows either way; the caller flushes before anything else reads the
+    tables, and before it commits.
     """
 
     def __init__(self, cur: Cursor, dialect: str, *, buffered: bool = False) -> None:
