@@ -61,8 +61,8 @@ def spent(before: dict[int, Process], after: dict[int, Process]) -> dict[str, fl
     return used
 
 
-def shares(before: dict[int, Process], after: dict[int, Process], role: str = "server") -> str:
-    """How the CPU of ``role``'s processes split between them: ``71% / 28% / 1%``, largest first.
+def shares(before: dict[int, Process], after: dict[int, Process], role: str = "server") -> list[float]:
+    """How the CPU of ``role``'s processes split between them (fractions, largest first).
 
     Uvicorn's workers share one listening socket: each keep-alive connection stays
     with the worker that accepted it, and a few connections opened at once may
@@ -74,7 +74,12 @@ def shares(before: dict[int, Process], after: dict[int, Process], role: str = "s
         if role_of(pid, after) == role
     ]
     total = sum(used)
-    return " / ".join(f"{u / total:.0%}" for u in sorted(used, reverse=True) if u / total >= 0.005) if total else "—"
+    return sorted((u / total for u in used), reverse=True) if total else []
+
+
+def split(fractions: list[float]) -> str:
+    """``71% / 28% / 1%`` (shares under half a percent left out)."""
+    return " / ".join(f"{f:.0%}" for f in fractions if f >= 0.005) or "—"
 
 
 def role_of(pid: int, processes: dict[int, Process]) -> str:
