@@ -29,12 +29,21 @@ from pydantic_core import CoreSchema
 
 
 def _iso_text(value: Any) -> Any:
-    """Times and dates only as ISO 8601 text: pydantic would read a bare number as a Unix time."""
-    if isinstance(value, str) and not value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+    """Times and dates only as ISO 8601 text: pydantic would read a number, or text that reads as one
+    (``1.5``, ``2e-05``, ``1_000``), as a Unix time."""
+    if isinstance(value, str) and not _reads_as_number(value):
         return value
     if isinstance(value, (datetime, date)):
         return value
     raise ValueError("expected an ISO 8601 string, e.g. 2026-01-15T10:00:00+09:00")
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 FIRST_YEAR, LAST_YEAR = 2, 9998

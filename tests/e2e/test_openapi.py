@@ -14,11 +14,14 @@ per-field constraint the server enforces (ranges, JSON integers, score scale and
 precision, name and free-text patterns, dictionary keys, the years a time may fall
 in, url-or-document), and the rules across fields that JSON Schema can state
 (teams without repeats, a reason that conflicts and recusals require, an outcome
-that does not both advance and eliminate). State-dependent refusals are 404/409.
+that does not both advance and eliminate). State-dependent refusals are 404/409,
+but one: scores and gate results that do not match the stage's criteria and gates
+(``/problems/invalid-scores``, 422), which the programme defines, not the schema.
 What JSON Schema cannot state (a call closing after it opens, first ≤ second,
 finalist_count within the last stage's seats, …) each operation lists in its 422
 response (``x-cross-field-rules``); a schema-valid request may be refused only with
-``/problems/invalid-value`` naming one of those rules. A ``/problems/invalid-request``
+``/problems/invalid-value`` naming one of those rules, or with
+``/problems/invalid-scores``. A ``/problems/invalid-request``
 answer to a schema-valid request is pydantic refusing what the schema allowed: a
 failure, as is any other refusal.
 
@@ -70,10 +73,12 @@ def _cross_field_rules(case: Case[Any]) -> list[re.Pattern[str]]:
 
 
 def positive_data_acceptance(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """schemathesis's check, but for a 422 that names a documented rule across fields.
+    """schemathesis's check, but for a 422 that names a documented rule across fields, or scores that do not fit.
 
     Only ``/problems/invalid-value`` (the domain's refusal) whose detail is one of the rules the
-    operation lists in ``x-cross-field-rules``; any other refusal of a schema-valid request fails.
+    operation lists in ``x-cross-field-rules``, or ``/problems/invalid-scores`` of a request that
+    sends scores or gate results (the stage's criteria and gates are the programme's, not the
+    schema's); any other refusal of a schema-valid request fails.
     """
     try:
         accepted: bool | None = checks.positive_data_acceptance(ctx, response, case)
@@ -85,7 +90,14 @@ def positive_data_acceptance(ctx: CheckContext, response: Response, case: Case[A
                 rule.fullmatch(problem.get("detail", "")) for rule in _cross_field_rules(case)
             ):
                 return None
+            if problem.get("type") == "/problems/invalid-scores" and _scores_sent(case):
+                return None
         raise
+
+
+def _scores_sent(case: Case[Any]) -> bool:
+    """Whether the request carries scores or gate results, the only things ``invalid-scores`` refuses."""
+    return isinstance(case.body, dict) and bool({"scores", "gates"} & case.body.keys())
 
 
 # schemathesis's own check is replaced by the wrapper above, which runs it.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
-from api.schemas.values import INVISIBLE_RANGES, invisible_ranges
+from api.schemas.values import INVISIBLE_RANGES, Moment, invisible_ranges
 from domain.errors import EffectiveTimeError, InvalidValueError
 from domain.values import Stage, Stamp, code, resource_kind, text
 from tests.unit.bdd import T0, day
@@ -114,3 +115,14 @@ def test_a_stamp_needs_an_actor() -> None:
 def test_the_written_out_invisible_characters_are_those_of_this_pythons_unicode() -> None:
     computed = invisible_ranges()
     assert list(INVISIBLE_RANGES) == computed, f"write INVISIBLE_RANGES in api/schemas/values.py as {computed}"
+
+
+@pytest.mark.parametrize("number", ["1700000000", "1.5", "-3", "2.0488987315709953e-05", "1e9", "1_000", " 12 "])
+def test_a_time_written_as_a_number_is_refused_not_read_as_a_unix_time(number: str) -> None:
+    with pytest.raises(ValidationError, match="expected an ISO 8601 string"):
+        TypeAdapter(Moment).validate_python(number)
+
+
+def test_a_time_in_iso_8601_is_read_with_its_offset() -> None:
+    moment = TypeAdapter(Moment).validate_python("2026-01-15T10:00:00+09:00")
+    assert moment == datetime(2026, 1, 15, 1, 0, tzinfo=UTC)
