@@ -42,7 +42,7 @@ lint: install
 	$(BIN)/lint-imports --no-logo
 
 ## Benchmarks on PostgreSQL, as ratios to raw baselines from the same run; writes bench/RESULTS.md.
-## 1,000,000 events take 17 to 24 minutes on 2 cores; bench-quick runs every scenario small on 10,000 (about a minute).
+## 1,000,000 events take 15 to 24 minutes on 2 cores; bench-quick runs every scenario small on 10,000 (about a minute).
 .PHONY: bench bench-quick
 bench: install
 	$(BIN)/python -m bench.run
