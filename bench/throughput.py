@@ -104,6 +104,9 @@ def outcome_note(name: str, outcome: Outcome) -> str:
 # --- c. writes --------------------------------------------------------------------------------
 
 
+Run = tuple[Outcome, dict[int, cpu.Process], dict[int, cpu.Process]]  # what a run saw, and the CPU around it
+
+
 @dataclass(frozen=True)
 class Measured:
     """One server's run that was kept: what the load generator saw, the CPU by role, how the server's split."""
@@ -119,7 +122,7 @@ class Measured:
         return cpu.split(self.shares) + tries
 
 
-def evenly(measure: Callable[[int], tuple[Outcome, dict[int, cpu.Process], dict[int, cpu.Process]]]) -> Measured:
+def evenly(measure: Callable[[int], Run]) -> Measured:
     """``measure(attempt)``, on a server started for it, until no server process did more than ``EVEN_SHARE``
     of the server's CPU, at most ``EVEN_ATTEMPTS`` times (the last run is kept, even or not).
 
@@ -139,7 +142,7 @@ def http_write(bench: Bench) -> list[Result]:
     headers = bearer(api_key(bench.database_url, "admin"))
     applications: dict[str, int] = {}
 
-    def ours_once(attempt: int) -> tuple[Outcome, dict[int, cpu.Process], dict[int, cpu.Process]]:
+    def ours_once(attempt: int) -> Run:
         code = WRITE_PROGRAMME if attempt == 1 else f"{WRITE_PROGRAMME}-{attempt}"  # new teams' codes each time
         with serving(bench, registry_server(HTTP_WORKERS), f"serve-writes-{attempt}.log", NOT_INLINE) as base:
             opened = httpx.post(f"{base}/programs", json=programme_spec(code), headers=headers, timeout=30)
@@ -152,7 +155,7 @@ def http_write(bench: Bench) -> list[Result]:
             applications["stored"] = programmes(base, headers).get(code, 0)
         return outcome, before, after
 
-    def raw_once(attempt: int) -> tuple[Outcome, dict[int, cpu.Process], dict[int, cpu.Process]]:
+    def raw_once(attempt: int) -> Run:
         with psycopg.connect(bench.database_url, autocommit=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
             create_events_like(conn, RAW_TABLE)
@@ -274,12 +277,12 @@ def http_standings(bench: Bench) -> list[Result]:
             raise RuntimeError(f"GET {path} answered {first.status_code}: {first.text[:300]}")
         document.write_bytes(first.content)
 
-    def ours_once(attempt: int) -> tuple[Outcome, dict[int, cpu.Process], dict[int, cpu.Process]]:
+    def ours_once(attempt: int) -> Run:
         with serving(bench, registry_server(HTTP_WORKERS), f"serve-standings-{attempt}.log") as base:
             before = cpu.snapshot()
             return drive(bench, base + path, headers=headers), before, cpu.snapshot()
 
-    def raw_once(attempt: int) -> tuple[Outcome, dict[int, cpu.Process], dict[int, cpu.Process]]:
+    def raw_once(attempt: int) -> Run:
         env = {"BENCH_RAW_DOCUMENT": str(document)}
         with serving(bench, raw_server(), f"raw-standings-{attempt}.log", env) as base:
             before = cpu.snapshot()

@@ -194,7 +194,7 @@ class Projector:
                     return False
                 stopped, rows = failures.contained(cur), SqlRows(cur, self.db.dialect, buffered=True)
                 touched = self._handle(cur, names, "", events, reached, rows, defer=True, skip=stopped)
-                rows.flush()  # the appended rows, before the documents read them
+                rows.flush()  # the batch's rows, before the documents read them
                 self._directory.flush(cur)
                 if DOCUMENTED in names:
                     fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]

@@ -181,10 +181,9 @@ class SqlRows(VersionedRows):
         self._cur, self._dialect = cur, dialect
         self._seen: dict[tuple[str, Key], Row | None] = {}
         self._buffered = buffered
-        self._unwritten: set[tuple[str, Key]] = set()  # current versions not in the table yet (``buffered``)
         self._closures: dict[Table, list[tuple[Any, ...]]] = {}  # (valid_to, *key, valid_from) of versions in it
         self._inserts: dict[Table, list[tuple[Any, ...]]] = {}  # finished versions and appended rows
-        self._current: dict[Table, dict[Key, Row]] = {}
+        self._current: dict[Table, dict[Key, Row]] = {}  # current versions not in the table yet (``buffered``)
 
     def forget(self) -> None:
         """Drop what is remembered: a savepoint it may have seen rows in was rolled back."""
@@ -216,23 +215,21 @@ class SqlRows(VersionedRows):
             self._inserts.setdefault(table, []).extend(map(table.values, current.values()))
         for table, rows in self._inserts.items():
             write(self._cur, self._dialect, table.name, table.names, rows)
-        self._unwritten, self._closures, self._inserts, self._current = set(), {}, {}, {}
+        self._closures, self._inserts, self._current = {}, {}, {}
 
     def _store(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
-        seen = (table.name, key)
-        self._seen[seen] = new
-        if not self._buffered or (
-            old is not None and old["valid_from"] == self.position and seen not in self._unwritten
-        ):
+        self._seen[(table.name, key)] = new
+        current = self._current.setdefault(table, {})
+        unwritten = key in current
+        if not self._buffered or (old is not None and old["valid_from"] == self.position and not unwritten):
             self._write(table, key, old, new)
             return
         if old is not None and old["valid_from"] != self.position:
-            if seen in self._unwritten:  # opened in this batch: written closed, as it ends here
+            if unwritten:  # opened in this batch: written closed, as it ends here
                 self._inserts.setdefault(table, []).append((*table.values(old)[:-1], self.position))
             else:
                 self._closures.setdefault(table, []).append((self.position, *key, old["valid_from"]))
-        self._current.setdefault(table, {})[key] = new
-        self._unwritten.add(seen)
+        current[key] = new
 
     def _write(self, table: Table, key: Key, old: Row | None, new: Row) -> None:
         name, where = table.name, " AND ".join(f"{k} = %s" for k in table.key)
