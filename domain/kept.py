@@ -19,7 +19,14 @@ store. A decision changes the aggregates it is given, so a kept programme is
 taken out while a decision holds it — no copy, whose cost grows with the
 programme — and put back (``keep``) only once the decision's save succeeded: a
 refused, lost or abandoned decision leaves it out, and the next reads the store.
-Another decision in the process meanwhile finds none kept and reads the store.
+
+Decisions about one programme often run side by side (officials recording
+applications at once, several threads of one process). Each is lent an instance
+of its own: a programme is kept as up to ``INSTANCES`` instances of its newest
+version, each put back by the decision that held it. Only when all are lent does
+a decision read the store (and its instance is kept too, once saved). Instances
+of one version hold the same state: an aggregate's state changes only by events,
+which raise its version.
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
-MAX_KEPT = 256
+MAX_KEPT = 256  # programmes
+INSTANCES = 8  # of each programme's newest version: decisions it lends to at once without reading the store
 
 
 @dataclass
@@ -72,11 +80,12 @@ def reading(reads: Reads) -> Iterator[Reads]:
 
 
 class Kept:
-    """The last known version of recently used programmes, in this process; copies handed out."""
+    """The last known version of recently used programmes, in this process; instances lent, one per decision."""
 
-    def __init__(self, maxsize: int = MAX_KEPT) -> None:
+    def __init__(self, maxsize: int = MAX_KEPT, instances: int = INSTANCES) -> None:
         self.maxsize = maxsize
-        self._kept: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self.instances = instances
+        self._kept: OrderedDict[UUID, list[Aggregate]] = OrderedDict()  # each programme's instances, one version
         self._lock = threading.Lock()
 
     def get(self, aggregate_id: UUID, load: Callable[[], A]) -> A:
@@ -84,8 +93,11 @@ class Kept:
         reads = _reads.get()
         if reads is None:
             return load()
-        with self._lock:
-            kept = self._kept.pop(aggregate_id, None) if reads.use_kept else None
+        kept = None
+        if reads.use_kept:
+            with self._lock:
+                instances = self._kept.get(aggregate_id)
+                kept = instances.pop() if instances else None
         if kept is not None:
             reads.from_kept = True
             found: A = kept  # type: ignore[assignment]  # kept under the id it was loaded as A
@@ -98,16 +110,21 @@ class Kept:
     def keep(self, aggregates: Iterable[Aggregate]) -> None:
         """Keep each whose changes are all saved (after a decision's save: its version is the stored one).
 
-        The caller lets go of them: the next decision that reads one is handed the same instance.
+        The caller lets go of them: the next decision that reads one is lent the same instance. An
+        instance of a newer version than those kept replaces them; one of an older version is dropped.
         """
         with self._lock:
             for aggregate in aggregates:
                 if aggregate.pending_events:
                     continue
-                current = self._kept.get(aggregate.id)
-                if current is None or current.version <= aggregate.version:
-                    self._kept[aggregate.id] = aggregate
-                    self._kept.move_to_end(aggregate.id)
+                instances = self._kept.setdefault(aggregate.id, [])
+                newest = max((kept.version for kept in instances), default=aggregate.version)
+                if aggregate.version > newest:
+                    instances.clear()
+                lent_back = all(kept is not aggregate for kept in instances)  # not kept twice
+                if aggregate.version >= newest and len(instances) < self.instances and lent_back:
+                    instances.append(aggregate)
+                self._kept.move_to_end(aggregate.id)
             while len(self._kept) > self.maxsize:
                 self._kept.popitem(last=False)
 

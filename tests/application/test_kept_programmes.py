@@ -152,9 +152,44 @@ def test_a_kept_programme_is_lent_to_one_decision_at_a_time_and_not_copied(regis
             other = kept.get(program.id, load)
     assert lent is program and first.from_kept
     assert other is loads[0] and other is not program and not second.from_kept
-    kept.keep([other, lent])  # both saved: the process keeps one of the newest version
+    kept.keep([other, lent])  # both saved: both kept, for two decisions at once
+    with reading(Reads(use_kept=True)) as third:
+        one = kept.get(program.id, load)
+        with reading(Reads(use_kept=True)) as fourth:
+            two = kept.get(program.id, load)
+    assert {id(one), id(two)} == {id(program), id(other)}
+    assert third.from_kept and fourth.from_kept and len(loads) == 1
+
+
+def test_a_newer_instance_replaces_the_kept_ones_and_an_older_one_is_dropped(registry: Registry) -> None:
+    older, newer = registry.program(PROGRAM), registry.program(PROGRAM)
+    newer.version += 1  # as if a decision had saved an event to it
+    kept = Kept(instances=2)
+    kept.keep([older, older])
+    kept.keep([newer, older])
+
+    def load() -> Program:
+        raise AssertionError("read from the store")
+
     with reading(Reads(use_kept=True)):
-        assert kept.get(program.id, load).version == program.version and len(loads) == 1
+        assert kept.get(older.id, load) is newer
+        with pytest.raises(AssertionError, match="store"):
+            kept.get(older.id, load)  # the older instance was not kept beside it
+
+
+def test_at_most_so_many_instances_of_a_programme_are_kept(registry: Registry) -> None:
+    instances = [registry.program(PROGRAM) for _ in range(3)]
+    kept = Kept(instances=2)
+    kept.keep(instances)
+    loaded: list[Program] = []
+
+    def load() -> Program:
+        loaded.append(registry.program(PROGRAM))
+        return loaded[-1]
+
+    with reading(Reads(use_kept=True)):
+        lent = [kept.get(instances[0].id, load) for _ in range(3)]
+    assert [any(p is i for i in instances) for p in lent] == [True, True, False] and len(loaded) == 1
 
 
 def test_a_refused_decision_puts_nothing_back(
