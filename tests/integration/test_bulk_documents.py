@@ -21,7 +21,7 @@ from projections import documents
 from projections.rebuild import rebuild
 from tests.conftest import database_url
 
-pytestmark = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BOTH = pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 PROGRAMMES = 5
 
 
@@ -31,6 +31,7 @@ def stored(db: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in cur.fetchall()]
 
 
+@BOTH
 def test_documents_written_in_batches_are_those_the_live_path_wrote(
     store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -46,5 +47,22 @@ def test_documents_written_in_batches_are_those_the_live_path_wrote(
         monkeypatch.setattr(documents, "BATCH", 2)  # batches of two, and a last one of one
         rebuild(services.projector)
         assert stored(services.db) == live
+    finally:
+        services.close()
+
+
+@pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_bodies_are_compressed_with_lz4_on_postgresql(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    clock = Clock()
+    services = build(Settings(database_url=database_url(store, tmp_path, request)), clock=clock)
+    try:
+        Programme(services.registry, clock, 0).tell()
+        services.projector.catch_up()
+        services.projector.setup()  # again, as every process starting does: nothing to change
+        with services.db.transaction(write=False) as cur:
+            cur.execute(f"SELECT pg_column_compression(body) AS method FROM {documents.TABLE}")
+            assert [row["method"] for row in cur.fetchall()] == ["lz4"]
     finally:
         services.close()
