@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,14 +42,14 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def duplicate_keys(body: bytes) -> str | None:
-    """The keys named twice in some object of this JSON text, if any (malformed JSON is left to the route)."""
+    """The keys named twice in some object of this JSON text; "" if none, None if it cannot be parsed."""
     try:
         json.loads(body, object_pairs_hook=_refuse_duplicates)
     except DuplicateKeyError as error:
         return str(error)
     except (ValueError, RecursionError):
         return None
-    return None
+    return ""
 
 
 def malformed(body: bytes) -> dict[str, Any] | None:
@@ -105,6 +107,28 @@ def _malformed_refusal(where: dict[str, Any], path: str) -> ASGIApp:
     return problem(422, "invalid-request", f"the JSON body is malformed{at}: {where['message']}", path, errors=[issue])
 
 
+def refused(body: bytes) -> Callable[[str], ASGIApp] | None:
+    """The refusal of this JSON text, given the path asked; None if the text is accepted.
+
+    A body is refused if it nests too deeply, else if it is malformed, else if it names a key twice. It cannot
+    nest deeper than it has brackets, so few are scanned for depth; and the one parse that finds no key
+    named twice also shows it is not malformed, so an accepted body is parsed once.
+    """
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and nesting_depth(body) > MAX_DEPTH:
+        return partial(
+            problem, 422, "invalid-request", f"the JSON body nests arrays or objects deeper than {MAX_DEPTH} levels"
+        )
+    repeated = duplicate_keys(body)
+    if repeated == "":
+        return None  # it parses, and names no key twice
+    where = malformed(body)  # asked even when a key is named twice: that parse stopped there, not at the end
+    if where is not None:
+        return partial(_malformed_refusal, where)
+    if repeated:
+        return partial(problem, 422, "invalid-request", f"the JSON body names a key more than once: {repeated}")
+    return None
+
+
 class BodyGuard:
     """Pure ASGI middleware: reads the body once (bounded), checks it, then hands it on."""
 
@@ -129,19 +153,9 @@ class BodyGuard:
             if len(body) > self.max_bytes:
                 await self._too_large(scope, receive, send)
                 return
-        if is_json(headers.get(b"content-type")) and body.strip():
-            if nesting_depth(body) > MAX_DEPTH:
-                detail = f"the JSON body nests arrays or objects deeper than {MAX_DEPTH} levels"
-                await problem(422, "invalid-request", detail, scope.get("path", ""))(scope, receive, send)
-                return
-            if where := malformed(body):
-                refusal = _malformed_refusal(where, scope.get("path", ""))
-                await refusal(scope, receive, send)
-                return
-            if repeated := duplicate_keys(body):
-                detail = f"the JSON body names a key more than once: {repeated}"
-                await problem(422, "invalid-request", detail, scope.get("path", ""))(scope, receive, send)
-                return
+        if is_json(headers.get(b"content-type")) and body.strip() and (refusal := refused(body)):
+            await refusal(scope.get("path", ""))(scope, receive, send)
+            return
         await self.app(scope, _replay(body), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -7,6 +7,8 @@ column, timestamps without a time zone, and JSON objects that name a key twice
 
 from __future__ import annotations
 
+import orjson
+
 from api.bootstrap import Services
 from tests.e2e.conftest import Api, P
 
@@ -93,4 +95,35 @@ def test_deep_nesting_is_422_with_a_request_id_even_without_a_key(api: Api, serv
             assert response.status_code == 422, response.text
             assert "deeper than 32 levels" in response.json()["detail"]
             assert response.headers["x-request-id"]
+    assert services.projector.head() == head
+
+
+def test_many_brackets_shallowly_nested_are_no_depth_refusal(api: Api) -> None:
+    """Depth is scanned for only in bodies with more brackets than the limit; such a body may still be shallow."""
+    api.open_program()
+    members = [f"member {n}" for n in range(40)]
+    response = api.client.post(
+        f"/programs/{P}/teams",
+        content=orjson.dumps(
+            {
+                "team_code": "A",
+                "name_ko": "K",
+                "name_en": "E",
+                "lead_organisation": "L",
+                "members": members,
+                "reason": "[" * 40 + "{" * 40,
+            }
+        ),
+        headers=JSON,
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_body_both_malformed_and_naming_a_key_twice_is_refused_as_malformed(api: Api, services: Services) -> None:
+    api.open_program()
+    body = b'{"members": [{"a": 1, "a": 2}], "team_code": }'  # the inner object closes before the text breaks
+    head = services.projector.head()
+    response = api.client.post(f"/programs/{P}/teams", content=body, headers=JSON)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("the JSON body is malformed at line 1, column ")
     assert services.projector.head() == head
