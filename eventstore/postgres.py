@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment, EnvType
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from eventstore import revocations
 from eventstore.append import append_function_ddl, append_statement
@@ -35,6 +35,12 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The set-up is one transaction, which every process starting runs: one at a time. Unserialised, two took
+        # locks in crossing orders (the events table's for its indexes, then the append function's; that one's,
+        # then the events table's for the revocation trigger) and one of them died of the deadlock.
+        self.sql_create_statements.insert(
+            0, SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(Literal("registry_event_store_setup"))
+        )
         self.sql_create_statements += [SQL(statement).format() for statement in [*CHAIN_DDL, *checkpoint_ddl("BYTEA")]]
         self.sql_create_statements.append(append_function_ddl(self))
         self.sql_create_statements += revocations.postgres_ddl(self.datastore.schema, self.events_table_name)
