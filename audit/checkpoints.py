@@ -22,6 +22,7 @@ import base64
 import binascii
 import logging
 import struct
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,6 +97,7 @@ class Issuer:
         self.every, self.seconds = every, seconds
         self.table = CheckpointTable(registry.recorder)
         self._last: StoredCheckpoint | None = None  # the last stored checkpoint this process has seen
+        self._signing = threading.Lock()  # held by the one decision of this process signing after its save
         self._frontier = merkle.Frontier()  # the log's first leaves, as far as this process has read them
 
     def issue(self, size: int | None = None) -> StoredCheckpoint | None:
@@ -187,12 +189,20 @@ class Issuer:
         return size > last.tree_size and age >= self.seconds
 
     def after_save(self, outcome: Recorded) -> None:
-        """The after-save hook: sign a checkpoint when one is due. A failure is logged, never raised."""
+        """The after-save hook: sign a checkpoint when one is due. A failure is logged, never raised.
+
+        One decision of the process signs at a time; another that finds a checkpoint due meanwhile leaves it
+        to that one (or to the next write). Every decision saved while one was due used to sign it at once,
+        each reading and hashing the same leaves, and all but one lost the race to store it: under eight
+        clients, up to eight signings of 20 to 230 ms each, every 1,000 events.
+        """
         if not outcome.events or outcome.replayed:
             return
         # The log holds at most as many leaves as its last position: if that many would not be owed a
         # checkpoint, the log's size is not even asked (a round trip spared on most decisions).
         if self._last is not None and outcome.position is not None and not self._owed(outcome.position, self._last):
+            return
+        if not self._signing.acquire(blocking=False):
             return
         try:
             size = MerkleLog(self.registry).size()
@@ -200,3 +210,5 @@ class Issuer:
                 self.issue(size)
         except Exception:  # the decision is stored; the next write signs instead
             log.exception("no checkpoint signed after position %s", outcome.position)
+        finally:
+            self._signing.release()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from api.bootstrap import Services, serving
 from domain.commands import IssueKey, SubmitApplication
@@ -48,3 +53,37 @@ def test_two_apps_serving_the_same_services_run_each_hook_once(services: Service
         assert len(services.registry.after_save) == 4  # the hook, receipts, checkpoints, catch-up: once each
     assert len(seen) == 1
     assert services.registry.after_save == []
+
+
+def test_decisions_finding_a_checkpoint_due_together_sign_it_once(
+    services: Services, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One decision of the process signs; the others saved meanwhile leave it to that one, and do not wait."""
+    services.settings = services.settings.model_copy(update={"signing_key_file": tmp_path / "signing.key"})
+    issuer = services.issuer()
+    opened = open_programme(services.registry, clock)  # the log is owed its first checkpoint
+    signing, signed = threading.Event(), threading.Event()
+    sizes: list[int | None] = []
+    issue = issuer.issue
+
+    def held_issue(size: int | None = None) -> Any:
+        sizes.append(size)
+        signing.set()
+        signed.wait(10)  # held until every other decision has come and gone
+        return issue(size)
+
+    monkeypatch.setattr(issuer, "issue", held_issue)
+    first = threading.Thread(target=issuer.after_save, args=(opened,))
+    first.start()
+    assert signing.wait(10)
+    others = [threading.Thread(target=issuer.after_save, args=(opened,)) for _ in range(7)]
+    for other in others:
+        other.start()
+    for other in others:
+        other.join(10)
+    assert not any(other.is_alive() for other in others) and first.is_alive()  # none waited for the signer
+    signed.set()
+    first.join(10)
+    assert len(sizes) == 1
+    last = issuer.table.last()
+    assert last is not None and last.tree_size == sizes[0]
