@@ -37,19 +37,20 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
-        raise DuplicateKeyError(", ".join(repeated))
+        raise DuplicateKeyError(repeated)
     return dict(pairs)
 
 
-def duplicate_keys(body: bytes) -> str | None:
-    """The keys named twice in some object of this JSON text; "" if none, None if it cannot be parsed."""
+def duplicate_keys(body: bytes) -> list[str] | None:
+    """The keys named twice in some object of this JSON text ([] if none); None if it cannot be parsed."""
     try:
         json.loads(body, object_pairs_hook=_refuse_duplicates)
     except DuplicateKeyError as error:
-        return str(error)
+        repeated: list[str] = error.args[0]
+        return repeated
     except (ValueError, RecursionError):
         return None
-    return ""
+    return []
 
 
 def malformed(body: bytes) -> dict[str, Any] | None:
@@ -119,13 +120,14 @@ def refused(body: bytes) -> Callable[[str], ASGIApp] | None:
             problem, 422, "invalid-request", f"the JSON body nests arrays or objects deeper than {MAX_DEPTH} levels"
         )
     repeated = duplicate_keys(body)
-    if repeated == "":
+    if repeated == []:
         return None  # it parses, and names no key twice
     where = malformed(body)  # asked even when a key is named twice: that parse stopped there, not at the end
     if where is not None:
         return partial(_malformed_refusal, where)
     if repeated:
-        return partial(problem, 422, "invalid-request", f"the JSON body names a key more than once: {repeated}")
+        named = ", ".join(key if key.isidentifier() else json.dumps(key, ensure_ascii=False) for key in repeated)
+        return partial(problem, 422, "invalid-request", f"the JSON body names a key more than once: {named}")
     return None
 
 

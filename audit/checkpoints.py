@@ -98,6 +98,7 @@ class Issuer:
         self.table = CheckpointTable(registry.recorder)
         self._last: StoredCheckpoint | None = None  # the last stored checkpoint this process has seen
         self._signing = threading.Lock()  # held by the one decision of this process signing after its save
+        self._wanted = False  # a decision found a checkpoint due while another held ``_signing``
         self._frontier = merkle.Frontier()  # the log's first leaves, as far as this process has read them
 
     def issue(self, size: int | None = None) -> StoredCheckpoint | None:
@@ -192,9 +193,10 @@ class Issuer:
         """The after-save hook: sign a checkpoint when one is due. A failure is logged, never raised.
 
         One decision of the process signs at a time; another that finds a checkpoint due meanwhile leaves it
-        to that one (or to the next write). Every decision saved while one was due used to sign it at once,
-        each reading and hashing the same leaves, and all but one lost the race to store it: under eight
-        clients, up to eight signings of 20 to 230 ms each, every 1,000 events.
+        to that one, which looks again once done (the log may have grown past what it read). Every decision
+        saved while one was due used to sign it at once, each reading and hashing the same leaves, and all but
+        one lost the race to store it: under eight clients, up to eight signings of 20 to 230 ms each, every
+        1,000 events.
         """
         if not outcome.events or outcome.replayed:
             return
@@ -202,13 +204,15 @@ class Issuer:
         # checkpoint, the log's size is not even asked (a round trip spared on most decisions).
         if self._last is not None and outcome.position is not None and not self._owed(outcome.position, self._last):
             return
-        if not self._signing.acquire(blocking=False):
-            return
-        try:
-            size = MerkleLog(self.registry).size()
-            if self.due(size):
-                self.issue(size)
-        except Exception:  # the decision is stored; the next write signs instead
-            log.exception("no checkpoint signed after position %s", outcome.position)
-        finally:
-            self._signing.release()
+        # Wanted before trying the lock, looked at by the holder after letting it go: no want is missed.
+        self._wanted = True
+        while self._wanted and self._signing.acquire(blocking=False):
+            try:
+                self._wanted = False
+                size = MerkleLog(self.registry).size()
+                if self.due(size):
+                    self.issue(size)
+            except Exception:  # the decision is stored; the next write signs instead
+                log.exception("no checkpoint signed after position %s", outcome.position)
+            finally:
+                self._signing.release()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from api.bootstrap import Services, serving
+from audit.log import MerkleLog
 from domain.commands import IssueKey, SubmitApplication
 from domain.registry import Recorded
 from tests.application.story import PROGRAM, ctx, open_programme
@@ -58,7 +59,7 @@ def test_two_apps_serving_the_same_services_run_each_hook_once(services: Service
 def test_decisions_finding_a_checkpoint_due_together_sign_it_once(
     services: Services, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One decision of the process signs; the others saved meanwhile leave it to that one, and do not wait."""
+    """One decision of the process signs; the others saved meanwhile leave it to that one and do not wait."""
     services.settings = services.settings.model_copy(update={"signing_key_file": tmp_path / "signing.key"})
     issuer = services.issuer()
     opened = open_programme(services.registry, clock)  # the log is owed its first checkpoint
@@ -87,3 +88,34 @@ def test_decisions_finding_a_checkpoint_due_together_sign_it_once(
     assert len(sizes) == 1
     last = issuer.table.last()
     assert last is not None and last.tree_size == sizes[0]
+
+
+def test_a_checkpoint_found_due_while_another_decision_signs_is_signed_when_it_is_done(
+    services: Services, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signer looks at the log again once done: a decision that left a due checkpoint to it is not forgotten."""
+    services.settings = services.settings.model_copy(update={"signing_key_file": tmp_path / "signing.key"})
+    issuer = services.issuer()
+    opened = open_programme(services.registry, clock)
+    looking, go = threading.Event(), threading.Event()
+    looked: list[int] = []
+    due = issuer.due
+
+    def held_due(size: int) -> bool:
+        looked.append(size)
+        if len(looked) > 1:
+            return due(size)
+        looking.set()
+        go.wait(10)
+        return False  # as a signer finds the log before a later decision's append makes a checkpoint due
+
+    monkeypatch.setattr(issuer, "due", held_due)
+    first = threading.Thread(target=issuer.after_save, args=(opened,))
+    first.start()
+    assert looking.wait(10)
+    issuer.after_save(opened)  # finds one due, and leaves it to the first, which holds the signing
+    assert issuer.table.last() is None
+    go.set()
+    first.join(10)
+    last = issuer.table.last()
+    assert len(looked) == 2 and last is not None and last.tree_size == MerkleLog(services.registry).size()

@@ -177,6 +177,24 @@ def test_a_newer_instance_replaces_the_kept_ones_and_an_older_one_is_dropped(reg
             kept.get(older.id, load)  # the older instance was not kept beside it
 
 
+def test_an_instance_put_back_twice_is_kept_once(registry: Registry) -> None:
+    """A decision hands back what it read and what it wrote, often the same instance: it is lent to one decision."""
+    program = registry.program(PROGRAM)
+    kept = Kept()
+    kept.keep([program, program])
+    loaded: list[Program] = []
+
+    def load() -> Program:
+        loaded.append(registry.repository.get(program.id))
+        return loaded[-1]
+
+    with reading(Reads(use_kept=True)):
+        first = kept.get(program.id, load)
+        with reading(Reads(use_kept=True)):
+            second = kept.get(program.id, load)
+    assert first is program and second is not program and second is loaded[0]
+
+
 def test_at_most_so_many_instances_of_a_programme_are_kept(registry: Registry) -> None:
     instances = [registry.program(PROGRAM) for _ in range(3)]
     kept = Kept(instances=2)
@@ -184,7 +202,7 @@ def test_at_most_so_many_instances_of_a_programme_are_kept(registry: Registry) -
     loaded: list[Program] = []
 
     def load() -> Program:
-        loaded.append(registry.program(PROGRAM))
+        loaded.append(registry.repository.get(instances[0].id))
         return loaded[-1]
 
     with reading(Reads(use_kept=True)):

@@ -127,3 +127,14 @@ def test_a_body_both_malformed_and_naming_a_key_twice_is_refused_as_malformed(ap
     assert response.status_code == 422
     assert response.json()["detail"].startswith("the JSON body is malformed at line 1, column ")
     assert services.projector.head() == head
+
+
+def test_an_empty_key_named_twice_is_422_and_named(api: Api, services: Services) -> None:
+    api.open_program()
+    body = b'{"team_code": "A", "name_ko": "K", "name_en": "E", "lead_organisation": "L", "": 1, "": 2}'
+    refused(api, services, f"/programs/{P}/teams", body, 422, "invalid-request")
+    response = api.client.post(f"/programs/{P}/teams", content=body, headers=JSON)
+    assert response.json()["detail"] == 'the JSON body names a key more than once: ""'
+    broken = b'{"members": [{"": 1, "": 2}], "team_code": }'
+    response = api.client.post(f"/programs/{P}/teams", content=broken, headers=JSON)
+    assert response.json()["detail"].startswith("the JSON body is malformed at line 1, column ")

@@ -62,7 +62,13 @@ def test_bodies_are_compressed_with_lz4_on_postgresql(
         services.projector.catch_up()
         services.projector.setup()  # again, as every process starting does: nothing to change
         with services.db.transaction(write=False) as cur:
+            cur.execute("SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'")
+            available = cur.fetchone()
+            if available is None or not available["lz4"]:
+                pytest.skip("this PostgreSQL server was built without lz4: bodies stay with pglz")
             cur.execute(f"SELECT pg_column_compression(body) AS method FROM {documents.TABLE}")
             assert [row["method"] for row in cur.fetchall()] == ["lz4"]
+            cur.execute(documents.UNCOMPRESSED_BY_LZ4)
+            assert cur.fetchone() is None  # so a process starting now does not set it again (that locks the table)
     finally:
         services.close()
