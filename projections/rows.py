@@ -241,9 +241,7 @@ class SqlRows(VersionedRows):
             )
         else:
             if old is not None:
-                self._cur.execute(
-                    f"UPDATE {name} SET valid_to = %s WHERE {where} AND valid_to IS NULL", [self.position, *key]
-                )
+                self._cur.execute(closing(table), (self.position, *key, old["valid_from"]))
             columns = ", ".join(table.names)
             marks = ", ".join(["%s"] * len(table.names))
             self._cur.execute(f"INSERT INTO {name} ({columns}) VALUES ({marks})", [new[c] for c in table.names])
