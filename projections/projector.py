@@ -198,7 +198,7 @@ class Projector:
                 self._directory.flush(cur)
                 if DOCUMENTED in names:
                     fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]
-                    documents.refresh(cur, fresh, self.registry.clock())
+                    documents.refresh(cur, fresh, self.registry.clock(), self.db.dialect)
                 tracking.advance(cur, names, "", events[-1][0])
         except Exception as error:
             if failures.transient(error):
@@ -236,7 +236,7 @@ class Projector:
                     cur.execute("RELEASE SAVEPOINT apply_event")
             if DOCUMENTED in names:
                 fresh = [code for code in sorted(touched) if (DOCUMENTED, code) not in stopped]
-                documents.refresh(cur, fresh, self.registry.clock())
+                documents.refresh(cur, fresh, self.registry.clock(), self.db.dialect)
             tracking.advance(cur, names, "", events[-1][0])
         return True
 

@@ -136,7 +136,7 @@ def present_standings(
     document = loaded(services, code, now)
     if document is not None:
         return stored_reply(request, document.etag, document.body, times)
-    found = documents.computed(services.db, code, now)  # no document yet, or one the clock has overtaken
+    found = documents.computed(services.db, code, now, fill=True)  # none kept, or the clock has overtaken it
     if found is None:
         raise errors.ProgramNotFoundError(f"no programme {code!r}")
     standings_now, position, judged = found
