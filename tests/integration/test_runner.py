@@ -187,3 +187,50 @@ def test_a_read_waits_for_its_write_and_answers_503_if_the_read_models_stay_behi
             caught_up = client.get(f"/programs/{P}/teams/A", headers={"X-Min-Position": str(position)})
             assert caught_up.status_code == 200
             assert caught_up.json()["team_code"] == "A"
+
+
+@BOTH
+def test_with_a_runner_following_the_log_the_runner_signs_the_checkpoints_and_no_decision_does(
+    services: Services,
+) -> None:
+    from api.bootstrap import serving
+    from audit.log import MerkleLog
+
+    services.settings = services.settings.model_copy(update={"inline_projections": False, "checkpoint_every": 3})
+    issuer = services.issuer()
+    with serving(services):  # the API's hooks after each decision
+        open_programme(services)
+        for number in range(7):
+            services.registry.submit_application(
+                CTX,
+                SubmitApplication(
+                    program_code=P, team_code=f"T{number}", name_ko="팀", name_en="T", lead_organisation="L"
+                ),
+            )
+        assert issuer.table.last() is None  # eight events, a checkpoint owed every three: none signed by them
+        size = MerkleLog(services.registry).size()
+        names = list(services.projector.projections)
+        runner = Runner(
+            services.projector, names, interval=0.05, postgres_url=postgres_url(services), after_catch_up=issuer.keep_up
+        )
+        with running(runner):
+            eventually(lambda: (last := issuer.table.last()) is not None and last.tree_size == size, "a checkpoint")
+    assert [row.tree_size for row in issuer.table.rows(leaves=False)] == [3, size]  # each fewer than 2 × 3 leaves
+
+
+@BOTH
+def test_with_inline_projections_a_decision_signs_what_is_owed(services: Services) -> None:
+    from api.bootstrap import serving
+
+    services.settings = services.settings.model_copy(update={"checkpoint_every": 3})
+    with serving(services):
+        open_programme(services)
+        for number in range(3):
+            services.registry.submit_application(
+                CTX,
+                SubmitApplication(
+                    program_code=P, team_code=f"T{number}", name_ko="팀", name_en="T", lead_organisation="L"
+                ),
+            )
+    last = services.issuer().table.last()
+    assert last is not None and last.tree_size >= 3
