@@ -184,17 +184,23 @@ def context(request: Request, who: Principal, body: Decision) -> Context:
     idempotency_key = request.headers.get("idempotency-key", "")
     if len(idempotency_key) > 200:
         raise errors.InvalidValueError("Idempotency-Key is longer than 200 characters")
-    fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body.model_dump_json().encode())
     return Context(
         actor=who.label,
         effective_at=body.effective_at,
         reason=body.reason,
         correlation_id=request_id(request),
         idempotency_key=idempotency_key,
-        fingerprint=fingerprint.hexdigest(),
+        fingerprint=_fingerprint(request, body) if idempotency_key else "",  # only a receipt keeps one
         expected_version=_expected_version(request),
         sources=tuple(Source.make(title=s.title, url=s.url or "", document=s.document or "") for s in body.sources),
     )
+
+
+def _fingerprint(request: Request, body: Decision) -> str:
+    """A digest of the request, kept with an idempotency receipt: the same key with another request is refused."""
+    return hashlib.sha256(
+        f"{request.method} {request.url.path}\n".encode() + body.model_dump_json().encode()
+    ).hexdigest()
 
 
 class WriteRoute(TypedDict):
