@@ -81,15 +81,6 @@ class Services:
             )
         return self._issuer
 
-    def sign_after_save(self, outcome: Recorded) -> None:
-        """After a decision, sign a checkpoint if one is due: only while ``inline_projections`` is on.
-
-        Off, a projection runner follows the log and signs after its catch-ups (``Issuer.keep_up``), so a
-        signature (20 to 230 ms every ``checkpoint_every`` events, measured) is never on a decision's path.
-        """
-        if self.settings.inline_projections:
-            self.issuer().after_save(outcome)
-
     def keep_read_models(self, outcome: Recorded) -> None:
         """After a decision that appended events, apply them to the read models in this process.
 
@@ -144,7 +135,7 @@ def serving(services: Services, *hooks: AfterSave) -> Iterator[Services]:
 
     Two apps serving the same services (tests do) share the hooks: none runs twice for one decision.
     """
-    audit: list[AfterSave] = [ReceiptLinks(services.registry), services.sign_after_save]
+    audit: list[AfterSave] = [ReceiptLinks(services.registry), services.issuer().after_save]
     wanted = [*hooks, *audit, services.keep_read_models]
     added = [hook for hook in wanted if hook not in services.registry.after_save]
     services.registry.after_save.extend(added)

@@ -189,21 +189,6 @@ class Issuer:
         age = (self.clock() - datetime.fromisoformat(last.signed_at)).total_seconds()
         return size > last.tree_size and age >= self.seconds
 
-    def keep_up(self) -> None:
-        """Sign what the log is owed now, if anything: a projection runner's, after each catch-up. Never raises.
-
-        With a runner following the log (inline projections off), the API's processes sign nothing after their
-        decisions (``api.bootstrap.Services.sign_after_save``): the runner does, one process for the deployment
-        (runners of the same read models take turns on a lock), and a decision never waits for a signature.
-        """
-        with self._signing:
-            try:
-                size = MerkleLog(self.registry).size()
-                if self.due(size):
-                    self.issue(size)
-            except Exception:  # the log is stored; the next catch-up signs instead
-                log.exception("no checkpoint signed after a catch-up")
-
     def after_save(self, outcome: Recorded) -> None:
         """The after-save hook: sign a checkpoint when one is due. A failure is logged, never raised.
 

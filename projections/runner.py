@@ -50,10 +50,8 @@ class Runner:
         interval: float = 0.5,
         postgres_url: str | None = None,
         on_wait: Callable[[str], None] = lambda _: None,
-        after_catch_up: Callable[[], None] = lambda: None,
     ) -> None:
         self.projector = projector
-        self.after_catch_up = after_catch_up  # e.g. sign the checkpoints the log is owed (``registry projections run``)
         self.names = projector.select(names)
         self.interval = interval
         self.postgres_url = postgres_url
@@ -70,7 +68,6 @@ class Runner:
                     try:
                         started = time.monotonic()
                         self.projector.catch_up(self.names)
-                        self.after_catch_up()
                         spent = time.monotonic() - started
                         if reported is None or time.monotonic() - reported >= HEARTBEAT_SECONDS:
                             set_status(self.projector.db, self.names, "live")

@@ -79,7 +79,6 @@ def run(
         interval=interval,
         postgres_url=url if url.startswith(("postgresql://", "postgres://")) else None,
         on_wait=console.print,
-        after_catch_up=services.issuer().keep_up,  # the API's processes leave signing to it (Services.sign_after_save)
     )
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: runner.stop.set())
