@@ -20,7 +20,7 @@ import pytest
 
 from api.bootstrap import Services
 from projections import documents
-from tests.conftest import Clock
+from projections.standings import queries
 from tests.e2e.conftest import Api, P
 
 pytestmark = pytest.mark.postgres
@@ -143,11 +143,12 @@ def test_a_fill_does_not_wait_for_a_batch_writing_the_same_row(
         holder.join()
 
 
-def test_on_sqlite_every_batch_writes_the_document(tmp_path: Any, clock: Clock) -> None:
+def test_on_sqlite_every_batch_writes_the_document(tmp_path: Any) -> None:
     from api.bootstrap import build
     from api.settings import Settings
-    from bench.story import Programme
+    from bench.story import Clock, Programme
 
+    clock = Clock()
     services = build(Settings(database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}"), clock=clock)
     try:
         Programme(services.registry, clock, 0).tell()
@@ -163,7 +164,7 @@ def test_on_sqlite_every_batch_writes_the_document(tmp_path: Any, clock: Clock) 
 def during_read(monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], None]) -> None:
     """Run ``meanwhile`` once, inside the next reader's snapshot, after the standings are read from the rows
     (from the route's worker thread: the decision it records is a request of its own)."""
-    original, done = documents.standings_in, []
+    original, done = queries.standings_in, list[bool]()
 
     def reading(*args: Any, **kwargs: Any) -> Any:
         found = original(*args, **kwargs)
