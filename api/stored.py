@@ -11,6 +11,9 @@ fresh (``Document.fresh``: the clock has crossed none of its boundaries).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import orjson
@@ -56,3 +59,20 @@ def loaded(services: Services, code: str, now: datetime) -> Document | None:
     if token is not None and services.watcher is not None:
         services.watcher.keep(token, document)
     return document
+
+
+_building: dict[str, threading.Lock] = {}
+_building_guard = threading.Lock()
+
+
+@contextmanager
+def building(code: str) -> Iterator[None]:
+    """Held by the one reader of this process building a programme's present standings from the rows.
+
+    The others wait for it, then look for the document it stored (``documents.computed`` with ``fill``): a
+    large programme's standings are built once for a crowd of readers, not once per reader.
+    """
+    with _building_guard:
+        lock = _building.setdefault(code, threading.Lock())
+    with lock:
+        yield

@@ -8,6 +8,11 @@ A bulk build or a blue/green switch empties the documents and ``refresh_all``
 writes them again from the rows; until then, and whenever a document is missing,
 readers compute the standings from the rows as before. As-of answers always do.
 
+On PostgreSQL a large programme (more than ``WRITTEN_WHEN_READ_ABOVE`` teams) is
+not written after every batch: its row is marked ``STALE`` at its position, and
+the next reader computes the standings and stores them there (``computed`` with
+``fill``), in its own snapshot and only if nothing changed since.
+
 What is judged when read (an elimination final once its objection deadline has
 passed, a round or call open within its window) depends on the clock. A
 document keeps the times where those judgements can change (``boundaries``) and
@@ -18,6 +23,7 @@ document is never served past the moment it would have changed.
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +36,7 @@ from projections.db import Cursor, Database
 from projections.encoding import iso
 from projections.standings.queries import current_standings, standings_in
 
+log = logging.getLogger("registry.projections")
 TABLE = "standings_documents"
 DDL = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (program_code TEXT PRIMARY KEY, position BIGINT NOT NULL,"
@@ -41,6 +48,7 @@ WRITTEN_WHEN_READ_ABOVE = (
     1_000  # teams; on PostgreSQL a larger programme's document is written by a reader (``computed``)
 )
 STALE = ""  # the body of a document left to be written when next read: none to serve (``computed``)
+UNJUDGED = "[-1,-1]"  # a stale row's judgement (``_stale``)
 RACED = ("55P03", "40001")  # PostgreSQL: a row lock not to be had at once; a row changed since the snapshot
 
 
@@ -172,7 +180,8 @@ def computed(
     row is there for the same position: left ``STALE`` by ``refresh``, or one the clock has overtaken. Never
     a row that changed since the snapshot (the rows then changed too): one a batch is writing is not waited
     for, and one written or removed since fails the transaction; either way the fill is left to a later reader.
-    A programme without a row (its document removed) stays answered from the rows.
+    A programme without a row (its document removed) stays answered from the rows. A fill that fails for any
+    reason leaves the answer as it was read.
     """
     found = None
     try:
@@ -182,17 +191,27 @@ def computed(
             standings = standings_in(cur, program_code, now)
             if standings is None:
                 return None
-            position = last_position(cur, program_code)
-            row, judged = _document(program_code, position, standings, now)
+            position, boundaries = last_position(cur, program_code), boundaries_of(standings)
+            judged = Judged.at(boundaries, now)
             found = standings, position, judged
             if fill and db.dialect == "postgres":
-                cur.execute(FILLABLE, (program_code, position, STALE, row[-1]))
-                if cur.fetchone() is not None:
-                    cur.execute(FILL, (*row[2:], program_code, position))
+                _fill(cur, program_code, position, standings, boundaries, judged)
     except Exception as error:
-        if found is None or getattr(error, "sqlstate", None) not in RACED:
+        if found is None:
             raise
+        if getattr(error, "sqlstate", None) not in RACED:
+            log.warning("the standings document of %s was not stored: %s", program_code, error)
     return found
+
+
+def _fill(
+    cur: Cursor, code: str, position: int, standings: dict[str, Any], boundaries: list[str], judged: Judged
+) -> None:
+    marks = orjson.dumps([judged.before, judged.not_after]).decode()
+    cur.execute(FILLABLE, (code, position, STALE, marks))
+    if cur.fetchone() is not None:  # only now is the body worth encoding (3.6 MB at 13,000 teams)
+        body, times = orjson.dumps(standings).decode(), orjson.dumps(boundaries).decode()
+        cur.execute(FILL, (standings["version"], body, times, marks, code, position))
 
 
 def refresh(cur: Cursor, program_codes: Iterable[str], now: datetime, dialect: str = "sqlite") -> None:
@@ -225,7 +244,9 @@ def _large(cur: Cursor, codes: list[str]) -> set[str]:
 
 
 def _stale(code: str, position: int) -> tuple[Any, ...]:
-    return (code, position, 0, STALE, "[]", "[0, 0]")
+    """A ``STALE`` row. Its judgement is one no clock gives, so a process of an earlier version (before stale
+    rows were written), which knows no ``STALE`` body, finds the document not fresh and reads the rows."""
+    return (code, position, 0, STALE, "[]", UNJUDGED)
 
 
 def _write(cur: Cursor, code: str, position: int, now: datetime) -> None:
@@ -254,22 +275,16 @@ FILL = (
 
 
 def _row(code: str, position: int, standings: dict[str, Any], now: datetime) -> tuple[Any, ...]:
-    return _document(code, position, standings, now)[0]
-
-
-def _document(code: str, position: int, standings: dict[str, Any], now: datetime) -> tuple[tuple[Any, ...], Judged]:
-    """The document's row, and where ``now`` stands among its boundaries."""
     boundaries = boundaries_of(standings)
     judged = Judged.at(boundaries, now)
-    body, times = orjson.dumps(standings).decode(), orjson.dumps(boundaries).decode()
     return (
         code,
         position,
         standings["version"],
-        body,
-        times,
+        orjson.dumps(standings).decode(),
+        orjson.dumps(boundaries).decode(),
         orjson.dumps([judged.before, judged.not_after]).decode(),
-    ), judged
+    )
 
 
 def clear(cur: Cursor) -> None:
@@ -278,7 +293,7 @@ def clear(cur: Cursor) -> None:
 
 
 def refresh_all(db: Database, now: datetime, tracking_name: str = "standings") -> int:
-    """Write every programme's document from the live rows; returns how many.
+    """Write every programme's document from the live rows (a large one's ``STALE``); returns how many.
 
     Each batch holds the standings' tracking row (as a live batch does), so no
     events are applied to the rows while their documents are written. A batch's

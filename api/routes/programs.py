@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
@@ -34,7 +35,7 @@ from api.schemas import (
 )
 from api.schemas.decisions import FINALISTS_FIT, ROUND_CLOSES_AFTER_OPENING, STAGE_CODES_UNIQUE
 from api.schemas.service import cross_field_rules
-from api.stored import NOT_MODIFIED, loaded, matches, remembered, stored_reply
+from api.stored import NOT_MODIFIED, building, loaded, remembered, stored_reply
 from domain import errors
 from domain.commands import IncreaseBudget, OpenProgram, OpenReEntryRound, SelectFinalists
 from projections import documents, funding, standings
@@ -102,7 +103,7 @@ UNCHANGED: dict[int | str, dict[str, Any]] = {
     responses=UNCHANGED,
 )
 async def get_standings(
-    program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, request: Request, response: Response
+    program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, request: Request
 ) -> dict[str, object] | Response:
     """As of an effective time and as known at a recorded time (both default to now).
 
@@ -113,16 +114,14 @@ async def get_standings(
     if when.latest and (document := remembered(services, code_in_path(program), when.now or services.clock())):
         return stored_reply(request, document.etag, document.body, answered_for(when))  # from memory: no I/O
     # The reads in one trip to the thread pool; a reply built here is checked on the event loop, not in another.
-    return await run_in_threadpool(_standings, program, services, when, request, response)
+    return await run_in_threadpool(_standings, program, services, when, request)
 
 
-def _standings(
-    program: str, services: Services, when: AskedMoment, request: Request, response: Response
-) -> dict[str, object] | Response:
+def _standings(program: str, services: Services, when: AskedMoment, request: Request) -> dict[str, object] | Response:
     code = code_in_path(program)
     now = when.now or services.clock()
     if when.latest:
-        return present_standings(request, response, services, code, now, answered_for(when))
+        return present_standings(request, services, code, now, answered_for(when))
     with read_store(services.registry, services.db, when, code) as source:
         found = standings.program_standings(source.db, code, when.as_of or now, source.position)
     if found is None:
@@ -131,20 +130,21 @@ def _standings(
 
 
 def present_standings(
-    request: Request, response: Response, services: Services, code: str, now: datetime, times: dict[str, str | None]
-) -> dict[str, object] | Response:
+    request: Request, services: Services, code: str, now: datetime, times: dict[str, str | None]
+) -> Response:
     document = loaded(services, code, now)
     if document is not None:
         return stored_reply(request, document.etag, document.body, times)
-    found = documents.computed(services.db, code, now, fill=True)  # none kept, or the clock has overtaken it
+    with building(code):  # none kept, or the clock has overtaken it: one reader of the process builds it
+        document = loaded(services, code, now)  # stored by the reader this one waited for
+        if document is not None:
+            return stored_reply(request, document.etag, document.body, times)
+        found = documents.computed(services.db, code, now, fill=True)
     if found is None:
         raise errors.ProgramNotFoundError(f"no programme {code!r}")
     standings_now, position, judged = found
     tag = documents.etag(standings_now["version"], position, judged)
-    if matches(request, tag):
-        return Response(status_code=NOT_MODIFIED, headers={"ETag": tag})
-    response.headers["ETag"] = tag
-    return {**standings_now, **times}
+    return stored_reply(request, tag, orjson.dumps(standings_now), times)  # the bytes a document would hold
 
 
 @router.get("/{program}/funding", response_model=FundingResponse, summary="Budgets, ledger and fairness")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -180,3 +181,35 @@ def teams_of(answer: dict[str, Any]) -> list[str]:
     return [t["team_code"] for s in answer["stages"] for t in s["teams"]] + [
         t["team_code"] for t in answer["applicants"]
     ]
+
+
+def test_concurrent_readers_of_a_stale_programme_build_its_standings_once(
+    api: Api, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    large_programme(api)
+    built: list[bool] = []
+    original = documents.computed
+
+    def slowly(*args: Any, **kwargs: Any) -> Any:
+        built.append(True)
+        time.sleep(0.3)  # long enough for the other readers to arrive and wait
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(documents, "computed", slowly)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: api.client.get(STANDINGS), range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.headers["ETag"] for a in answers}) == 1
+    assert len({orjson.dumps(without_times(a.json())) for a in answers}) == 1
+    assert built == [True]  # the others were answered from the document the first stored
+
+
+def test_a_stale_row_is_no_fresh_document_to_a_reader_that_knows_no_stale_rows(api: Api, services: Services) -> None:
+    large_programme(api)
+    with services.db.transaction(write=False) as cur:
+        cur.execute(f"SELECT boundaries, judged FROM {documents.TABLE} WHERE program_code = %s", (P,))
+        row = cur.fetchone()
+    assert row is not None
+    before, not_after = orjson.loads(row["judged"])
+    as_read = documents.Judged(before, not_after)  # what a process of the version before reads there
+    assert documents.Judged.at(orjson.loads(row["boundaries"]), services.clock()) != as_read
