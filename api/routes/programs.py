@@ -104,7 +104,7 @@ UNCHANGED: dict[int | str, dict[str, Any]] = {
 )
 async def get_standings(
     program: str, services: ServicesDep, _: Reader, __: Consistent, when: When, request: Request
-) -> dict[str, object] | Response:
+) -> Response:
     """As of an effective time and as known at a recorded time (both default to now).
 
     The present view comes from the programme's stored document when it is current, and carries an
@@ -117,7 +117,7 @@ async def get_standings(
     return await run_in_threadpool(_standings, program, services, when, request)
 
 
-def _standings(program: str, services: Services, when: AskedMoment, request: Request) -> dict[str, object] | Response:
+def _standings(program: str, services: Services, when: AskedMoment, request: Request) -> Response:
     code = code_in_path(program)
     now = when.now or services.clock()
     if when.latest:
@@ -126,7 +126,7 @@ def _standings(program: str, services: Services, when: AskedMoment, request: Req
         found = standings.program_standings(source.db, code, when.as_of or now, source.position)
     if found is None:
         raise errors.ProgramNotFoundError(f"no programme {program!r} at that time")
-    return {**found, **answered_for(when)}
+    return FastJSONResponse({**found, **answered_for(when)})  # as the present's answers: the rows' own JSON
 
 
 def present_standings(

@@ -22,6 +22,7 @@ import pytest
 from api.bootstrap import Services
 from projections import documents
 from projections.standings import queries
+from tests.conftest import Clock as ServerClock
 from tests.e2e.conftest import Api, P
 
 pytestmark = pytest.mark.postgres
@@ -213,3 +214,23 @@ def test_a_stale_row_is_no_fresh_document_to_a_reader_that_knows_no_stale_rows(a
     before, not_after = orjson.loads(row["judged"])
     as_read = documents.Judged(before, not_after)  # what a process of the version before reads there
     assert documents.Judged.at(orjson.loads(row["boundaries"]), services.clock()) != as_read
+
+
+def test_a_document_the_clock_has_overtaken_is_stored_again_by_its_next_reader(
+    api: Api, services: Services, clock: ServerClock
+) -> None:
+    api.open_program()
+    api.seat("A", "B")  # two teams: written after each batch
+    api.eliminate("B")  # its objection deadline is 2026-01-15; the clock says 2026-01-05
+    written = documents.current(services.db, P)
+    assert written is not None and written.fresh(clock())
+    clock.advance(days=20)
+    assert not written.fresh(clock())  # read from the rows once
+    answer = api.client.get(STANDINGS)
+    elimination = next(
+        t for t in answer.json()["applicants"] + answer.json()["stages"][0]["teams"] if t["team_code"] == "B"
+    )
+    assert elimination["elimination"]["final"] is True
+    again = documents.current(services.db, P)
+    assert again is not None and again.position == written.position and again.fresh(clock())
+    assert again.etag == answer.headers["ETag"] != written.etag
