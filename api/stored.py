@@ -66,12 +66,16 @@ _building_guard = threading.Lock()
 
 
 @contextmanager
-def building(code: str) -> Iterator[None]:
+def building(code: str, dialect: str) -> Iterator[None]:
     """Held by the one reader of this process building a programme's present standings from the rows.
 
     The others wait for it, then look for the document it stored (``documents.computed`` with ``fill``): a
-    large programme's standings are built once for a crowd of readers, not once per reader.
+    large programme's standings are built once for a crowd of readers, not once per reader. Only PostgreSQL's
+    readers store what they build; elsewhere waiting would gain nothing, so nobody waits.
     """
+    if dialect != "postgres":
+        yield
+        return
     with _building_guard:
         lock = _building.setdefault(code, threading.Lock())
     with lock:

@@ -44,9 +44,8 @@ DDL = [
 ]
 TIME_KEYS = ("_at", "deadline")  # the keys whose values are times (``boundaries_of``)
 BATCH = 50  # programmes read together and written per transaction by ``refresh_all``
-WRITTEN_WHEN_READ_ABOVE = (
-    1_000  # teams; on PostgreSQL a larger programme's document is written by a reader (``computed``)
-)
+# Teams: on PostgreSQL a larger programme's document is written by its next reader (``computed``), not by each batch.
+WRITTEN_WHEN_READ_ABOVE = 1_000
 STALE = ""  # the body of a document left to be written when next read: none to serve (``computed``)
 UNJUDGED = "[-1,-1]"  # a stale row's judgement (``_stale``)
 RACED = ("55P03", "40001")  # PostgreSQL: a row lock not to be had at once; a row changed since the snapshot
@@ -214,7 +213,7 @@ def _fill(
         cur.execute(FILL, (standings["version"], body, times, marks, code, position))
 
 
-def refresh(cur: Cursor, program_codes: Iterable[str], now: datetime, dialect: str = "sqlite") -> None:
+def refresh(cur: Cursor, program_codes: Iterable[str], now: datetime, dialect: str) -> None:
     """Write the documents of ``program_codes`` from the rows as the caller's transaction sees them.
 
     On PostgreSQL a programme of more than ``WRITTEN_WHEN_READ_ABOVE`` teams is marked ``STALE`` instead, at its

@@ -135,7 +135,7 @@ def present_standings(
     document = loaded(services, code, now)
     if document is not None:
         return stored_reply(request, document.etag, document.body, times)
-    with building(code):  # none kept, or the clock has overtaken it: one reader of the process builds it
+    with building(code, services.db.dialect):  # none kept, or the clock overtook it: one reader builds it
         document = loaded(services, code, now)  # stored by the reader this one waited for
         if document is not None:
             return stored_reply(request, document.etag, document.body, times)

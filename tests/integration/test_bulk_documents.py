@@ -72,3 +72,23 @@ def test_bodies_are_compressed_with_lz4_on_postgresql(
             assert cur.fetchone() is None  # so a process starting now does not set it again (that locks the table)
     finally:
         services.close()
+
+
+def test_on_sqlite_every_batch_writes_even_a_large_programme_s_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(documents, "WRITTEN_WHEN_READ_ABOVE", 2)  # PostgreSQL would leave this one to its readers
+    clock = Clock()
+    services = build(Settings(database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}"), clock=clock)
+    try:
+        Programme(services.registry, clock, 0).tell()
+        services.projector.bulk_after = 10**9  # batch by batch, as a live runner applies them
+        services.projector.catch_up()
+        with services.db.transaction(write=False) as cur:
+            cur.execute("SELECT COUNT(*) AS n FROM standings_teams WHERE valid_to IS NULL")
+            row = cur.fetchone()
+            assert row is not None and row["n"] > documents.WRITTEN_WHEN_READ_ABOVE
+        bodies = [row["body"] for row in stored(services.db)]
+        assert bodies and documents.STALE not in bodies
+    finally:
+        services.close()
