@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
-from api import docs, observability, problems, web
+from api import auth, docs, observability, problems, web
 from api.bootstrap import Clock, Services, build, serving, utc_now
 from api.guards import BodyGuard, RequestId, SecurityHeaders
 from api.remembered import RememberedReads
@@ -45,6 +46,12 @@ API_ROUTERS = (
 )
 """The documented API, in the order its routes match."""
 OPERATIONS = problems.documented_operations((*API_ROUTERS, observability.router))
+API_ROUTES = frozenset(id(route) for router in API_ROUTERS for route in router.routes)  # routes are not hashable
+TAGS = [{"name": tag} for tag in (
+    "programmes", "teams", "evaluation rounds", "resources", "shared pools", "history", "operations", "access", "audit",
+    "events",
+)]  # fmt: skip
+"""The OpenAPI document's groups, in the order of the API's story."""
 
 
 def create_app(
@@ -85,6 +92,7 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=TAGS,
         docs_url=None,  # served from the bundled files by api.docs, not from a CDN
         redoc_url=None,
     )
@@ -102,7 +110,28 @@ def create_app(
     app.state.operations = OPERATIONS
     app.include_router(web.router)
     observability.install(app)
+    auth.document_keys(app)
+    app.router.routes.sort(key=matching_order)  # stable: each group keeps its order
     return app
+
+
+BUSIEST = ("/programs/{program}/standings", "/programs/{program}/teams", "/programs")
+"""Paths matched first, in this order: a programme's standings, a team's decisions and record, the programme's."""
+
+
+def matching_order(route: BaseRoute) -> int:
+    """Where a route is tried: the busiest paths first, then the rest of the API, then pages and documents.
+
+    A request is matched against the routes one by one, about 12,000 instructions each (callgrind); a
+    team's application was tried against 22 routes before its own. No path matches two routes (a test
+    holds every route to that), so the order changes only the cost of finding a route, never which.
+    The OpenAPI document keeps its order of tags (``TAGS``).
+    """
+    path = str(getattr(route, "path", ""))
+    for rank, prefix in enumerate(BUSIEST):
+        if path.startswith(prefix):
+            return rank
+    return len(BUSIEST) + (0 if id(route) in API_ROUTES else 1)
 
 
 def app_from_environment() -> FastAPI:

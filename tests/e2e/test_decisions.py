@@ -1,6 +1,7 @@
 """Accepted decisions over HTTP: 201 with the events recorded and their log position; 200 for a no-op.
 
-Every write endpoint is exercised once. A decision that touches a seat or a budget
+Every write endpoint is exercised once, and each reply (built as plain data, ``api.deps.recorded_response``)
+is held to the documented ``RecordedResponse``. A decision that touches a seat or a budget
 records one event on the team and one on the programme, in that order, in one
 response. The caller's ``X-Request-ID`` and ``X-Actor`` are stored on every event.
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 from httpx2 import Response
 
+from api.schemas import RecordedResponse
 from tests.e2e.conftest import GATES, OPENED, SCORES, Api, P
 
 TEAM = f"/programs/{P}/teams"
@@ -20,6 +22,7 @@ def recorded(api: Api, response: Response, *types: str) -> dict[str, Any]:
     """201, the named events in order, and a position that is the new head of the log."""
     assert response.status_code == 201, response.text
     body = dict(response.json())
+    assert RecordedResponse.model_validate(body, strict=True).model_dump(mode="json") == body  # as documented
     assert [e["type"] for e in body["events"]] == list(types)
     positions = [e["position"] for e in body["events"]]
     assert positions == sorted(set(positions))
@@ -30,6 +33,7 @@ def recorded(api: Api, response: Response, *types: str) -> dict[str, Any]:
 
 def nothing_recorded(api: Api, response: Response, head: int) -> None:
     assert response.status_code == 200, response.text
+    assert RecordedResponse.model_validate(response.json(), strict=True).model_dump(mode="json") == response.json()
     assert response.json()["events"] == []
     assert response.json()["position"] is None
     assert "x-log-position" not in response.headers
