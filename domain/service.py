@@ -32,8 +32,8 @@ from typing import Any, Generic
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, Recording
 from typing_extensions import TypeVar  # a default for a TypeVar, as eventsourcing does (typing has it from 3.13)
 
 from domain import errors
@@ -113,6 +113,24 @@ class DecisionService(Application[UUID]):
         self.after_save: list[AfterSave] = []
         """Run, in order, on what each decision recorded (or replayed); the decision is stored by then."""
         self.kept = Kept()
+        if self.snapshots is not None or (self.repository.cache is not None and not self.repository.fastforward):
+            raise ValueError("this registry saves without snapshots and with a fast-forward cache (see save)")
+
+    def save(
+        self, *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None, **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        """The library's ``Application.save``, reduced to what this registry uses: the aggregates' new events,
+        put in the event store in one call (``kwargs`` go to the recorder).
+
+        The library's also takes snapshots (none here), puts aggregates in a cache that does not fast-forward
+        (this one does: refused above), calls notification hooks no class here defines, and tells aggregates
+        from events by two runtime protocol checks per object: 150,000 instructions of a 1.47 million
+        instruction application (callgrind), for nothing this registry does. Anything but this registry's
+        aggregates is saved the library's way.
+        """
+        if not all(isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        return self.events.put([event for obj in objs for event in obj.collect_events()], **kwargs)  # type: ignore[union-attr]
 
     # --- reading aggregates -----------------------------------------------------------
 

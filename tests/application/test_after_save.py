@@ -12,7 +12,8 @@ import pytest
 from api.bootstrap import Services, serving
 from audit.log import MerkleLog
 from domain.commands import IssueKey, SubmitApplication
-from domain.registry import Recorded
+from domain.registry import Recorded, Registry
+from eventstore.environment import event_store_env
 from tests.application.story import PROGRAM, ctx, open_programme
 from tests.conftest import Clock
 
@@ -119,3 +120,13 @@ def test_a_checkpoint_found_due_while_another_decision_signs_is_signed_when_it_i
     first.join(10)
     last = issuer.table.last()
     assert len(looked) == 2 and last is not None and last.tree_size == MerkleLog(services.registry).size()
+
+
+def test_a_registry_refuses_settings_its_lean_save_would_ignore(services: Services, clock: Clock) -> None:
+    """``DecisionService.save`` skips the library's snapshots and its put into a cache that does not
+    fast-forward: a registry configured for either is refused rather than silently not doing it."""
+    env = event_store_env("memory://", pool_size=1, timeout=1)
+    Registry(env, clock=clock)  # as configured: accepted
+    for extra in ({"IS_SNAPSHOTTING_ENABLED": "y"}, {"AGGREGATE_CACHE_FASTFORWARD": "n"}):
+        with pytest.raises(ValueError, match="saves without snapshots and with a fast-forward cache"):
+            Registry({**env, **extra}, clock=clock)
