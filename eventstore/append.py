@@ -13,6 +13,10 @@ first version, ``registry_append``, returned the positions alone; a function's
 result type cannot be replaced, so it is left for processes of that version
 while an upgrade rolls through.) A competing version is a unique violation, which surfaces as the
 library's ``IntegrityError``.
+
+A save of one event (most decisions) calls ``registry_append_one`` instead: the same steps on plain
+values. Arrays of one cost the caller their encoding (measured here: 90 µs of client CPU per call with
+arrays, 50 with plain values) and the function their joins and aggregates.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 from eventstore.chain import PREV_PREFIX
 
 APPEND_FUNCTION = "registry_append_links"
+APPEND_ONE_FUNCTION = "registry_append_one"
 
 
 def append_statement(recorder: PostgresApplicationRecorder) -> str:
@@ -37,8 +42,18 @@ def append_statement(recorder: PostgresApplicationRecorder) -> str:
     )
 
 
-def append_function_ddl(recorder: PostgresApplicationRecorder) -> Composed:
-    """``registry_append_links(streams, versions, topics, states, tails, heads, head_versions)``: the whole save.
+def append_one_statement(recorder: PostgresApplicationRecorder) -> str:
+    """The call of the one-event function, rendered once; the heads stay arrays (a decision may read several)."""
+    return (
+        SQL("SELECT * FROM {}(%b::uuid, %b::bigint, %b::text, %b::bytea, %b::bytea, %b::uuid[], %b::bigint[])")
+        .format(Identifier(recorder.datastore.schema, APPEND_ONE_FUNCTION))
+        .as_string()
+    )
+
+
+def append_function_ddl(recorder: PostgresApplicationRecorder) -> list[Composed]:
+    """``registry_append_one`` and ``registry_append_links(streams, versions, topics, states, tails, heads,
+    head_versions)``: the whole save, of one event and of several.
 
     Under the events table's EXCLUSIVE lock (held to the commit) it checks that
     each stream in ``heads`` is still at its version in ``head_versions`` (what the
@@ -48,37 +63,32 @@ def append_function_ddl(recorder: PostgresApplicationRecorder) -> Composed:
     the canonical encoding, see ``chain.chain_tail``), appends the links with leaves in
     position order, notifies the channel and returns one row: the positions, leaf
     indexes, previous hashes and hashes, each array in input order. A save of one
-    event (most decisions) does the same in single-row statements, without the
-    arrays' joins and aggregates: about a fifth of the function's time, measured.
+    event (most decisions) does the same on plain values in ``registry_append_one``,
+    which the array function also calls for one event (a process of the previous version).
     """
-    return SQL(_APPEND_BODY).format(
-        function=Identifier(recorder.datastore.schema, APPEND_FUNCTION),
-        events=Identifier(recorder.datastore.schema, recorder.events_table_name),
-        lock_timeout=Literal(f"{recorder.datastore.lock_timeout}s"),
-        channel=Literal(recorder.channel_name),
-        prefix=Literal(PREV_PREFIX.decode()),
-    )
+    names = {
+        "function": Identifier(recorder.datastore.schema, APPEND_FUNCTION),
+        "one": Identifier(recorder.datastore.schema, APPEND_ONE_FUNCTION),
+        "events": Identifier(recorder.datastore.schema, recorder.events_table_name),
+        "lock_timeout": Literal(f"{recorder.datastore.lock_timeout}s"),
+        "channel": Literal(recorder.channel_name),
+        "prefix": Literal(PREV_PREFIX.decode()),
+    }
+    return [SQL(_APPEND_ONE_BODY).format(**names), SQL(_APPEND_BODY).format(**names)]
 
 
-_APPEND_BODY = """
-CREATE OR REPLACE FUNCTION {function}(
-    streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[],
+# One event on plain values. Its variables are named apart from every column (plpgsql refuses the ambiguity).
+_APPEND_ONE_BODY = """
+CREATE OR REPLACE FUNCTION {one}(
+    new_stream uuid, new_version bigint, new_topic text, new_state bytea, new_tail bytea,
     heads uuid[], head_versions bigint[]
-) RETURNS TABLE (appended bigint[], leaves bigint[], prev_hashes text[], hashes text[])
+) RETURNS TABLE (appended bigint, at_leaf bigint, prev_link text, link text)
 LANGUAGE plpgsql AS $body$
 DECLARE
-    positions bigint[];
     one_position bigint;
     first_leaf bigint;
-    item record;
-    current_stream text;
     previous text;
     digest text;
-    link_positions bigint[] := ARRAY[]::bigint[];
-    link_streams text[] := ARRAY[]::text[];
-    link_versions bigint[] := ARRAY[]::bigint[];
-    link_prevs text[] := ARRAY[]::text[];
-    link_hashes text[] := ARRAY[]::text[];
 BEGIN
     SET LOCAL lock_timeout = {lock_timeout};
     LOCK TABLE {events} IN EXCLUSIVE MODE;
@@ -90,19 +100,55 @@ BEGIN
     ) THEN
         RAISE EXCEPTION 'a record this decision read has changed since' USING ERRCODE = 'unique_violation';
     END IF;
-    IF cardinality(streams) = 1 THEN  -- most decisions: one event, in plain statements
-        INSERT INTO {events} (originator_id, originator_version, topic, state)
-        VALUES (streams[1], versions[1], topics[1], states[1]) RETURNING notification_id INTO one_position;
-        SELECT COALESCE(MAX(c.leaf), -1) + 1 INTO first_leaf FROM registry_chain AS c;
-        previous := COALESCE((
-            SELECT c.hash FROM registry_chain AS c WHERE c.stream = streams[1]::text ORDER BY c.version DESC LIMIT 1
-        ), '');
-        digest := encode(sha256(convert_to({prefix} || previous, 'UTF8') || tails[1]), 'hex');
-        INSERT INTO registry_chain (leaf, position, stream, version, prev_hash, hash)
-        VALUES (first_leaf, one_position, streams[1]::text, versions[1], previous, digest);
-        PERFORM pg_notify({channel}, '');
-        RETURN QUERY SELECT ARRAY[one_position], ARRAY[first_leaf], ARRAY[previous], ARRAY[digest];
+    INSERT INTO {events} (originator_id, originator_version, topic, state)
+    VALUES (new_stream, new_version, new_topic, new_state) RETURNING notification_id INTO one_position;
+    SELECT COALESCE(MAX(c.leaf), -1) + 1 INTO first_leaf FROM registry_chain AS c;
+    previous := COALESCE((
+        SELECT c.hash FROM registry_chain AS c WHERE c.stream = new_stream::text ORDER BY c.version DESC LIMIT 1
+    ), '');
+    digest := encode(sha256(convert_to({prefix} || previous, 'UTF8') || new_tail), 'hex');
+    INSERT INTO registry_chain (leaf, position, stream, version, prev_hash, hash)
+    VALUES (first_leaf, one_position, new_stream::text, new_version, previous, digest);
+    PERFORM pg_notify({channel}, '');
+    RETURN QUERY SELECT one_position, first_leaf, previous, digest;
+END
+$body$
+"""
+
+
+_APPEND_BODY = """
+CREATE OR REPLACE FUNCTION {function}(
+    streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[],
+    heads uuid[], head_versions bigint[]
+) RETURNS TABLE (appended bigint[], leaves bigint[], prev_hashes text[], hashes text[])
+LANGUAGE plpgsql AS $body$
+DECLARE
+    positions bigint[];
+    first_leaf bigint;
+    item record;
+    current_stream text;
+    previous text;
+    digest text;
+    link_positions bigint[] := ARRAY[]::bigint[];
+    link_streams text[] := ARRAY[]::text[];
+    link_versions bigint[] := ARRAY[]::bigint[];
+    link_prevs text[] := ARRAY[]::text[];
+    link_hashes text[] := ARRAY[]::text[];
+BEGIN
+    IF cardinality(streams) = 1 THEN  -- one event (a process of the previous version): the plain function's way
+        RETURN QUERY SELECT ARRAY[o.appended], ARRAY[o.at_leaf], ARRAY[o.prev_link], ARRAY[o.link]
+            FROM {one}(streams[1], versions[1], topics[1], states[1], tails[1], heads, head_versions) AS o;
         RETURN;
+    END IF;
+    SET LOCAL lock_timeout = {lock_timeout};
+    LOCK TABLE {events} IN EXCLUSIVE MODE;
+    IF EXISTS (
+        SELECT 1 FROM unnest(heads, head_versions) AS h(stream, version)
+        WHERE h.version IS DISTINCT FROM (
+            SELECT MAX(e.originator_version) FROM {events} AS e WHERE e.originator_id = h.stream
+        )
+    ) THEN
+        RAISE EXCEPTION 'a record this decision read has changed since' USING ERRCODE = 'unique_violation';
     END IF;
     WITH batch AS (
         SELECT * FROM unnest(streams, versions, topics, states) WITH ORDINALITY

@@ -23,7 +23,7 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg.sql import SQL, Identifier, Literal
 
 from eventstore import revocations
-from eventstore.append import append_function_ddl, append_statement
+from eventstore.append import append_function_ddl, append_one_statement, append_statement
 from eventstore.chain import CHAIN_DDL, Link, chain_tail, remember
 from eventstore.checkpoints import checkpoint_ddl
 from eventstore.pool import tuned_pool
@@ -42,9 +42,10 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
             0, SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(Literal("registry_event_store_setup"))
         )
         self.sql_create_statements += [SQL(statement).format() for statement in [*CHAIN_DDL, *checkpoint_ddl("BYTEA")]]
-        self.sql_create_statements.append(append_function_ddl(self))
+        self.sql_create_statements += append_function_ddl(self)
         self.sql_create_statements += revocations.postgres_ddl(self.datastore.schema, self.events_table_name)
         self.append_statement = append_statement(self)
+        self.append_one_statement = append_one_statement(self)
         self.positions_statement = SQL(
             "SELECT e.notification_id AS position"
             " FROM unnest(%s::uuid[], %s::bigint[]) WITH ORDINALITY AS r(originator_id, originator_version, ord)"
@@ -61,24 +62,36 @@ class ChainedPostgresRecorder(FailFastPostgresRecorder):
         """
         if not stored_events:
             return []
+        heads = ([stream for stream, _ in unchanged], [version for _, version in unchanged])
+        if len(stored_events) == 1:  # most decisions: plain values, not arrays of one (``eventstore.append``)
+            event = stored_events[0]
+            one = (event.originator_id, event.originator_version, event.topic, event.state, chain_tail(event))
+            row = self._append(self.append_one_statement, (*one, *heads))
+            link = Link(row["at_leaf"], row["appended"], str(event.originator_id), event.originator_version,
+                        row["prev_link"], row["link"])  # fmt: skip
+            remember(self, [link])
+            return [link.position]
         params = (
             [event.originator_id for event in stored_events],
             [event.originator_version for event in stored_events],
             [event.topic for event in stored_events],
             [event.state for event in stored_events],
             [chain_tail(event) for event in stored_events],
-            [stream for stream, _ in unchanged],
-            [version for _, version in unchanged],
+            *heads,
         )
-        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
-            assert conn.autocommit  # the statement is the transaction: it commits before it answers
-            cursor.execute(self.append_statement, params, prepare=True)
-            row = cursor.fetchone()
-        assert row is not None
+        row = self._append(self.append_statement, params)
         positions: list[int] = row["appended"]
         streams = [str(stream) for stream in params[0]]
         remember(self, map(Link, row["leaves"], positions, streams, params[1], row["prev_hashes"], row["hashes"]))
         return positions
+
+    def _append(self, statement: str, params: tuple[Any, ...]) -> dict[str, Any]:
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            assert conn.autocommit  # the statement is the transaction: it commits before it answers
+            cursor.execute(statement, params, prepare=True)
+            row = cursor.fetchone()
+        assert row is not None
+        return row
 
     def revocations(self) -> int:
         """How many keys have been revoked (``eventstore.revocations``): one small query."""

@@ -28,7 +28,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from api.bootstrap import Services
 from audit.log import MerkleLog
 from audit.verify import verify
-from eventstore.chain import Link, appended, link
+from eventstore.chain import Link, appended, chain_tail, link
 from eventstore.postgres import ChainedPostgresRecorder
 
 pytestmark = pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -105,6 +105,39 @@ def test_a_one_event_save_links_and_refuses_as_a_save_of_several_does(services: 
     later = append(recorder, [event(b, 3)])  # the store carries on after the refusals
     assert later[0] > positions[-1]
     assert list(MerkleLog(services.registry).links())[-1].prev_hash == stored[3].hash  # b3 follows b2
+    assert verify(services.registry).ok
+
+
+def test_one_event_through_the_array_function_is_stored_as_the_plain_function_stores_it(services: Services) -> None:
+    """A process of the previous version saves one event with ``registry_append_links`` (arrays of one);
+    the function hands it to ``registry_append_one``: the same link, the same refusals."""
+    recorder = recorder_of(services)
+    a = uuid.uuid4()
+    first = append(recorder, [event(a, 1)])  # this version: the plain function
+    older = event(a, 2)
+    arrays = ([a], [2], [older.topic], [older.state], [chain_tail(older)])
+
+    def call(heads: list[uuid.UUID], versions: list[int]) -> dict[str, list[object]]:
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(recorder.append_statement, (*arrays, heads, versions))
+            row = cursor.fetchone()
+        assert row is not None
+        return dict(row)
+
+    other = uuid.uuid4()
+    append(recorder, [event(other, 1)])
+    with pytest.raises(IntegrityError):  # a record it read moved on
+        call([other], [0])
+    row = call([other], [1])
+    stored = list(MerkleLog(services.registry).links())
+    assert row == {
+        "appended": [stored[-1].position],
+        "leaves": [stored[-1].leaf],
+        "prev_hashes": [stored[-1].prev_hash],
+        "hashes": [stored[-1].hash],
+    }
+    assert stored[-1].prev_hash == stored[0].hash and stored[-1].position > first[0]
+    assert link([older], [stored[-1].position], 2, lambda s: stored[0].hash)[0] == stored[-1]
     assert verify(services.registry).ok
 
 
