@@ -77,8 +77,23 @@ def append_function_ddl(recorder: PostgresApplicationRecorder) -> list[Composed]
     return [SQL(_APPEND_ONE_BODY).format(**names), SQL(_APPEND_BODY).format(**names)]
 
 
+# Both functions' first steps: the events table's lock (held to the commit), then the records the decision read
+# and does not append to, each still at the version it read.
+_LOCKED_AND_CHECKED = """    SET LOCAL lock_timeout = {lock_timeout};
+    LOCK TABLE {events} IN EXCLUSIVE MODE;
+    IF EXISTS (
+        SELECT 1 FROM unnest(heads, head_versions) AS h(stream, version)
+        WHERE h.version IS DISTINCT FROM (
+            SELECT MAX(e.originator_version) FROM {events} AS e WHERE e.originator_id = h.stream
+        )
+    ) THEN
+        RAISE EXCEPTION 'a record this decision read has changed since' USING ERRCODE = 'unique_violation';
+    END IF;
+"""
+
 # One event on plain values. Its variables are named apart from every column (plpgsql refuses the ambiguity).
-_APPEND_ONE_BODY = """
+_APPEND_ONE_BODY = (
+    """
 CREATE OR REPLACE FUNCTION {one}(
     new_stream uuid, new_version bigint, new_topic text, new_state bytea, new_tail bytea,
     heads uuid[], head_versions bigint[]
@@ -90,17 +105,9 @@ DECLARE
     previous text;
     digest text;
 BEGIN
-    SET LOCAL lock_timeout = {lock_timeout};
-    LOCK TABLE {events} IN EXCLUSIVE MODE;
-    IF EXISTS (
-        SELECT 1 FROM unnest(heads, head_versions) AS h(stream, version)
-        WHERE h.version IS DISTINCT FROM (
-            SELECT MAX(e.originator_version) FROM {events} AS e WHERE e.originator_id = h.stream
-        )
-    ) THEN
-        RAISE EXCEPTION 'a record this decision read has changed since' USING ERRCODE = 'unique_violation';
-    END IF;
-    INSERT INTO {events} (originator_id, originator_version, topic, state)
+"""
+    + _LOCKED_AND_CHECKED
+    + """    INSERT INTO {events} (originator_id, originator_version, topic, state)
     VALUES (new_stream, new_version, new_topic, new_state) RETURNING notification_id INTO one_position;
     SELECT COALESCE(MAX(c.leaf), -1) + 1 INTO first_leaf FROM registry_chain AS c;
     previous := COALESCE((
@@ -114,9 +121,11 @@ BEGIN
 END
 $body$
 """
+)
 
 
-_APPEND_BODY = """
+_APPEND_BODY = (
+    """
 CREATE OR REPLACE FUNCTION {function}(
     streams uuid[], versions bigint[], topics text[], states bytea[], tails bytea[],
     heads uuid[], head_versions bigint[]
@@ -140,17 +149,9 @@ BEGIN
             FROM {one}(streams[1], versions[1], topics[1], states[1], tails[1], heads, head_versions) AS o;
         RETURN;
     END IF;
-    SET LOCAL lock_timeout = {lock_timeout};
-    LOCK TABLE {events} IN EXCLUSIVE MODE;
-    IF EXISTS (
-        SELECT 1 FROM unnest(heads, head_versions) AS h(stream, version)
-        WHERE h.version IS DISTINCT FROM (
-            SELECT MAX(e.originator_version) FROM {events} AS e WHERE e.originator_id = h.stream
-        )
-    ) THEN
-        RAISE EXCEPTION 'a record this decision read has changed since' USING ERRCODE = 'unique_violation';
-    END IF;
-    WITH batch AS (
+"""
+    + _LOCKED_AND_CHECKED
+    + """    WITH batch AS (
         SELECT * FROM unnest(streams, versions, topics, states) WITH ORDINALITY
             AS b(originator_id, originator_version, topic, state, ord)
     ), inserted AS (
@@ -197,3 +198,4 @@ BEGIN
 END
 $body$
 """
+)
