@@ -44,7 +44,7 @@ API_ROUTERS = (
     checkpoints.router,
     events.router,
 )
-"""The documented API, in the order its routes match."""
+"""The documented API, router by router (the order its routes are tried in is ``matching_order``)."""
 OPERATIONS = problems.documented_operations((*API_ROUTERS, observability.router))
 API_ROUTES = frozenset(id(route) for router in API_ROUTERS for route in router.routes)  # routes are not hashable
 TAGS = [{"name": tag} for tag in (
