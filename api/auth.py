@@ -96,7 +96,9 @@ def document_keys(app: FastAPI) -> None:
     """The app's OpenAPI document names the key schemes, and each operation that takes a key names both.
 
     FastAPI's documented way to extend the document: ``app.openapi`` replaced by a function that adds to
-    the document FastAPI builds (once: it is kept in ``app.openapi_schema``).
+    the document FastAPI builds (once: it is kept in ``app.openapi_schema``). It looks at the app's own
+    routes, where ``api.app`` puts the API's; a keyed route added with ``include_router`` would need to be
+    looked for inside its router.
     """
     built = app.openapi
 

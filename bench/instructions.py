@@ -18,7 +18,8 @@ by eight concurrent tasks (no server, no sockets, no load generator):
 - ``raw``: ``bench.raw_server``'s ``POST /rows`` (one INSERT and a COMMIT).
 
 Each runs in a child process under callgrind with instrumentation off until its
-warm-up is done; only the measured requests are counted (``callgrind_control``).
+warm-up is done; only the measured requests are counted (``callgrind_control``; the
+start of the command that turns counting off is counted too, the same for all three).
 Needs valgrind and a PostgreSQL database the benchmark may recreate::
 
     python -m bench.instructions [--requests 200] [--database-url postgresql://…]
@@ -158,13 +159,20 @@ async def _registry(which: str, database_url: str, requests: int) -> tuple[float
     from api.bootstrap import build
     from api.keys import create_key
     from api.settings import Settings
+
+    with tempfile.TemporaryDirectory() as scratch:  # the checkpoints' signing key, this run's own
+        key_file = Path(scratch) / "signing.key"
+        settings = Settings(database_url=database_url, inline_projections=False, signing_key_file=key_file)
+        services = build(settings)
+        admin = create_key(services, name="bench", role="admin", actor="bench").secret
+        app = create_app(services=services)
+        return await _drive_registry(which, app, services, admin, requests)
+
+
+async def _drive_registry(which: str, app: Any, services: Any, admin: str, requests: int) -> tuple[float, int]:
     from domain.access import Principal
 
-    settings = Settings(database_url=database_url, inline_projections=False, signing_key_file=_key_file())
-    services = build(settings)
-    admin = create_key(services, name="bench", role="admin", actor="bench").secret
     headers = {"authorization": f"Bearer {admin}"}
-    app = create_app(services=services)
     async with app.router.lifespan_context(app):
         opened = await request(app, "/programs", orjson.dumps(programme_spec(PROGRAMME)), headers)
         if opened != 201:
@@ -205,10 +213,6 @@ def _context(actor: str, reason: str = "") -> Any:
     from domain.registry import Context
 
     return Context(actor=actor, reason=reason)
-
-
-def _key_file() -> Path:
-    return Path(tempfile.gettempdir()) / "bench-instructions-signing.key"
 
 
 def measure(which: str, database_url: str, requests: int, *, valgrind: bool) -> tuple[float, dict[str, Any]]:

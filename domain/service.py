@@ -114,6 +114,7 @@ class DecisionService(Application[UUID]):
         """Run, in order, on what each decision recorded (or replayed); the decision is stored by then."""
         self.kept = Kept()
         if self.snapshots is not None or (self.repository.cache is not None and not self.repository.fastforward):
+            self.close()  # what the library opened for it (a pool of connections)
             raise ValueError("this registry saves without snapshots and with a fast-forward cache (see save)")
 
     def save(

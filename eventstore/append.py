@@ -15,8 +15,8 @@ while an upgrade rolls through.) A competing version is a unique violation, whic
 library's ``IntegrityError``.
 
 A save of one event (most decisions) calls ``registry_append_one`` instead: the same steps on plain
-values. Arrays of one cost the caller their encoding (measured here: 90 µs of client CPU per call with
-arrays, 50 with plain values) and the function their joins and aggregates.
+values. Arrays of one cost the caller their encoding: 90 µs of client CPU per call with arrays, 50 with
+plain values (psycopg, the same statement both ways).
 """
 
 from __future__ import annotations

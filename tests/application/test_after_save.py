@@ -126,7 +126,7 @@ def test_a_registry_refuses_settings_its_lean_save_would_ignore(services: Servic
     """``DecisionService.save`` skips the library's snapshots and its put into a cache that does not
     fast-forward: a registry configured for either is refused rather than silently not doing it."""
     env = event_store_env("memory://", pool_size=1, timeout=1)
-    Registry(env, clock=clock)  # as configured: accepted
+    Registry(env, clock=clock).close()  # as configured: accepted
     for extra in ({"IS_SNAPSHOTTING_ENABLED": "y"}, {"AGGREGATE_CACHE_FASTFORWARD": "n"}):
         with pytest.raises(ValueError, match="saves without snapshots and with a fast-forward cache"):
             Registry({**env, **extra}, clock=clock)
