@@ -68,6 +68,11 @@ class Judged:
         """Grows by at least one whenever the clock passes a boundary: part of the ETag."""
         return self.before + self.not_after
 
+    @property
+    def stored(self) -> str:
+        """As the ``judged`` column keeps it."""
+        return orjson.dumps([self.before, self.not_after]).decode()
+
 
 @dataclass(frozen=True)
 class Document:
@@ -206,7 +211,7 @@ def computed(
 def _fill(
     cur: Cursor, code: str, position: int, standings: dict[str, Any], boundaries: list[str], judged: Judged
 ) -> None:
-    marks = orjson.dumps([judged.before, judged.not_after]).decode()
+    marks = judged.stored
     cur.execute(FILLABLE, (code, position, STALE, marks))
     if cur.fetchone() is not None:  # only now is the body worth encoding (3.6 MB at 13,000 teams)
         body, times = orjson.dumps(standings).decode(), orjson.dumps(boundaries).decode()
@@ -282,7 +287,7 @@ def _row(code: str, position: int, standings: dict[str, Any], now: datetime) -> 
         standings["version"],
         orjson.dumps(standings).decode(),
         orjson.dumps(boundaries).decode(),
-        orjson.dumps([judged.before, judged.not_after]).decode(),
+        judged.stored,
     )
 
 
